@@ -1,0 +1,94 @@
+"""The ``insights`` command the Makefile calls.
+
+``insights report --unit fleet [--quarter 2026Q3]``   publish one unit's report
+``insights reports [--quarter 2026Q3]``               every unit; goes on past failures
+``insights demo-data --out data/demo [--seed N]``     write the deterministic demo export
+``insights index``                                    rebuild reports/index.html
+
+Exit codes: 0 success, 1 a report run failed, 2 invalid input (unit, quarter, params).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from insights.params import ParamsError
+from insights.periods import PeriodError
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="insights", description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: .)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    one = sub.add_parser("report", help="publish one unit's quarterly report")
+    one.add_argument("--unit", required=True, help="a file stem in params/, e.g. fleet")
+    one.add_argument("--quarter", default="", help="YYYYQn; default: latest complete quarter")
+    every = sub.add_parser("reports", help="publish every unit's report")
+    every.add_argument("--quarter", default="", help="YYYYQn; default: each unit's latest")
+    demo = sub.add_parser("demo-data", help="write the deterministic demo export")
+    demo.add_argument("--out", type=Path, default=Path("data/demo"))
+    demo.add_argument("--seed", type=int, default=None, help="default: the documented seed")
+    sub.add_parser("index", help="rebuild reports/index.html")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit code."""
+    args = _parser().parse_args(argv)
+    root = args.root.resolve()
+    if args.command == "report":
+        return _report(args.unit, args.quarter, root)
+    if args.command == "reports":
+        return _reports(args.quarter, root)
+    if args.command == "demo-data":
+        return _demo(args.out if args.out.is_absolute() else root / args.out, args.seed)
+    from insights.publish import build_index
+
+    print(build_index(root=root))
+    return EXIT_OK
+
+
+def _report(unit: str, quarter: str, root: Path) -> int:
+    from insights.publish import PublishError, UnitError, publish_report
+
+    try:
+        result = publish_report(unit, quarter=quarter or None, root=root)
+    except (UnitError, ParamsError, PeriodError) as exc:
+        print(f"insights: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except PublishError as exc:
+        print(f"insights: {exc}\nThe previous report, if any, was left in place.", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"published {result.report_html.relative_to(root)}")
+    return EXIT_OK
+
+
+def _reports(quarter: str, root: Path) -> int:
+    from insights.publish import list_units
+
+    codes = {unit: _report(unit, quarter, root) for unit in list_units(root=root)}
+    failed = sorted(unit for unit, code in codes.items() if code != EXIT_OK)
+    if failed:
+        print(f"insights: {len(failed)} of {len(codes)} unit(s) failed: {', '.join(failed)}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"published {len(codes)} unit(s); index: reports/index.html")
+    return EXIT_OK
+
+
+def _demo(out: Path, seed: int | None) -> int:
+    from insights import demo
+
+    kwargs = {} if seed is None else {"seed": seed}
+    paths = demo.write_demo_exports(out, **kwargs)
+    for unit, path in sorted(paths.items()):
+        print(f"{unit}: {path}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,327 @@
+"""Load and validate a unit's params: ``params/<unit>.yaml`` -> a frozen ``Params``.
+
+Every threshold, window, weight and seed the analysis uses lives here with its default
+from ``domain.md``. Unknown keys, wrong types and out-of-range values fail with a message
+naming the file, the key and what is allowed.
+
+Validation uses pydantic (frozen models with ``extra="forbid"``): the field's standard for
+typed, validated configuration, with precise error locations; see README design notes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from insights.schema import CANONICAL
+
+#: A unit name: lowercase letters, digits, ``_`` and ``-``, starting with a letter.
+UNIT_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+PositiveDays = Annotated[int, Field(ge=1, le=36500)]
+
+
+class ParamsError(ValueError):
+    """Raised when a params file is missing, unreadable or invalid."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceParams(_Section):
+    """Where the unit's transactions come from and how the export is formatted."""
+
+    paths: list[str] = Field(min_length=1)  # files, relative to the project root
+    format: Literal["auto", "csv", "parquet", "excel"] = "auto"
+    encoding: Literal["auto", "utf-8", "utf-8-sig", "cp1251"] = "auto"
+    delimiter: Literal["auto", ",", ";", "\t", "|"] = "auto"
+    decimal: Literal[".", ","] = "."
+    thousands: Literal["", " ", "\u00a0", "\u202f", ",", ".", "'", "auto"] = "auto"
+    date_format: str | None = None  # strftime pattern, e.g. "%d.%m.%Y"; None = ISO or day-first
+    dayfirst: bool = True
+    excel_date_columns: list[str] = []  # canonical date columns stored as Excel serials
+    sheet: str | None = None  # Excel: required when the workbook has several sheets
+    export_date: date | None = None  # rows dated after it are rejected as "in the future"
+    min_date: date = date(1990, 1, 1)  # rows dated before it are rejected as implausible
+    currency: str = "RUB"  # the one currency amounts are in; other currency codes are rejected
+    total_row_markers: list[str] = ["итого", "всего", "total", "grand total"]
+
+
+class LifecycleParams(_Section):
+    """Lifecycle segment windows (domain.md); units with long buying cycles lengthen them."""
+
+    lost_days: PositiveDays = 365
+    new_days: PositiveDays = 90
+    regular_window_days: PositiveDays = 180
+    regular_min_purchases: Annotated[int, Field(ge=2, le=1000)] = 3
+
+
+class ExpressTestParams(_Section):
+    """The express test: one-time buyers vs regulars, with its red/yellow/green rule."""
+
+    natural_churn_share: Share = 0.03
+    min_history_days: PositiveDays = 365
+    max_unknown_customer_share: Share = 0.05
+    min_active_customers: Annotated[int, Field(ge=1)] = 30
+
+
+class ConcentrationParams(_Section):
+    """Concentration, stress test and key-person risk."""
+
+    disclosure_share: Share = 0.10  # customers at or above this share are listed
+    trend_quarters: Annotated[int, Field(ge=1, le=40)] = 8
+    top_n: list[Annotated[int, Field(ge=1)]] = [1, 5, 10]
+    stress_top: list[Annotated[int, Field(ge=1)]] = [1, 3, 5]
+
+
+class KeyCustomerWeights(_Section):
+    """Weights of the key-customer score's components (normalised to sum to 1)."""
+
+    revenue: float = Field(0.30, ge=0)
+    margin: float = Field(0.15, ge=0)
+    growth: float = Field(0.10, ge=0)
+    loyalty: float = Field(0.15, ge=0)
+    repeat: float = Field(0.15, ge=0)
+    breadth: float = Field(0.10, ge=0)
+    reference: float = Field(0.05, ge=0)
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> KeyCustomerWeights:
+        if sum(self.model_dump().values()) <= 0:
+            raise ValueError("at least one key-customer weight must be positive")
+        return self
+
+
+class KeyCustomerParams(_Section):
+    """Key-customer score, the profitable/image/other classification and overrides."""
+
+    weights: KeyCustomerWeights = KeyCustomerWeights()
+    top_n: Annotated[int, Field(ge=1, le=500)] = 15
+    profitable_min_margin_share: Share = 0.0  # contribution / revenue above this = profitable
+    image_customers: list[str] = []  # customer_ids marked "image" by hand
+    exclude_customers: list[str] = []  # customer_ids left out of the key-customer list
+
+
+class FeatureParams(_Section):
+    """Behavioural features: which product lines are services, which channels are online."""
+
+    service_product_lines: list[str] = []
+    online_channels: list[str] = []
+    engine: Literal["pandas", "duckdb"] = "duckdb"
+
+
+class ClusteringParams(_Section):
+    """k-means on behavioural features."""
+
+    k: Annotated[int, Field(ge=2, le=20)] | None = None  # fixed k; None = choose by silhouette
+    k_min: Annotated[int, Field(ge=2, le=20)] = 2
+    k_max: Annotated[int, Field(ge=2, le=20)] = 8
+    sample_size: Annotated[int, Field(ge=100, le=100_000)] = 10_000
+    n_init: Annotated[int, Field(ge=1, le=100)] = 10
+    stability_runs: Annotated[int, Field(ge=2, le=50)] = 5
+    stability_min_ari: Share = 0.8
+    features: list[str] | None = None  # None = every behavioural feature
+
+    @model_validator(mode="after")
+    def _range(self) -> ClusteringParams:
+        if self.k_min > self.k_max:
+            raise ValueError(f"k_min ({self.k_min}) must not exceed k_max ({self.k_max})")
+        return self
+
+
+class ClvParams(_Section):
+    """Lifetime value: BG/NBD + Gamma-Gamma settings."""
+
+    time_unit: Literal["day", "week"] = "week"
+    horizon_months: Annotated[int, Field(ge=1, le=120)] = 12
+    annual_discount_rate: Annotated[float, Field(ge=0.0, le=1.0)] = 0.10
+    margin_share: Share | None = None  # None = use the data's margin/cost when present
+    min_repeat_buyers: Annotated[int, Field(ge=1)] = 30
+    holdout_quarters: Annotated[int, Field(ge=1, le=8)] = 2
+    model: Literal["auto", "bgnbd", "mbgnbd"] = "auto"
+
+
+class CohortParams(_Section):
+    """Acquisition cohorts."""
+
+    max_quarters: Annotated[int, Field(ge=1, le=40)] = 12
+    referral_sources: list[str] = ["referral"]
+
+
+ScoreRange = tuple[Annotated[int, Field(ge=1, le=10)], Annotated[int, Field(ge=1, le=10)]]
+
+
+class RfmRule(_Section):
+    """One row of the RFM segment map: a name and inclusive score ranges ``[low, high]``."""
+
+    segment: str = Field(min_length=1, max_length=60)
+    r: ScoreRange = (1, 5)  # recency score range (5 = bought most recently)
+    f: ScoreRange = (1, 5)  # frequency score range (5 = most purchases)
+    m: ScoreRange = (1, 5)  # monetary score range (5 = most net revenue ever)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RfmRule:
+        for name in ("r", "f", "m"):
+            low, high = getattr(self, name)
+            if low > high:
+                raise ValueError(f"{name}: low ({low}) must not exceed high ({high})")
+        return self
+
+
+def _rule(segment: str, r: tuple[int, int], f: tuple[int, int]) -> RfmRule:
+    return RfmRule(segment=segment, r=r, f=f)
+
+
+#: The widely used R x F segment map (5 x 5 grid; M unrestricted), first match wins.
+#: "Lost" is carved out of the grid's hibernating block: oldest recency and one purchase.
+DEFAULT_RFM_RULES = [
+    _rule("Champions", (5, 5), (4, 5)),
+    _rule("Loyal", (3, 4), (4, 5)),
+    _rule("Potential loyalist", (4, 5), (2, 3)),
+    _rule("New", (5, 5), (1, 1)),
+    _rule("Promising", (4, 4), (1, 1)),
+    _rule("Need attention", (3, 3), (3, 3)),
+    _rule("About to sleep", (3, 3), (1, 2)),
+    _rule("Cannot lose them", (1, 2), (5, 5)),
+    _rule("At risk", (1, 2), (3, 4)),
+    _rule("Lost", (1, 1), (1, 1)),
+    _rule("Hibernating", (1, 2), (1, 2)),
+]
+
+
+class RfmParams(_Section):
+    """RFM scoring: number of quantile bins and the segment map (first matching rule wins)."""
+
+    bins: Annotated[int, Field(ge=2, le=10)] = 5
+    rules: list[RfmRule] = Field(default_factory=lambda: list(DEFAULT_RFM_RULES), min_length=1)
+
+    @model_validator(mode="after")
+    def _within_bins(self) -> RfmParams:
+        for rule in self.rules:
+            if max(rule.r[1], rule.f[1], rule.m[1]) > self.bins:
+                raise ValueError(f"rule {rule.segment!r} uses a score above bins ({self.bins})")
+        return self
+
+
+class ReportParams(_Section):
+    """What the published report may show."""
+
+    title: str = ""
+    show_customer_names: bool = False  # False: stable pseudonyms everywhere in reports/exports
+    top_n: Annotated[int, Field(ge=1, le=100)] = 10
+    max_name_length: Annotated[int, Field(ge=8, le=200)] = 40
+    execution_timeout_seconds: Annotated[int, Field(ge=10, le=7200)] = 900
+
+
+class Params(_Section):
+    """A business unit's params, validated and frozen."""
+
+    unit: str
+    description: str = ""
+    source: SourceParams
+    column_map: dict[str, str] = {}
+    lifecycle: LifecycleParams = LifecycleParams()
+    express_test: ExpressTestParams = ExpressTestParams()
+    concentration: ConcentrationParams = ConcentrationParams()
+    key_customers: KeyCustomerParams = KeyCustomerParams()
+    features: FeatureParams = FeatureParams()
+    clustering: ClusteringParams = ClusteringParams()
+    clv: ClvParams = ClvParams()
+    cohorts: CohortParams = CohortParams()
+    rfm: RfmParams = RfmParams()
+    report: ReportParams = ReportParams()
+    random_state: Annotated[int, Field(ge=0, le=2**32 - 1)] = 42
+
+    @field_validator("unit")
+    @classmethod
+    def _unit_name(cls, value: str) -> str:
+        if not UNIT_NAME.fullmatch(value):
+            raise ValueError(
+                "must be lowercase letters, digits, '_' or '-', starting with a letter"
+            )
+        return value
+
+    @field_validator("column_map")
+    @classmethod
+    def _canonical_targets(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted({v for v in value.values() if v not in CANONICAL})
+        if unknown:
+            raise ValueError(
+                f"maps to unknown canonical column(s) {unknown}; allowed: {', '.join(CANONICAL)}"
+            )
+        targets = list(value.values())
+        doubled = sorted({v for v in targets if targets.count(v) > 1})
+        if doubled:
+            raise ValueError(f"several source columns map to {doubled}; map each only once")
+        return value
+
+
+def _describe(error: dict, raw: dict) -> str:
+    """Turn one pydantic error into 'key: problem (allowed ...)'."""
+    key = ".".join(str(p) for p in error["loc"])
+    if error["type"] == "extra_forbidden":
+        section = _section_model(error["loc"][:-1])
+        allowed = ", ".join(section.model_fields) if section else "see README params reference"
+        return f"{key}: unknown key (allowed here: {allowed})"
+    got = error.get("input")
+    shown = "" if isinstance(got, dict) else f" (got {got!r})"
+    return f"{key}: {error['msg']}{shown}"
+
+
+def _section_model(loc: tuple) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = Params
+    for part in loc:
+        field = model.model_fields.get(str(part)) if model else None
+        annotation = getattr(field, "annotation", None)
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return model
+
+
+def parse_params(raw: object, *, origin: str) -> Params:
+    """Validate a parsed YAML mapping into Params; errors name ``origin`` and the key."""
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{origin}: expected a mapping of keys at the top level.")
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(_describe(e, raw) for e in exc.errors())
+        raise ParamsError(f"{origin}: {problems}") from None
+
+
+def load_params(path: str | Path) -> Params:
+    """Load ``params/<unit>.yaml`` and validate it; the unit must match the file's stem.
+
+    Parameters
+    ----------
+    path : str or Path
+        The params file.
+
+    Returns
+    -------
+    Params
+        Frozen, validated params.
+
+    Raises
+    ------
+    ParamsError
+        The file is missing, is not YAML, or holds an unknown key, a wrong type or an
+        out-of-range value; the message names the file and the key.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"{path}: params file not found.")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ParamsError(f"{path}: not valid YAML: {exc}") from None
+    params = parse_params(raw, origin=str(path))
+    if params.unit != path.stem:
+        raise ParamsError(f"{path}: unit: {params.unit!r} must equal the file name {path.stem!r}.")
+    return params

@@ -1,0 +1,125 @@
+"""HTML for publishing: the executed notebook as a self-contained report, and the index page.
+
+The report carries no code, no parameters cell, no scripts and no external URLs; images are
+embedded; a restrictive Content-Security-Policy is set in the page head; a table of contents
+is built from the section headings.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+from importlib import resources
+
+import nbformat
+
+from insights.reporting.core import escape_text, fmt_share
+
+#: Cells with these tags never reach the HTML.
+REMOVED_TAGS = ("remove_cell", "parameters", "injected-parameters")
+
+_HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)(?:<a class="anchor-link"[^>]*>[^<]*</a>)?</h\1>', re.S)
+
+
+def _template_dir() -> str:
+    return str(resources.files("insights") / "templates")
+
+
+def _css() -> str:
+    return (resources.files("insights") / "templates" / "insights_report" / "report.css").read_text(
+        encoding="utf-8"
+    )
+
+
+def export_html(notebook: nbformat.NotebookNode, *, title: str) -> str:
+    """Export an executed notebook to the executive HTML report and return it as text."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config()
+    config.HTMLExporter.exclude_input = True
+    config.HTMLExporter.exclude_input_prompt = True
+    config.HTMLExporter.exclude_output_prompt = True
+    config.HTMLExporter.exclude_anchor_links = True
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = REMOVED_TAGS
+    exporter = HTMLExporter(
+        config=config, template_name="insights_report", extra_template_basedirs=[_template_dir()]
+    )
+    exporter.register_preprocessor("nbconvert.preprocessors.TagRemovePreprocessor", enabled=True)
+    body, _ = exporter.from_notebook_node(
+        _without_stderr(notebook), resources={"report_title": title, "report_css": _css()}
+    )
+    return body.replace("@@INSIGHTS_TOC@@", _toc(body), 1)
+
+
+def _without_stderr(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop kernel warnings (stderr) and code-cell inputs; they are counted in metadata."""
+    clean = copy.deepcopy(notebook)
+    for cell in clean.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+    return clean
+
+
+def _toc(body: str) -> str:
+    items = []
+    for level, anchor, text in _HEADING.findall(body):
+        label = html.escape(html.unescape(re.sub(r"<[^>]+>", "", text)).strip())
+        items.append(f'<li class="l{level}"><a href="#{html.escape(anchor)}">{label}</a></li>')
+    return '<div class="toc-title">Contents</div><ol>' + "".join(items) + "</ol>"
+
+
+def render_index(entries: list[dict], failures: dict[str, dict]) -> str:
+    """Render ``reports/index.html``: every unit and quarter with status and verdicts."""
+    rows = []
+    for meta in sorted(entries, key=lambda m: (str(m.get("unit")), str(m.get("quarter"))), reverse=False):
+        unit, quarter = str(meta.get("unit", "")), str(meta.get("quarter", ""))
+        head = meta.get("headline", {})
+        verdicts = meta.get("verdicts", {})
+        link = f"{html.escape(unit, quote=True)}/{html.escape(quarter, quote=True)}/report.html"
+        rows.append(
+            "<tr>"
+            f'<td><a href="{link}">{escape_text(unit)}</a></td><td>{escape_text(quarter)}</td>'
+            f"<td>{escape_text(meta.get('status', ''))}</td>"
+            f"<td>{escape_text(verdicts.get('express_test', '–'))}</td>"
+            f"<td>{escape_text(verdicts.get('hhi_band', '–'))}</td>"
+            f"<td class='num'>{escape_text(fmt_share(head.get('top1_share')))}</td>"
+            f"<td>{escape_text(verdicts.get('summary', ''), max_length=300)}</td>"
+            "</tr>"
+        )
+    failed = "".join(
+        f"<li>{escape_text(unit)} {escape_text(info.get('quarter', ''))}: last run failed "
+        f"({escape_text(info.get('error', ''), max_length=300)}); the previous report, if any, is kept.</li>"
+        for unit, info in sorted(failures.items())
+    )
+    failed_html = f'<div class="note note-bad"><ul>{failed}</ul></div>' if failed else ""
+    return _INDEX.format(
+        css=_css(),
+        failed=failed_html,
+        rows="".join(rows) or '<tr><td colspan="7">No report published yet.</td></tr>',
+    )
+
+
+_INDEX = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'">
+<meta name="referrer" content="no-referrer">
+<title>insights — quarterly customer reports</title>
+<style>{css}</style>
+</head>
+<body><div class="page"><main>
+<h1>Quarterly customer reports</h1>
+<p class="lead">Every business unit and quarter published so far, with its headline verdicts.</p>
+{failed}
+<table class="data"><thead><tr><th>Unit</th><th>Quarter</th><th>Status</th><th>Express test</th>
+<th>Concentration (HHI band)</th><th>Top-1 customer share</th><th>Summary</th></tr></thead>
+<tbody>{rows}</tbody></table>
+</main></div></body>
+</html>
+"""

@@ -1,0 +1,41 @@
+"""Executive text and tables: headline sentences, KPI cards, escaped HTML.
+
+``reporting.core`` holds the building blocks; one module per report section
+(``reporting.dependency``, ``reporting.behaviour``, ...) turns findings into sentences.
+"""
+
+from insights.reporting.core import (
+    Card,
+    Html,
+    bullet_list,
+    customer_labels,
+    escape_text,
+    fmt_int,
+    fmt_money,
+    fmt_number,
+    fmt_share,
+    html_table,
+    kpi_cards,
+    note,
+    paragraph,
+    sentence,
+    verdict_badge,
+)
+
+__all__ = [
+    "Card",
+    "Html",
+    "bullet_list",
+    "customer_labels",
+    "escape_text",
+    "fmt_int",
+    "fmt_money",
+    "fmt_number",
+    "fmt_share",
+    "html_table",
+    "kpi_cards",
+    "note",
+    "paragraph",
+    "sentence",
+    "verdict_badge",
+]

@@ -1,0 +1,233 @@
+"""Executive HTML building blocks: escaped sentences, tables, KPI cards, verdict badges.
+
+Every data-derived string reaches HTML through ``escape_text``: HTML-escaped, with bidi and
+zero-width characters removed and very long names shortened. ``Html`` marks text that is
+already safe; only the functions in this package build it, so a notebook cell that shows an
+``Html`` value shows escaped content.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from insights.safety import clean_display_text, pseudonym
+
+#: Default display length of a name in tables and sentences.
+NAME_LENGTH = 40
+
+
+class Html(str):
+    """A string of safe HTML; Jupyter renders it via ``_repr_html_``."""
+
+    __slots__ = ()
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+    def __add__(self, other: object) -> Html:
+        right = other if isinstance(other, Html) else escape_text(other)
+        return Html(str(self) + str(right))
+
+
+def escape_text(value: object, *, max_length: int = 200) -> Html:
+    """Return ``value`` as escaped HTML text; ``Html`` values pass through unchanged.
+
+    >>> escape_text('<img src=x onerror="alert(1)">')
+    '&lt;img src=x onerror=&quot;alert(1)&quot;&gt;'
+    """
+    if isinstance(value, Html):
+        return value
+    return Html(html.escape(clean_display_text(value, max_length=max_length), quote=True))
+
+
+def sentence(template: str, **values: object) -> Html:
+    """Fill ``template`` (a literal written by us) with escaped ``values``; return Html.
+
+    Numbers should be formatted by the caller (``fmt_share`` ...); names are shortened to
+    NAME_LENGTH characters.
+
+    >>> sentence("{name} brings {share} of revenue.", name="<b>A&B</b>", share="57.0%")
+    '&lt;b&gt;A&amp;B&lt;/b&gt; brings 57.0% of revenue.'
+    """
+    safe = {key: escape_text(val, max_length=NAME_LENGTH * 2) for key, val in values.items()}
+    return Html(html.escape(template, quote=False).format(**safe))
+
+
+def paragraph(*sentences: str, css_class: str = "lead") -> Html:
+    """Join sentences into one ``<p>``; plain strings are escaped, Html kept as is."""
+    body = " ".join(str(escape_text(s)) for s in sentences if s)
+    return Html(f'<p class="{css_class}">{body}</p>')
+
+
+def bullet_list(items: Iterable[str]) -> Html:
+    """Return an escaped ``<ul>`` of the items."""
+    inner = "".join(f"<li>{escape_text(item)}</li>" for item in items)
+    return Html(f"<ul>{inner}</ul>")
+
+
+def note(text: str, *, tone: str = "info") -> Html:
+    """Return a highlighted note (tone: info, warn, bad, good)."""
+    return Html(f'<div class="note note-{_tone(tone)}">{escape_text(text, max_length=2000)}</div>')
+
+
+def fmt_share(value: float | None, *, digits: int = 1) -> str:
+    """Format a fraction as a percentage: 0.573 -> '57.3%'; missing -> '–'.
+
+    >>> fmt_share(0.573)
+    '57.3%'
+    """
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{value * 100:.{digits}f}%"
+
+
+def fmt_money(value: float | None, *, currency: str = "RUB") -> str:
+    """Format money compactly: 1234567 -> '1.23 M RUB'; missing -> '–'.
+
+    >>> fmt_money(1_234_567)
+    '1.23 M RUB'
+    >>> fmt_money(-950)
+    '-950 RUB'
+    """
+    if value is None or pd.isna(value):
+        return "–"
+    size = abs(value)
+    for limit, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
+        if size >= limit:
+            return f"{value / limit:.2f}{suffix} {currency}"
+    return f"{value:.0f} {currency}"
+
+
+def fmt_int(value: float | None) -> str:
+    """Format a count with thousands separators: 12345 -> '12,345'.
+
+    >>> fmt_int(12345)
+    '12,345'
+    """
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{int(round(value)):,}"
+
+
+def fmt_number(value: float | None, *, digits: int = 1) -> str:
+    """Format a plain number with ``digits`` decimals and thousands separators."""
+    if value is None or pd.isna(value) or (isinstance(value, float) and math.isinf(value)):
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+_FORMATS: dict[str, Callable[[object], str]] = {
+    "share": fmt_share,
+    "money": fmt_money,
+    "int": fmt_int,
+    "number": fmt_number,
+    "text": lambda v: clean_display_text(v, max_length=NAME_LENGTH),
+}
+
+
+def html_table(
+    frame: pd.DataFrame,
+    *,
+    formats: Mapping[str, str | Callable[[object], str]] | None = None,
+    caption: str | None = None,
+    index: bool = False,
+    max_rows: int = 50,
+) -> Html:
+    """Render ``frame`` as an escaped HTML table with the report's classes.
+
+    Column names, index values, cells and the caption are escaped. ``formats`` maps a column
+    to 'share', 'money', 'int', 'number', 'text' or a callable; other columns use ``str``
+    (numbers get 'number').
+    """
+    formats = dict(formats or {})
+    data = frame.reset_index() if index else frame
+    data = data.head(max_rows)
+    head = "".join(f"<th>{escape_text(c)}</th>" for c in data.columns)
+    rows = []
+    for record in data.itertuples(index=False, name=None):
+        cells = []
+        for column, value in zip(data.columns, record, strict=True):
+            text = _format_cell(value, formats.get(column))
+            numeric = isinstance(value, int | float) and not isinstance(value, bool)
+            cells.append(f'<td class="{"num" if numeric else "txt"}">{escape_text(text)}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption>{escape_text(caption, max_length=500)}</caption>" if caption else ""
+    more = ""
+    if len(frame) > max_rows:
+        more = f'<p class="small">Showing {max_rows} of {fmt_int(len(frame))} rows.</p>'
+    return Html(
+        f'<table class="data">{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>{more}"
+    )
+
+
+def _format_cell(value: object, spec: str | Callable[[object], str] | None) -> str:
+    if callable(spec):
+        return spec(value)
+    if spec is not None:
+        return _FORMATS[spec](value)
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "–"
+    if isinstance(value, float):
+        return fmt_number(value)
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%Y-%m-%d}"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Card:
+    """One KPI card: a label, a headline value, one plain sentence, and a tone."""
+
+    label: str
+    value: str
+    sentence: str
+    tone: str = "neutral"
+
+
+def kpi_cards(cards: Sequence[Card]) -> Html:
+    """Render KPI cards as a responsive grid; every text escaped."""
+    items = "".join(
+        f'<div class="card card-{_tone(c.tone)}"><div class="card-label">{escape_text(c.label)}</div>'
+        f'<div class="card-value">{escape_text(c.value)}</div>'
+        f'<div class="card-text">{escape_text(c.sentence, max_length=400)}</div></div>'
+        for c in cards
+    )
+    return Html(f'<div class="cards">{items}</div>')
+
+
+def verdict_badge(colour: str, text: str) -> Html:
+    """Return a coloured verdict badge (colour: green, yellow, red, grey) with its text."""
+    colour = colour if colour in {"green", "yellow", "red", "grey"} else "grey"
+    return Html(
+        f'<div class="verdict verdict-{colour}"><span class="dot"></span>'
+        f"<strong>{escape_text(colour.upper())}</strong> {escape_text(text, max_length=600)}</div>"
+    )
+
+
+def _tone(tone: str) -> str:
+    return tone if tone in {"good", "warn", "bad", "neutral", "info"} else "neutral"
+
+
+def customer_labels(
+    frame: pd.DataFrame, *, show_names: bool, salt: str, max_length: int = NAME_LENGTH
+) -> pd.Series:
+    """Return a display label per row: the customer's name when allowed, else a pseudonym.
+
+    ``frame`` needs ``customer_id`` (and ``customer_name`` when names may be shown). Labels
+    are plain text; escaping happens when they reach HTML.
+    """
+    ids = frame["customer_id"]
+    if show_names and "customer_name" in frame.columns:
+        names = frame["customer_name"].map(
+            lambda n: clean_display_text(n, max_length=max_length), na_action="ignore"
+        )
+        fallback = ids.map(lambda i: pseudonym(i, salt=salt))
+        labels = names.where(names.notna() & (names.astype("string") != ""), fallback)
+        return labels.astype("string").rename("customer")
+    return ids.map(lambda i: pseudonym(i, salt=salt)).astype("string").rename("customer")
