@@ -146,6 +146,7 @@ class ClvParams(_Section):
     min_repeat_buyers: Annotated[int, Field(ge=1)] = 30
     holdout_quarters: Annotated[int, Field(ge=1, le=8)] = 2
     model: Literal["auto", "bgnbd", "mbgnbd"] = "auto"
+    min_history_days: PositiveDays = 180  # the oldest customer's age must reach this
 
 
 class CohortParams(_Section):
@@ -325,3 +326,46 @@ def load_params(path: str | Path) -> Params:
     if params.unit != path.stem:
         raise ParamsError(f"{path}: unit: {params.unit!r} must equal the file name {path.stem!r}.")
     return params
+
+
+def params_reference() -> str:
+    """Return the params reference as a Markdown table: every key, its default and meaning.
+
+    The README's params reference is this table; a test keeps the two in step.
+    """
+    lines = ["| key | default | meaning |", "| --- | --- | --- |"]
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, field in model.model_fields.items():
+            key = f"{prefix}{name}"
+            annotation = field.annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                walk(annotation, f"{key}.")
+                continue
+            default = "required" if field.is_required() else repr(field.default)
+            meaning = field.description or _FIELD_NOTES.get(key, "")
+            lines.append(f"| `{key}` | `{default}` | {meaning} |")
+
+    walk(Params, "")
+    return "\n".join(lines)
+
+
+#: One line per key for the README; keys without a note are self-explanatory.
+_FIELD_NOTES = {
+    "unit": "business unit; must equal the file name (params/<unit>.yaml)",
+    "source.paths": "input files relative to the project root (CSV, Parquet, Excel)",
+    "source.export_date": "day the export was taken; later rows are rejected as 'in the future'",
+    "source.sheet": "Excel sheet to read; required when a workbook has several",
+    "column_map": "source column name -> canonical name (customer_id, order_date, amount, ...)",
+    "lifecycle.lost_days": "no purchase for this many days = lost",
+    "lifecycle.new_days": "first purchase within this many days = new",
+    "lifecycle.regular_window_days": "window in which regulars make regular_min_purchases",
+    "express_test.natural_churn_share": "one-time share at or below this is green (about 3% is natural churn)",
+    "express_test.max_unknown_customer_share": "above this share of rows without a customer the test is red",
+    "concentration.disclosure_share": "customers at or above this revenue share are listed (10%: public-company disclosure)",
+    "key_customers.weights.revenue": "weight of each key-customer component (normalised to sum 1)",
+    "clustering.k": "fixed k; empty = choose by silhouette over k_min..k_max on a seeded sample",
+    "clv.time_unit": "time unit of the BG/NBD summary (day or week)",
+    "report.show_customer_names": "false = stable pseudonyms in reports and exports",
+    "random_state": "seed for every random step (clustering, samples, experiments)",
+}

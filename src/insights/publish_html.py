@@ -19,7 +19,7 @@ from insights.reporting.core import escape_text, fmt_share
 #: Cells with these tags never reach the HTML.
 REMOVED_TAGS = ("remove_cell", "parameters", "injected-parameters")
 
-_HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)(?:<a class="anchor-link"[^>]*>[^<]*</a>)?</h\1>', re.S)
+_HEADING = re.compile(r"<h([23])>(.*?)</h\1>", re.S)
 
 
 def _template_dir() -> str:
@@ -51,7 +51,8 @@ def export_html(notebook: nbformat.NotebookNode, *, title: str) -> str:
     body, _ = exporter.from_notebook_node(
         _without_stderr(notebook), resources={"report_title": title, "report_css": _css()}
     )
-    return body.replace("@@INSIGHTS_TOC@@", _toc(body), 1)
+    body, toc = _number_headings(body)
+    return body.replace("@@INSIGHTS_TOC@@", toc, 1)
 
 
 def _without_stderr(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -65,12 +66,23 @@ def _without_stderr(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return clean
 
 
-def _toc(body: str) -> str:
-    items = []
-    for level, anchor, text in _HEADING.findall(body):
-        label = html.escape(html.unescape(re.sub(r"<[^>]+>", "", text)).strip())
-        items.append(f'<li class="l{level}"><a href="#{html.escape(anchor)}">{label}</a></li>')
-    return '<div class="toc-title">Contents</div><ol>' + "".join(items) + "</ol>"
+def _number_headings(body: str) -> tuple[str, str]:
+    """Give every h2/h3 a stable id and return the body with the table of contents."""
+    items: list[str] = []
+    used: set[str] = set()
+
+    def anchor(match: re.Match) -> str:
+        level, inner = match.group(1), match.group(2)
+        label = html.unescape(re.sub(r"<[^>]+>", "", inner)).strip()
+        slug = re.sub(r"[^0-9A-Za-z]+", "-", label).strip("-") or "section"
+        while slug in used:
+            slug += "-"
+        used.add(slug)
+        items.append(f'<li class="l{level}"><a href="#{slug}">{html.escape(label)}</a></li>')
+        return f'<h{level} id="{slug}">{inner}</h{level}>'
+
+    body = _HEADING.sub(anchor, body)
+    return body, '<div class="toc-title">Contents</div><ol>' + "".join(items) + "</ol>"
 
 
 def render_index(entries: list[dict], failures: dict[str, dict]) -> str:

@@ -1,0 +1,137 @@
+"""Publishing: unit names checked first, HTML self-contained and code-free, writes atomic."""
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from html_scan import find_live_script_vectors
+
+from insights import cli
+from insights.publish import (
+    UnitError,
+    build_index,
+    resolve_unit,
+    write_artifacts,
+)
+from insights.publish_html import export_html, render_index
+from insights.reporting.core import sentence
+
+EVIL = '<img src=x onerror="alert(1)">'
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "params").mkdir()
+    (tmp_path / "params" / "fleet.yaml").write_text("unit: fleet\n", encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("unit", ["../x", "x;id", "fleet/../../etc", "Fleet", "", "fleet ", "$(id)", "-rf"])
+def test_malformed_unit_is_refused_before_anything(project, unit):
+    with pytest.raises(UnitError, match="not a valid unit name"):
+        resolve_unit(unit, root=project)
+
+
+def test_unknown_unit_lists_the_known_ones(project):
+    with pytest.raises(UnitError, match="unknown unit 'nope'.*fleet"):
+        resolve_unit("nope", root=project)
+
+
+def test_known_unit_resolves_to_its_params_file(project):
+    assert resolve_unit("fleet", root=project) == project / "params" / "fleet.yaml"
+
+
+@pytest.mark.parametrize("unit", ["../x", "x;id", "nope"])
+def test_cli_refuses_bad_units_with_exit_2_and_writes_nothing(project, unit, capsys):
+    before = sorted(p.relative_to(project) for p in project.rglob("*"))
+    code = cli.main(["--root", str(project), "report", "--unit", unit])
+    assert code == 2
+    assert "insights:" in capsys.readouterr().err
+    assert sorted(p.relative_to(project) for p in project.rglob("*")) == before
+
+
+def test_cli_refuses_a_malformed_quarter(project, capsys):
+    code = cli.main(["--root", str(project), "report", "--unit", "fleet", "--quarter", "2026Q9"])
+    assert code == 2
+    assert "YYYYQn" in capsys.readouterr().err
+
+
+def _notebook() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("unit = 'fleet'", metadata={"tags": ["parameters"]})
+    injected = nbformat.v4.new_code_cell("unit = 'x'", metadata={"tags": ["injected-parameters"]})
+    hidden = nbformat.v4.new_code_cell("secret_setup()", metadata={"tags": ["remove_cell"]})
+    code = nbformat.v4.new_code_cell("compute_revenue()")
+    code.outputs = [
+        nbformat.v4.new_output("display_data", data={"text/html": str(sentence("{n} buys", n=EVIL))}),
+        nbformat.v4.new_output("stream", name="stderr", text="UserWarning: noisy\n"),
+        nbformat.v4.new_output(
+            "display_data", data={"application/javascript": "alert(1)", "text/plain": "js"}
+        ),
+    ]
+    md = nbformat.v4.new_markdown_cell("## Headline\n\nText.\n\n## Appendix")
+    nb.cells = [params, injected, hidden, md, code]
+    return nb
+
+
+def test_exported_html_has_no_code_scripts_or_external_urls():
+    out = export_html(_notebook(), title=f"Report {EVIL}")
+    assert "compute_revenue" not in out and "secret_setup" not in out
+    assert "unit = " not in out  # parameters and injected-parameters cells removed
+    assert "noisy" not in out  # kernel warnings never reach executives
+    assert find_live_script_vectors(out) == []
+    assert "output_javascript" not in out
+    assert not re.search(r"https?://", out)
+    assert "Content-Security-Policy" in out
+    assert "&lt;img" in out and "<img src=x" not in out
+
+
+def test_exported_html_has_a_table_of_contents():
+    out = export_html(_notebook(), title="Report")
+    toc = out.split('class="toc"', 1)[1].split("</nav>", 1)[0]
+    assert "Headline" in toc and "Appendix" in toc
+    assert 'href="#Headline"' in toc
+
+
+def test_artifacts_neutralise_formulas_in_csv_and_xlsx(tmp_path):
+    frame = pd.DataFrame({"customer": ["=HYPERLINK(\"http://x\",\"y\")", "@SUM(1)", "ok"], "amount": [1.0, -2.0, 3.0]})
+    written = write_artifacts(tmp_path, summary={"quarter": "2026Q3"}, tables={"export_key_customers": frame})
+    names = {p.name for p in written}
+    assert names == {"summary.json", "export_key_customers.csv", "export_key_customers.xlsx"}
+    text = (tmp_path / "export_key_customers.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text and "'@SUM" in text
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / "export_key_customers.xlsx").active
+    values = [c.value for c in sheet["A"]][1:]
+    assert all(not str(v).startswith(("=", "@")) for v in values)
+    assert [c.value for c in sheet["B"]][1:] == [1, -2, 3]  # numbers stay numbers
+
+
+def test_artifacts_are_not_written_without_an_output_dir():
+    assert write_artifacts("", summary={}, tables={}) == []
+
+
+def test_index_escapes_and_links_each_report(tmp_path):
+    meta = {
+        "unit": "fleet",
+        "quarter": "2026Q3",
+        "status": "published",
+        "headline": {"top1_share": 0.2},
+        "verdicts": {"express_test": "green", "hhi_band": "unconcentrated", "summary": EVIL},
+    }
+    folder = tmp_path / "reports" / "fleet" / "2026Q3"
+    folder.mkdir(parents=True)
+    (folder / "metadata.json").write_text(json.dumps(meta), encoding="utf-8")
+    index = build_index(root=tmp_path).read_text(encoding="utf-8")
+    assert 'href="fleet/2026Q3/report.html"' in index
+    assert "20.0%" in index and "<img" not in index
+
+
+def test_index_lists_failed_runs():
+    out = render_index([], {"corporate": {"quarter": "2026Q3", "error": "LoadError: x"}})
+    assert "last run failed" in out and "corporate" in out
