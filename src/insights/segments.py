@@ -1,0 +1,491 @@
+"""Lifecycle segments, the express test, movement between quarters, and RFM segments.
+
+Every function takes the customer features frame (one row per customer, as of a date; see
+``features.build_customer_features``) or the segment frames built from it, and returns new
+objects. Thresholds come from params sections (``params.lifecycle``, ``params.express_test``,
+``params.rfm``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from insights.params import ExpressTestParams, LifecycleParams, RfmRule
+from insights.schema import require_columns
+
+#: Lifecycle segments in display order: from the newest relationship to the lost one.
+SEGMENT_ORDER = ("new", "regular", "occasional", "one-time", "lost")
+SEGMENT_DTYPE = pd.CategoricalDtype(list(SEGMENT_ORDER), ordered=True)
+
+#: Row label of customers who had not bought yet in the previous quarter.
+NOT_YET = "(not yet a customer)"
+
+#: Health rank used to call a move a loss or a gain (a new customer who buys again is a gain,
+#: one who does not is a loss).
+_HEALTH = {"lost": 0.0, "one-time": 1.0, "new": 1.5, "occasional": 2.0, "regular": 3.0}
+
+_LIFECYCLE_COLUMNS = ("customer_id", "recency_days", "tenure_days", "purchases_window", "frequency")
+
+
+def assign_lifecycle(features: pd.DataFrame, *, params: LifecycleParams) -> pd.DataFrame:
+    """Assign each customer one lifecycle segment; the first matching rule wins.
+
+    Rules (domain.md), in order, with ``d`` = ``params``:
+
+    1. *lost*: no purchase in the last ``d.lost_days`` days, i.e. ``recency_days >= lost_days``.
+       "The last 365 days" is the same window as ``revenue_12m`` (as_of - 365d < date <= as_of),
+       so a purchase exactly 365 days before as_of is outside it and a lost customer has no
+       purchase in the trailing-12-month window. A customer with no purchase at all
+       (``recency_days`` missing: only returns or zero rows) is lost too.
+    2. *new*: first purchase in the last ``d.new_days`` days, ``tenure_days < new_days``
+       (``tenure_days`` = days from the first purchase to as_of).
+    3. *regular*: ``purchases_window >= d.regular_min_purchases`` (purchases in the last
+       ``d.regular_window_days``, counted by the features step).
+    4. *one-time*: one purchase ever, ``frequency <= 1``.
+    5. *occasional*: everyone else.
+
+    Parameters
+    ----------
+    features : DataFrame
+        Customer features with customer_id, recency_days, tenure_days, purchases_window and
+        frequency.
+    params : LifecycleParams
+        The unit's lifecycle windows (``params.lifecycle``).
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id`` and ``segment`` (ordered categorical, ``SEGMENT_ORDER``), in input order.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"customer_id": ["a", "b"], "recency_days": [400, 10],
+    ...                   "tenure_days": [900, 30], "purchases_window": [0, 1],
+    ...                   "frequency": [5, 1]})
+    >>> assign_lifecycle(f, params=LifecycleParams())["segment"].tolist()
+    ['lost', 'new']
+    """
+    require_columns(features, _LIFECYCLE_COLUMNS, where="assign_lifecycle")
+    conditions = [
+        (features["recency_days"].isna() | (features["recency_days"] >= params.lost_days))
+        .to_numpy(dtype=bool, na_value=True),
+        (features["tenure_days"] < params.new_days).to_numpy(dtype=bool, na_value=False),
+        (features["purchases_window"] >= params.regular_min_purchases).to_numpy(
+            dtype=bool, na_value=False
+        ),
+        (features["frequency"] <= 1).to_numpy(dtype=bool, na_value=False),
+    ]
+    labels = np.select(conditions, ["lost", "new", "regular", "one-time"], default="occasional")
+    return pd.DataFrame(
+        {
+            "customer_id": features["customer_id"].to_numpy(),
+            "segment": pd.Categorical(labels, dtype=SEGMENT_DTYPE),
+        },
+        index=features.index,
+    )
+
+
+def lifecycle_rules(params: LifecycleParams) -> pd.DataFrame:
+    """Return the lifecycle rules as plain text, one row per segment, in match order.
+
+    >>> lifecycle_rules(LifecycleParams())["segment"].tolist()
+    ['lost', 'new', 'regular', 'one-time', 'occasional']
+    """
+    return pd.DataFrame(
+        {
+            "segment": ["lost", "new", "regular", "one-time", "occasional"],
+            "rule": [
+                f"no purchase in the last {params.lost_days} days",
+                f"first purchase in the last {params.new_days} days",
+                f"{params.regular_min_purchases}+ purchases in the last "
+                f"{params.regular_window_days} days",
+                "one purchase ever",
+                "everyone else (bought more than once, but not often lately)",
+            ],
+        }
+    )
+
+
+def segment_summary(
+    features: pd.DataFrame, segments: pd.DataFrame, *, column: str = "segment"
+) -> pd.DataFrame:
+    """Count customers and trailing-12-month revenue per segment, with shares of the total.
+
+    ``customer_share = customers / all customers``; ``revenue_share = revenue_12m / total
+    revenue_12m`` (NaN when the total is not positive). Every category of a categorical
+    ``column`` gets a row, empty ones with zeros.
+
+    Parameters
+    ----------
+    features : DataFrame
+        Customer features with customer_id and revenue_12m.
+    segments : DataFrame
+        customer_id and the segment ``column`` (from ``assign_lifecycle`` or ``rfm_segments``).
+    column : str
+        The segment column of ``segments``.
+
+    Returns
+    -------
+    DataFrame
+        One row per segment: ``segment``, ``customers``, ``customer_share``, ``revenue_12m``,
+        ``revenue_share``.
+    """
+    require_columns(features, ["customer_id", "revenue_12m"], where="segment_summary")
+    require_columns(segments, ["customer_id", column], where="segment_summary")
+    joined = segments[["customer_id", column]].merge(
+        features[["customer_id", "revenue_12m"]], on="customer_id", how="left", validate="1:1"
+    )
+    summary = (
+        joined.groupby(column, observed=False, sort=True)
+        .agg(customers=("customer_id", "size"), revenue_12m=("revenue_12m", "sum"))
+        .reset_index()
+        .rename(columns={column: "segment"})
+    )
+    total_customers = summary["customers"].sum()
+    total_revenue = summary["revenue_12m"].sum()
+    summary["customer_share"] = (
+        summary["customers"] / total_customers if total_customers else np.nan
+    )
+    summary["revenue_share"] = (
+        summary["revenue_12m"] / total_revenue if total_revenue > 0 else np.nan
+    )
+    return summary[["segment", "customers", "customer_share", "revenue_12m", "revenue_share"]]
+
+
+@dataclass(frozen=True)
+class ExpressTestResult:
+    """The express test's verdict, the rule shown beside it, and the numbers behind it."""
+
+    verdict: str  # "red", "yellow" or "green"
+    stressed: bool  # yellow with more one-time buyers than regulars
+    label: str  # "red", "yellow", "yellow (stressed)" or "green"
+    rule: str
+    reason: str
+    active_customers: int
+    one_time_customers: int
+    regular_customers: int
+    one_time_share: float
+    regular_share: float
+    one_time_revenue_share: float
+    regular_revenue_share: float
+    history_days: int
+    unknown_customer_share: float
+
+    def to_dict(self) -> dict:
+        """Return the result as JSON-ready data (shares as fractions, NaN as None)."""
+        return {
+            k: (None if isinstance(v, float) and math.isnan(v) else v)
+            for k, v in asdict(self).items()
+        }
+
+
+def express_rule(params: ExpressTestParams) -> str:
+    """Return the express test's rule as one plain sentence per colour."""
+    return (
+        f"Red: the data cannot answer (under {params.min_history_days} days of history, more "
+        f"than {params.max_unknown_customer_share:.0%} of rows without a customer, or fewer "
+        f"than {params.min_active_customers} active customers). Green: one-time buyers at or "
+        f"below {params.natural_churn_share:.0%} of active customers (natural churn). Yellow: "
+        "above that; stressed when one-time buyers outnumber regulars."
+    )
+
+
+def express_test(
+    features: pd.DataFrame,
+    segments: pd.DataFrame,
+    *,
+    params: ExpressTestParams,
+    unknown_customer_share: float,
+    history_days: int | None = None,
+) -> ExpressTestResult:
+    """Run the express test: one-time buyers vs regulars among active customers.
+
+    Active customers are those not *lost*. ``one_time_share = one-time / active`` and
+    ``regular_share = regular / active`` by count; the revenue shares use ``revenue_12m`` of
+    active customers (NaN when their total is not positive). Verdict: red when the data cannot
+    answer (``history_days < min_history_days``, ``unknown_customer_share >
+    max_unknown_customer_share``, or ``active < min_active_customers``); green when
+    ``one_time_share <= natural_churn_share``; yellow otherwise, *stressed* when one-time
+    buyers outnumber regulars (by count).
+
+    Parameters
+    ----------
+    features : DataFrame
+        Customer features with customer_id and revenue_12m.
+    segments : DataFrame
+        customer_id and segment, from ``assign_lifecycle``.
+    params : ExpressTestParams
+        ``params.express_test``.
+    unknown_customer_share : float
+        Rows rejected for a missing customer id / rows read (cleaning's quality summary,
+        ``unknown_customer_share``).
+    history_days : int, optional
+        Days of history the data covers up to as_of. None: the largest ``tenure_days`` in
+        ``features`` (as_of minus the earliest first purchase; 0 without customers).
+
+    Returns
+    -------
+    ExpressTestResult
+    """
+    if not 0.0 <= unknown_customer_share <= 1.0:
+        raise ValueError(
+            f"express_test: unknown_customer_share must be in [0, 1], got "
+            f"{unknown_customer_share!r}."
+        )
+    require_columns(features, ["customer_id", "revenue_12m"], where="express_test")
+    require_columns(segments, ["customer_id", "segment"], where="express_test")
+    if history_days is None:
+        require_columns(features, ["tenure_days"], where="express_test")
+        longest = features["tenure_days"].max()
+        history_days = 0 if pd.isna(longest) else int(longest)
+    joined = segments[["customer_id", "segment"]].merge(
+        features[["customer_id", "revenue_12m"]], on="customer_id", how="left", validate="1:1"
+    )
+    active = joined[joined["segment"] != "lost"]
+    n_active = len(active)
+    counts = active["segment"].value_counts()
+    revenue = active.groupby("segment", observed=False)["revenue_12m"].sum()
+    total = float(revenue.sum())
+    n_one, n_reg = int(counts.get("one-time", 0)), int(counts.get("regular", 0))
+
+    def _share(part: float, whole: float) -> float:
+        return float(part) / whole if whole > 0 else float("nan")
+
+    verdict, reason = _express_verdict(
+        params, history_days, unknown_customer_share, n_active, _share(n_one, n_active)
+    )
+    stressed = verdict == "yellow" and n_one > n_reg
+    return ExpressTestResult(
+        verdict=verdict,
+        stressed=stressed,
+        label="yellow (stressed)" if stressed else verdict,
+        rule=express_rule(params),
+        reason=reason + (" One-time buyers outnumber regulars." if stressed else ""),
+        active_customers=n_active,
+        one_time_customers=n_one,
+        regular_customers=n_reg,
+        one_time_share=_share(n_one, n_active),
+        regular_share=_share(n_reg, n_active),
+        one_time_revenue_share=_share(revenue.get("one-time", 0.0), total),
+        regular_revenue_share=_share(revenue.get("regular", 0.0), total),
+        history_days=int(history_days),
+        unknown_customer_share=float(unknown_customer_share),
+    )
+
+
+def _express_verdict(
+    params: ExpressTestParams, history_days: int, unknown: float, n_active: int, one_share: float
+) -> tuple[str, str]:
+    problems = []
+    if history_days < params.min_history_days:
+        problems.append(
+            f"the data covers only {history_days} days, under the {params.min_history_days} needed"
+        )
+    if unknown > params.max_unknown_customer_share:
+        problems.append(
+            f"{unknown:.1%} of rows have no customer, above the "
+            f"{params.max_unknown_customer_share:.0%} allowed"
+        )
+    if n_active < params.min_active_customers:
+        problems.append(
+            f"only {n_active} active customers, under the {params.min_active_customers} needed"
+        )
+    if problems:
+        return "red", "The data cannot answer: " + "; ".join(problems) + "."
+    if one_share <= params.natural_churn_share:
+        return "green", (
+            f"One-time buyers are {one_share:.1%} of active customers, within the "
+            f"{params.natural_churn_share:.0%} natural churn."
+        )
+    return "yellow", (
+        f"One-time buyers are {one_share:.1%} of active customers, above the "
+        f"{params.natural_churn_share:.0%} natural churn."
+    )
+
+
+@dataclass(frozen=True)
+class SegmentTransitions:
+    """Movement between lifecycle segments from one quarter to the next.
+
+    ``customers``: rows = previous segment (plus ``NOT_YET``), columns = current segment.
+    ``revenue``: the previous quarter's ``revenue_12m`` of those customers (None when not
+    given); ``revenue_share``: that over the previous quarter's total ``revenue_12m``.
+    ``missing_customers``: customers of the previous quarter absent from the current one.
+    """
+
+    customers: pd.DataFrame
+    revenue: pd.DataFrame | None
+    revenue_share: pd.DataFrame | None
+    previous_total_revenue: float | None
+    missing_customers: int
+
+
+def segment_transitions(
+    prev_segments: pd.DataFrame,
+    curr_segments: pd.DataFrame,
+    *,
+    prev_revenue: pd.DataFrame | None = None,
+) -> SegmentTransitions:
+    """Cross-tabulate customers (and their previous revenue) by previous and current segment.
+
+    A customer who first appears in ``curr_segments`` comes from ``NOT_YET``. The revenue
+    matrix sums each customer's *previous* trailing-12-month revenue, so a row tells how much
+    of last year's revenue moved along that flow.
+
+    Parameters
+    ----------
+    prev_segments, curr_segments : DataFrame
+        customer_id and segment (``assign_lifecycle`` as of the previous and the current
+        quarter's end).
+    prev_revenue : DataFrame, optional
+        customer_id and revenue_12m as of the previous quarter (the previous features frame).
+
+    Returns
+    -------
+    SegmentTransitions
+    """
+    for frame in (prev_segments, curr_segments):
+        require_columns(frame, ["customer_id", "segment"], where="segment_transitions")
+    joined = curr_segments[["customer_id", "segment"]].merge(
+        prev_segments[["customer_id", "segment"]].rename(columns={"segment": "previous"}),
+        on="customer_id",
+        how="left",
+        validate="1:1",
+    )
+    joined["previous"] = joined["previous"].astype("string").fillna(NOT_YET)
+    joined["segment"] = joined["segment"].astype("string")
+    rows, cols = [NOT_YET, *SEGMENT_ORDER], list(SEGMENT_ORDER)
+    missing = int((~prev_segments["customer_id"].isin(curr_segments["customer_id"])).sum())
+    customers = _cross(joined, None, rows, cols)
+    if prev_revenue is None:
+        return SegmentTransitions(customers, None, None, None, missing)
+    require_columns(prev_revenue, ["customer_id", "revenue_12m"], where="segment_transitions")
+    joined = joined.merge(
+        prev_revenue[["customer_id", "revenue_12m"]], on="customer_id", how="left", validate="1:1"
+    )
+    joined["revenue_12m"] = joined["revenue_12m"].fillna(0.0)
+    revenue = _cross(joined, "revenue_12m", rows, cols)
+    total = float(prev_revenue["revenue_12m"].sum())
+    share = revenue / total if total > 0 else revenue * np.nan
+    return SegmentTransitions(customers, revenue, share, total, missing)
+
+
+def _cross(joined: pd.DataFrame, value: str | None, rows: list, cols: list) -> pd.DataFrame:
+    if value is None:
+        table = joined.groupby(["previous", "segment"]).size()
+    else:
+        table = joined.groupby(["previous", "segment"])[value].sum()
+    out = table.unstack(fill_value=0).reindex(index=rows, columns=cols, fill_value=0)
+    out.index.name, out.columns.name = "previous_segment", "segment"
+    return out
+
+
+def key_flows(transitions: SegmentTransitions, *, min_customers: int = 1) -> pd.DataFrame:
+    """List the moves between segments that matter: losses first, largest revenue first.
+
+    Every off-diagonal cell with at least ``min_customers`` customers. ``direction`` is
+    ``"loss"`` when the customer moved to a less healthy segment (regular > occasional > new >
+    one-time > lost), ``"gain"`` when to a healthier one, ``"arrival"`` from ``NOT_YET``.
+
+    Returns
+    -------
+    DataFrame
+        ``from_segment``, ``to_segment``, ``customers``, ``revenue``, ``revenue_share``
+        (NaN without revenue), ``direction``; sorted loss, gain, arrival, then by revenue
+        and customers, descending.
+    """
+    long = transitions.customers.stack().rename("customers").reset_index()
+    long.columns = ["from_segment", "to_segment", "customers"]
+    for name, table in (
+        ("revenue", transitions.revenue),
+        ("revenue_share", transitions.revenue_share),
+    ):
+        long[name] = table.stack().to_numpy(dtype=float) if table is not None else np.nan
+    long = long[
+        (long["from_segment"] != long["to_segment"]) & (long["customers"] >= min_customers)
+    ].copy()
+    step = long["to_segment"].map(_HEALTH).astype(float) - long["from_segment"].map(_HEALTH).astype(
+        float
+    )
+    long["direction"] = np.where(
+        long["from_segment"] == NOT_YET, "arrival", np.where(step < 0, "loss", "gain")
+    )
+    long["_order"] = long["direction"].map({"loss": 0, "gain": 1, "arrival": 2})
+    long = long.sort_values(
+        ["_order", "revenue", "customers", "from_segment", "to_segment"],
+        ascending=[True, False, False, True, True],
+    )
+    return long.drop(columns="_order").reset_index(drop=True)
+
+
+def rfm_scores(features: pd.DataFrame, *, bins: int = 5) -> pd.DataFrame:
+    """Score recency, frequency and monetary value from 1 to ``bins`` by quantile.
+
+    Score = ``1 + floor(bins * p)``, where ``p`` is the share of customers with a strictly
+    worse value (more ``recency_days``; fewer purchases; less ``monetary_total``). Tied
+    customers therefore always share a score, the lowest their block reaches, and the result
+    does not depend on row order; with distinct values it gives equal-sized quantile bins
+    (10 customers, 5 bins: 1,1,2,2,3,3,4,4,5,5). Hughes (1994), *Strategic Database Marketing*.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id``, ``r_score``, ``f_score``, ``m_score`` (int) and ``rfm_cell`` ("545").
+    """
+    require_columns(
+        features, ["customer_id", "recency_days", "frequency", "monetary_total"], where="rfm_scores"
+    )
+    if bins < 2:
+        raise ValueError(f"rfm_scores: bins must be at least 2, got {bins}.")
+    out = pd.DataFrame({"customer_id": features["customer_id"]}, index=features.index)
+    out["r_score"] = _quantile_score(-features["recency_days"].astype(float), bins)
+    out["f_score"] = _quantile_score(features["frequency"].astype(float), bins)
+    out["m_score"] = _quantile_score(features["monetary_total"].astype(float), bins)
+    out["rfm_cell"] = (
+        out["r_score"].astype(str) + out["f_score"].astype(str) + out["m_score"].astype(str)
+    )
+    return out
+
+
+def _quantile_score(values: pd.Series, bins: int) -> pd.Series:
+    n = len(values)
+    if n == 0:
+        return pd.Series([], index=values.index, dtype="int64")
+    below = values.rank(method="min", na_option="top").to_numpy(dtype="int64") - 1
+    return pd.Series(1 + (bins * below) // n, index=values.index, dtype="int64")
+
+
+def rfm_segments(
+    scores: pd.DataFrame, *, rules: Sequence[RfmRule | Mapping], other: str = "Other"
+) -> pd.DataFrame:
+    """Name each customer's RFM segment from a rule table; the first matching rule wins.
+
+    A rule matches when ``r_score``, ``f_score`` and ``m_score`` each lie in its inclusive
+    ``[low, high]`` range (``params.rfm.rules``; default: the common R x F segment map).
+    Customers matching no rule get ``other``.
+
+    Returns
+    -------
+    DataFrame
+        ``scores`` plus ``rfm_segment``: ordered categorical in rule order, ``other`` last.
+    """
+    require_columns(scores, ["customer_id", "r_score", "f_score", "m_score"], where="rfm_segments")
+    parsed = [r if isinstance(r, RfmRule) else RfmRule.model_validate(r) for r in rules]
+    conditions = [
+        scores["r_score"].between(*rule.r).to_numpy(dtype=bool)
+        & scores["f_score"].between(*rule.f).to_numpy(dtype=bool)
+        & scores["m_score"].between(*rule.m).to_numpy(dtype=bool)
+        for rule in parsed
+    ]
+    names = list(dict.fromkeys([rule.segment for rule in parsed] + [other]))
+    labels = np.select(conditions, [r.segment for r in parsed], default=other) if parsed else other
+    out = scores.copy()
+    out["rfm_segment"] = pd.Categorical(
+        np.broadcast_to(labels, len(scores)), categories=names, ordered=True
+    )
+    return out
