@@ -55,3 +55,15 @@ def resolve_quarter(data: UnitData, quarter: str | None, *, params: Params) -> p
 def count_after(data: UnitData, quarter: pd.Period) -> int:
     """Return how many kept rows fall after the quarter's end (ignored by this report)."""
     return int((data.transactions["order_date"] > quarter_end(quarter)).sum())
+
+
+def history_days(data: UnitData, as_of: pd.Timestamp) -> int:
+    """Return how many days of history the data holds up to ``as_of`` (0 when none)."""
+    dates = data.transactions["order_date"]
+    dates = dates[dates <= as_of]
+    return int((as_of - dates.min()).days) + 1 if len(dates) else 0
+
+
+def unknown_customer_share(data: UnitData) -> float:
+    """Return the share of rows read that had no customer id (they were rejected)."""
+    return float(data.quality.get("unknown_customer_share", 0.0))

@@ -94,6 +94,7 @@ def publish_report(unit: str, *, quarter: str | None = None, root: Path) -> Publ
     started = time.time()
     unit_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=unit_dir))
+    staging.chmod(0o755)
     try:
         executed = run_notebook(
             root / NOTEBOOK,
@@ -108,8 +109,11 @@ def publish_report(unit: str, *, quarter: str | None = None, root: Path) -> Publ
             timeout=params.report.execution_timeout_seconds,
         )
         summary = json.loads((staging / SUMMARY_FILE).read_text(encoding="utf-8"))
+        (staging / SUMMARY_FILE).unlink()
         published_quarter = str(parse_quarter(summary["quarter"]))
-        title = f"{params.report.title or unit.title()} — quarterly customer report {published_quarter}"
+        title = (
+            f"{params.report.title or unit.title()} — quarterly customer report {published_quarter}"
+        )
         html = export_html(executed, title=title)
         _write_text(staging / "report.html", html)
         meta = build_metadata(summary, root=root, started=started, finished=time.time())
@@ -149,7 +153,9 @@ def run_notebook(
         raise PublishError(f"{source}: the notebook has no cell tagged 'parameters'.")
     unknown = sorted(set(parameters) - set(declared))
     if unknown:
-        raise PublishError(f"{source}: unknown notebook parameter(s) {unknown}; declared: {sorted(declared)}.")
+        raise PublishError(
+            f"{source}: unknown notebook parameter(s) {unknown}; declared: {sorted(declared)}."
+        )
     try:
         papermill.execute_notebook(
             str(input_path),
@@ -199,15 +205,22 @@ def write_artifacts(output_dir: str | Path | None, *, summary: dict, tables: dic
     if not output_dir:
         return []
     folder = Path(output_dir)
-    written = [_write_text(folder / SUMMARY_FILE, json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n")]
+    written = [
+        _write_text(
+            folder / SUMMARY_FILE, json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n"
+        )
+    ]
     for name, frame in tables.items():
         if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
             raise ValueError(f"artifact name {name!r} must be snake_case")
         safe = neutralize_frame(frame)
-        written.append(_write_bytes(folder / f"{name}.csv", safe.to_csv(index=False).encode("utf-8-sig")))
+        written.append(
+            _write_bytes(folder / f"{name}.csv", safe.to_csv(index=False).encode("utf-8-sig"))
+        )
         if name.startswith("export_"):
             path = folder / f"{name}.xlsx"
             safe.to_excel(path, index=False, sheet_name=name[:31])
+            path.chmod(0o644)
             written.append(path)
     return written
 
@@ -251,6 +264,7 @@ def _write_bytes(path: Path, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -259,7 +273,9 @@ def _write_bytes(path: Path, data: bytes) -> Path:
 
 
 def _record_run(unit_dir: Path, *, quarter: str | None, status: str, error: str) -> None:
-    line = json.dumps({"at": _iso(time.time()), "quarter": quarter or "", "status": status, "error": error})
+    line = json.dumps(
+        {"at": _iso(time.time()), "quarter": quarter or "", "status": status, "error": error}
+    )
     with open(unit_dir / "runs.jsonl", "a", encoding="utf-8") as handle:
         handle.write(line + "\n")
 

@@ -79,3 +79,11 @@ def sha256_file(path: Path, *, chunk_size: int = 1 << 20) -> str:
         while chunk := handle.read(chunk_size):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def params_digest(params) -> str:
+    """Return the SHA-256 of the validated params as canonical JSON (same params, same digest)."""
+    import json
+
+    text = json.dumps(params.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

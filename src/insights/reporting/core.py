@@ -54,7 +54,7 @@ def sentence(template: str, **values: object) -> Html:
     >>> sentence("{name} brings {share} of revenue.", name="<b>A&B</b>", share="57.0%")
     '&lt;b&gt;A&amp;B&lt;/b&gt; brings 57.0% of revenue.'
     """
-    safe = {key: escape_text(val, max_length=NAME_LENGTH * 2) for key, val in values.items()}
+    safe = {key: escape_text(val, max_length=1000) for key, val in values.items()}
     return Html(html.escape(template, quote=False).format(**safe))
 
 

@@ -1,0 +1,234 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Quarterly customer report
+#
+# Who our customers are, how much we depend on a few of them, which groups behave alike, and
+# what to do about each group. Analysts: set the parameters below and run all cells;
+# `make report UNIT=fleet` runs this notebook with papermill and publishes it as HTML.
+
+# %% tags=["parameters"]
+unit: str = "fleet"  # business unit: the stem of a file in params/
+quarter: str = ""  # report quarter such as 2026Q3, empty for the latest complete quarter
+params_file: str = ""  # params file under the project root, empty for params/UNIT.yaml
+output_dir: str = ""  # staging folder set by insights report, empty to write no files
+
+# %% tags=["remove_cell"]
+# Setup: params, data, the report quarter, customer features and the core results.
+from pathlib import Path
+
+from insights import concentration, features, key_person, mix, pipeline, runinfo, segments
+from insights import reporting as R
+from insights.params import load_params
+from insights.periods import quarter_end
+from insights.plots import behaviour as behaviour_plots
+from insights.plots import dependency as dependency_plots
+from insights.plots.core import use_report_style
+from insights.reporting import behaviour as behaviour_text
+from insights.reporting import dependency as dependency_text
+from insights.reporting import headline as headline_text
+from insights.reporting import quality as quality_text
+
+use_report_style()
+root = runinfo.project_root(Path.cwd())
+params = load_params(root / (params_file or f"params/{unit}.yaml"))
+data = pipeline.load_unit(params, root=root)
+period = pipeline.resolve_quarter(data, quarter, params=params)
+as_of, as_of_prev = quarter_end(period), quarter_end(period - 1)
+tx, engine, currency = data.transactions, params.features.engine, params.source.currency
+feature_args = {"params": params.features, "lifecycle": params.lifecycle}
+features_now = features.build_customer_features(tx, as_of=as_of, **feature_args)
+features_prev = features.build_customer_features(tx, as_of=as_of_prev, **feature_args)
+activity = features.customer_quarter_activity(tx, as_of=as_of, engine=engine)
+labels = dependency_text.customer_label_map(
+    features_now, show_names=params.report.show_customer_names, salt=params.unit
+)
+segments_now = segments.assign_lifecycle(features_now, params=params.lifecycle)
+express = segments.express_test(
+    features_now,
+    segments_now,
+    params=params.express_test,
+    history_days=pipeline.history_days(data, as_of),
+    unknown_customer_share=pipeline.unknown_customer_share(data),
+)
+customer_conc = concentration.summarize_concentration(
+    concentration.customer_revenue(features_now),
+    top_n=params.concentration.top_n,
+    disclosure_share=params.concentration.disclosure_share,
+)
+headline = headline_text.summarize_headline(
+    features_now,
+    features_prev,
+    activity=activity,
+    quarter=period,
+    lost_days=params.lifecycle.lost_days,
+    concentration=customer_conc,
+    express=express,
+)
+
+# %%
+headline_text.title_block(params, period, as_of=as_of)
+
+# %% [markdown]
+# ## Headline
+#
+# Five figures for the quarter, each with what it means. Revenue is net of returns;
+# "12 months" means the twelve months up to the end of the quarter.
+
+# %%
+headline_text.headline_cards(headline, currency=currency)
+
+# %%
+headline_text.describe_headline(headline, express=express, concentration=customer_conc)
+
+# %% [markdown]
+# ## Express test: one-time buyers against regulars
+#
+# A healthy customer base keeps one-time buyers near natural churn (about 3% of active
+# customers) and a solid core of regulars (3+ purchases in six months).
+
+# %%
+behaviour_text.describe_express_test(express)
+
+# %% [markdown]
+# ## Dependency on a few customers
+#
+# How much of the last 12 months' revenue comes from the largest customers, and what would be
+# left if they left. Concentration bands follow the 2023 US Merger Guidelines (HHI below 1,000
+# unconcentrated, 1,000–1,800 moderately concentrated, above 1,800 highly concentrated).
+
+# %%
+dependency_text.describe_concentration(customer_conc, labels=labels)
+
+# %%
+ax = dependency_plots.plot_lorenz(customer_conc.lorenz, gini=customer_conc.gini)
+
+# %% [markdown]
+# ### Stress test: revenue left if the largest customers leave
+
+# %%
+stress = concentration.stress_test(
+    concentration.customer_revenue(features_now), top=params.concentration.stress_top
+)
+dependency_text.describe_stress_test(stress)
+
+# %%
+ax = dependency_plots.plot_stress_test(stress)
+
+# %% [markdown]
+# ### Is dependency growing?
+
+# %%
+trend = concentration.concentration_trend(
+    tx, as_of=as_of, quarters=params.concentration.trend_quarters, engine=engine
+)
+dependency_text.describe_concentration_trend(trend)
+
+# %%
+ax = dependency_plots.plot_concentration_trend(trend)
+
+# %% [markdown]
+# ## Key-person risk: account managers
+#
+# Revenue each account manager handles, and what is at risk if one leaves and takes the
+# customers whose revenue they handle.
+
+# %%
+managers = key_person.manager_departure_stress(tx, as_of=as_of, engine=engine)
+dependency_text.describe_manager_risk(managers)
+
+# %%
+dependency_text.manager_table(managers)
+
+# %% [markdown]
+# ## Mix: products, channels, regions, customer types
+#
+# Diversification into services, online and new segments spreads the risk. Shares of the last
+# 12 months' revenue, against the same 12 months a year earlier.
+
+# %%
+mix_result = mix.mix_diversification(
+    tx,
+    as_of=as_of,
+    service_product_lines=params.features.service_product_lines,
+    online_channels=params.features.online_channels,
+    engine=engine,
+)
+dependency_text.describe_mix(mix_result)
+
+# %%
+dependency_text.mix_table(mix_result)
+
+# %% [markdown]
+# ## Lifecycle segments
+#
+# Every customer falls in exactly one segment (first rule that matches): **lost** (no purchase
+# within the lost window), **new** (first purchase recently), **regular** (several purchases in
+# the recent window), **one-time** (one purchase ever) and **occasional** (the rest). The windows
+# are this unit's params, shown in the rule table below.
+
+# %%
+lifecycle = segments.segment_summary(features_now, segments_now)
+behaviour_text.describe_lifecycle(lifecycle)
+
+# %%
+ax = behaviour_plots.plot_segments(lifecycle)
+
+# %%
+R.html_table(segments.lifecycle_rules(params.lifecycle), caption="Segment rules (first match wins)")
+
+# %% [markdown]
+# ## Appendix: data quality
+#
+# Every row of the export is accounted for: rows read = rows kept + rows rejected. Rejected
+# rows are listed with their reason in the quarantine file published next to this report.
+
+# %%
+quality_text.describe_quality(data.quality, rows_after=pipeline.count_after(data, period))
+
+# %%
+quality_text.rejects_table(data.quality)
+
+# %% [markdown]
+# ## Appendix: run metadata
+#
+# What this report was computed from, so that it can be reproduced exactly.
+
+# %%
+run_facts = quality_text.run_facts(params, data.sources, root=root)
+quality_text.metadata_table(run_facts)
+
+# %% tags=["remove_cell"]
+# Publish artifacts (only when run by `insights report`, which sets output_dir).
+from insights.publish import write_artifacts
+
+summary = headline_text.build_summary(
+    unit=params.unit,
+    quarter=period,
+    as_of=as_of,
+    headline=headline,
+    verdicts=headline_text.verdicts(headline, express=express),
+    quality=data.quality,
+    sources=data.sources,
+    params=params.model_dump(mode="json"),
+)
+written = write_artifacts(
+    output_dir,
+    summary=summary,
+    tables={
+        "quarantine": quality_text.quarantine_frame(
+            data.rejected, show_names=params.report.show_customer_names
+        )
+    },
+)

@@ -1,0 +1,105 @@
+"""The data-quality and run-metadata appendix: reconciliation, rejects, provenance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from insights import runinfo
+from insights.reporting.core import (
+    Html,
+    fmt_int,
+    fmt_money,
+    html_table,
+    note,
+    paragraph,
+    sentence,
+)
+
+#: Columns of the published quarantine file, in order, before the row's own columns.
+QUARANTINE_LEAD = ("source_file", "source_line", "column", "raw_value", "reason")
+
+
+def describe_quality(quality: dict, *, rows_after: int = 0, currency: str = "RUB") -> Html:
+    """Describe the reconciliation: rows read = kept + rejected, and amounts likewise."""
+    parts = [
+        sentence(
+            "The export held {read} rows: {kept} were kept and {rejected} rejected with a "
+            "reason ({loading} could not be read as rows, {cleaning} failed a value check).",
+            read=fmt_int(quality["rows_read"]),
+            kept=fmt_int(quality["rows_kept"]),
+            rejected=fmt_int(quality["rows_rejected"]),
+            loading=fmt_int(quality["rows_rejected_loading"]),
+            cleaning=fmt_int(quality["rows_rejected_cleaning"]),
+        ),
+        sentence(
+            "Amounts: {read} read = {kept} kept + {rejected} rejected.",
+            read=fmt_money(quality["amount_read"], currency=currency),
+            kept=fmt_money(quality["amount_kept"], currency=currency),
+            rejected=fmt_money(quality["amount_rejected"], currency=currency),
+        ),
+    ]
+    if rows_after:
+        parts.append(
+            sentence(
+                "{n} kept rows are dated after this report's quarter and are left for later "
+                "reports.",
+                n=fmt_int(rows_after),
+            )
+        )
+    verdict = (
+        note("Rows and amounts reconcile: nothing was dropped unaccounted.", tone="good")
+        if quality["reconciles"]
+        else note("Rows or amounts do NOT reconcile; treat this report with caution.", tone="bad")
+    )
+    return Html(paragraph(*parts) + verdict)
+
+
+def rejects_table(quality: dict, *, currency: str = "RUB") -> Html:
+    """Tabulate rejected rows by reason (count and amount where it parsed)."""
+    rows = pd.DataFrame(quality["rejected_by_reason"], columns=["label", "rows", "amount"])
+    if rows.empty:
+        return paragraph(sentence("No row was rejected."))
+    table = rows.rename(columns={"label": "Reason", "rows": "Rows", "amount": "Amount"})
+    return html_table(
+        table,
+        formats={"Rows": "int", "Amount": lambda v: fmt_money(v, currency=currency)},
+        caption="Rejected rows by reason",
+    )
+
+
+def quarantine_frame(rejected: pd.DataFrame, *, show_names: bool) -> pd.DataFrame:
+    """Return the quarantine file's frame: lineage and reason first, then the row's columns.
+
+    Where the unit's params hide customer names, the name column is blanked (the file and
+    line still point an analyst to the source row) and a raw value taken from it is too.
+    """
+    lead = [c for c in QUARANTINE_LEAD if c in rejected.columns]
+    rest = [c for c in rejected.columns if c not in lead]
+    out = rejected[lead + rest].reset_index(drop=True)
+    if not show_names and "customer_name" in out.columns:
+        hidden = "(hidden: names not allowed for this unit)"
+        from_name = out["column"].astype("string") == "customer_name"
+        out = out.assign(
+            customer_name=out["customer_name"].where(out["customer_name"].isna(), hidden),
+            raw_value=out["raw_value"].where(~from_name.fillna(False), hidden),
+        )
+    return out
+
+
+def run_facts(params, sources: list[dict], *, root: Path) -> pd.DataFrame:
+    """Return the run metadata as (item, value) rows: inputs, params, code and packages."""
+    rows = [("Unit", params.unit), ("Code version (git)", runinfo.git_commit(root))]
+    for source in sources:
+        rows.append((f"Input {source.get('path')}", f"SHA-256 {source.get('sha256')}"))
+        rows.append((f"Rows read from {source.get('path')}", fmt_int(source.get("rows_read"))))
+    rows.append(("Params digest (SHA-256 of the validated params)", runinfo.params_digest(params)))
+    rows.append(("Random seed", str(params.random_state)))
+    rows.extend((f"Package {name}", version) for name, version in runinfo.package_versions().items())
+    return pd.DataFrame(rows, columns=["Item", "Value"])
+
+
+def metadata_table(facts: pd.DataFrame) -> Html:
+    """Render the run metadata table."""
+    return html_table(facts, formats={"Value": lambda v: str(v)}, max_rows=200)

@@ -1,0 +1,127 @@
+"""End to end: demo data -> papermill -> nbconvert -> a published, safe, reproducible report.
+
+Slow (a few report runs); part of `make test`. Runs in a temporary copy of the project so
+the repository's own reports/ is never touched.
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from html_scan import find_live_script_vectors
+from insights import cli, demo
+from insights.publish import PublishError, publish_report
+
+ROOT = Path(__file__).resolve().parents[1]
+SECTIONS = (
+    "Headline",
+    "Express test",
+    "Dependency on a few customers",
+    "Stress test",
+    "Key-person risk",
+    "Lifecycle segments",
+    "Behavioural clusters",
+    "Appendix: data quality",
+    "Appendix: run metadata",
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("project")
+    for name in ("params", "notebooks"):
+        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("*.ipynb", "exploratory"))
+    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
+    demo.write_demo_exports(root / "data" / "demo")
+    return root
+
+
+@pytest.fixture(scope="module")
+def fleet(project) -> Path:
+    assert cli.main(["--root", str(project), "report", "--unit", "fleet"]) == 0
+    return project / "reports" / "fleet" / "2026Q3"
+
+
+def test_report_is_published_with_every_artifact(fleet):
+    names = {p.name for p in fleet.iterdir()}
+    assert {"report.html", "report.ipynb", "metadata.json", "quarantine.csv"} <= names
+    assert not any(n.startswith(".") for n in names)  # no temporary files left behind
+
+
+def test_report_has_every_section_and_no_code(fleet):
+    html = (fleet / "report.html").read_text(encoding="utf-8")
+    for section in SECTIONS:
+        assert section in html, section
+    assert "import " not in html and "load_params" not in html
+    assert "Traceback" not in html and "Error" not in html.replace("Errors", "")
+
+
+def test_report_is_self_contained_and_safe(fleet):
+    html = (fleet / "report.html").read_text(encoding="utf-8")
+    assert find_live_script_vectors(html) == []
+    assert "http://" not in html and "https://" not in html
+    assert "data:image/png;base64," in html  # plots embedded
+    assert "Content-Security-Policy" in html
+
+
+def test_metadata_carries_headline_verdicts_and_provenance(fleet):
+    meta = json.loads((fleet / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["unit"] == "fleet" and meta["quarter"] == "2026Q3" and meta["as_of"] == "2026-09-30"
+    assert 0 < meta["headline"]["top1_share"] < 0.05  # planted: low concentration in fleet
+    assert meta["verdicts"]["express_test"] in {"green", "yellow", "yellow (stressed)", "red"}
+    quality = meta["data_quality"]
+    assert quality["reconciles"] is True
+    assert quality["rows_read"] == quality["rows_kept"] + quality["rows_rejected"]
+    assert quality["rows_rejected"] == demo.DIRTY_ROWS_PER_UNIT
+    assert len(meta["inputs"][0]["sha256"]) == 64
+    assert meta["params"]["unit"] == "fleet"
+    assert set(meta["run"]) == {"started_at", "finished_at", "duration_seconds"}
+
+
+def test_quarantine_lists_each_dirty_row_with_a_reason(fleet):
+    lines = (fleet / "quarantine.csv").read_text(encoding="utf-8-sig").strip().splitlines()
+    assert len(lines) == 1 + demo.DIRTY_ROWS_PER_UNIT
+    assert lines[0].startswith("source_file,source_line,column,raw_value,reason")
+
+
+def test_index_links_the_report(fleet, project):
+    index = (project / "reports" / "index.html").read_text(encoding="utf-8")
+    assert 'href="fleet/2026Q3/report.html"' in index
+    assert find_live_script_vectors(index) == []
+
+
+def test_rerun_gives_the_same_report_and_metadata(fleet, project):
+    html_before = (fleet / "report.html").read_bytes()
+    meta_before = json.loads((fleet / "metadata.json").read_text(encoding="utf-8"))
+    publish_report("fleet", quarter="2026Q3", root=project)
+    meta_after = json.loads((fleet / "metadata.json").read_text(encoding="utf-8"))
+    assert (fleet / "report.html").read_bytes() == html_before
+    meta_before.pop("run"), meta_after.pop("run")
+    assert meta_after == meta_before
+
+
+def test_corporate_shows_the_planted_dependency(project):
+    result = publish_report("corporate", root=project)
+    head, verdicts = result.metadata["headline"], result.metadata["verdicts"]
+    assert 0.55 <= head["top1_share"] <= 0.60
+    assert verdicts["hhi_band"] == "highly concentrated"
+
+
+def test_failed_run_keeps_the_previous_report_and_is_recorded(fleet, project):
+    before = (fleet / "report.html").read_bytes()
+    params = project / "params" / "fleet.yaml"
+    original = params.read_text(encoding="utf-8")
+    params.write_text(original.replace("data/demo/fleet.csv", "data/demo/missing.csv"), encoding="utf-8")
+    try:
+        with pytest.raises(PublishError):
+            publish_report("fleet", quarter="2026Q3", root=project)
+    finally:
+        params.write_text(original, encoding="utf-8")
+    assert (fleet / "report.html").read_bytes() == before
+    log = (project / "reports" / "fleet" / "runs.jsonl").read_text(encoding="utf-8").splitlines()
+    assert json.loads(log[-1])["status"] == "failed"
+    assert not [p for p in (project / "reports" / "fleet").iterdir() if p.name.startswith(".staging")]
