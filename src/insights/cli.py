@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, default=Path("data/demo"))
     demo.add_argument("--seed", type=int, default=None, help="default: the documented seed")
     sub.add_parser("index", help="rebuild reports/index.html")
+    ref = sub.add_parser("params-reference", help="print the params reference table")
+    ref.add_argument("--update", type=Path, help="rewrite the table inside this Markdown file")
     return parser
 
 
@@ -47,9 +49,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _reports(args.quarter, root)
     if args.command == "demo-data":
         return _demo(args.out if args.out.is_absolute() else root / args.out, args.seed)
+    if args.command == "params-reference":
+        return _params_reference(args.update)
     from insights.publish import build_index
 
     print(build_index(root=root))
+    return EXIT_OK
+
+
+START, END = "<!-- params-reference:start -->", "<!-- params-reference:end -->"
+
+
+def replace_params_reference(markdown: str) -> str:
+    """Return ``markdown`` with the block between the params-reference markers regenerated."""
+    from insights.params import params_reference
+
+    head, rest = markdown.split(START, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{START}\n{params_reference()}\n{END}{tail}"
+
+
+def _params_reference(update: Path | None) -> int:
+    from insights.params import params_reference
+
+    if update is None:
+        print(params_reference())
+        return EXIT_OK
+    update.write_text(replace_params_reference(update.read_text(encoding="utf-8")), encoding="utf-8")
     return EXIT_OK
 
 
@@ -74,7 +100,10 @@ def _reports(quarter: str, root: Path) -> int:
     codes = {unit: _report(unit, quarter, root) for unit in list_units(root=root)}
     failed = sorted(unit for unit, code in codes.items() if code != EXIT_OK)
     if failed:
-        print(f"insights: {len(failed)} of {len(codes)} unit(s) failed: {', '.join(failed)}", file=sys.stderr)
+        print(
+            f"insights: {len(failed)} of {len(codes)} unit(s) failed: {', '.join(failed)}",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     print(f"published {len(codes)} unit(s); index: reports/index.html")
     return EXIT_OK

@@ -176,11 +176,11 @@ def title_block(params, quarter: pd.Period, *, as_of: pd.Timestamp) -> Html:
     """Return the report's title: unit, quarter and as-of date (escaped)."""
     from insights.reporting.core import escape_text
 
-    title = params.report.title or params.unit.replace("_", " ").title()
+    title = params.report.title or f"{params.unit.replace('_', ' ').title()}: customer report"
     return Html(
-        f'<h1 class="title">{escape_text(title)}: customer report {escape_text(str(quarter))}</h1>'
-        f'<p class="small">All figures as of {as_of:%d %B %Y}, the last day of the quarter; '
-        "later transactions are ignored.</p>"
+        f'<h1 class="title">{escape_text(title)}</h1>'
+        f'<p class="subtitle">Quarter {escape_text(str(quarter))} · all figures as of '
+        f"{as_of:%d %B %Y}, the last day of the quarter; later transactions are ignored.</p>"
     )
 
 

@@ -1,0 +1,29 @@
+"""The README's promises hold: the two commands, the params reference, the CI command."""
+
+from pathlib import Path
+
+from insights.cli import replace_params_reference
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_opens_with_the_two_commands():
+    first_block = README.split("```bash", 1)[1].split("```", 1)[0]
+    commands = [line.split("#")[0].strip() for line in first_block.strip().splitlines()]
+    assert commands == ["make report UNIT=fleet", "make test"]
+
+
+def test_params_reference_in_readme_matches_the_schema():
+    # Regenerate with: .venv/bin/insights params-reference --update README.md
+    assert replace_params_reference(README) == README
+
+
+def test_ci_runs_the_readme_test_command():
+    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_every_make_target_named_in_the_readme_exists():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    for target in ("report", "reports", "test", "lint", "lab", "demo-data", "bench", "clean", "help"):
+        assert f"\n{target}:" in "\n" + makefile, target
