@@ -1,0 +1,144 @@
+"""Plots for the dependency section: Lorenz curve, concentration trend, stress test, managers, mix.
+
+Each ``plot_*(data, *, ax=None) -> Axes`` draws only (never saves or shows); data-derived
+labels pass through ``safe_label``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import PercentFormatter
+
+from insights.plots.core import PALETTE, new_axes, safe_label
+
+_VERDICT_COLOURS = {
+    "severe": PALETTE["red"],
+    "high": PALETTE["accent"],
+    "moderate": PALETTE["yellow"],
+    "low": PALETTE["green"],
+}
+
+
+def plot_lorenz(lorenz: pd.DataFrame, *, gini: float | None = None, ax=None):
+    """Draw the Lorenz curve of revenue against the line of equality.
+
+    ``lorenz`` is ``concentration.lorenz_curve`` (or ``ConcentrationSummary.lorenz``).
+    """
+    ax = new_axes(ax, figsize=(5.0, 5.0))
+    ax.plot([0, 1], [0, 1], color=PALETTE["grey"], linestyle="--", label="equal revenue")
+    label = "customers" if gini is None or pd.isna(gini) else f"customers (Gini {gini:.2f})"
+    ax.plot(lorenz["customer_share"], lorenz["revenue_share"], color=PALETTE["main"], label=label)
+    ax.fill_between(lorenz["customer_share"], lorenz["revenue_share"], lorenz["customer_share"],
+                    color=PALETTE["main"], alpha=0.12)  # fmt: skip
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("share of customers (smallest first)")
+    ax.set_ylabel("share of revenue")
+    ax.set_title("Lorenz curve of trailing-12-month revenue")
+    ax.legend(loc="upper left")
+    return ax
+
+
+def plot_concentration_trend(trend: pd.DataFrame, *, ax=None):
+    """Draw the top-1/5/10 shares per quarter, with the HHI on a second axis.
+
+    ``trend`` is ``concentration.concentration_trend``.
+    """
+    ax = new_axes(ax)
+    x = np.arange(len(trend))
+    shares = [c for c in trend.columns if c.startswith("top_") and c.endswith("_share")]
+    colours = [PALETTE["main"], PALETTE["accent"], PALETTE["green"], PALETTE["grey"]]
+    for column, colour in zip(shares, colours * 3, strict=False):
+        name = "top 20%" if column == "top_fraction_share" else f"top {column[4:-6]}"
+        ax.plot(x, trend[column], marker="o", color=colour, label=name)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of revenue")
+    ax.set_xticks(x, [safe_label(q) for q in trend["quarter"]], rotation=45, ha="right")
+    other = ax.twinx()
+    other.plot(x, trend["hhi"], color=PALETTE["red"], linestyle=":", marker="s", label="HHI")
+    other.set_ylabel("HHI")
+    other.set_ylim(0, max(10000.0 * 1.02, float(np.nanmax(trend["hhi"])) if len(trend) else 0))
+    other.grid(False)
+    lines, labels = ax.get_legend_handles_labels()
+    more, more_labels = other.get_legend_handles_labels()
+    ax.legend(lines + more, labels + more_labels, loc="upper left", fontsize=8, ncol=3)
+    ax.set_title("Concentration over the last quarters")
+    return ax
+
+
+def plot_stress_test(stress: pd.DataFrame, *, ax=None):
+    """Draw the revenue share left if the top N customers leave, coloured by verdict.
+
+    ``stress`` is ``concentration.stress_test``; a dashed line marks half of revenue.
+    """
+    ax = new_axes(ax, figsize=(6.0, 3.5))
+    labels = [f"without top {n}" for n in stress["top_n"]]
+    colours = [_VERDICT_COLOURS.get(v, PALETTE["grey"]) for v in stress["verdict"]]
+    bars = ax.barh(labels, stress["share_left"].fillna(0.0), color=colours)
+    for bar, share in zip(bars, stress["share_left"], strict=True):
+        if pd.notna(share):
+            ax.text(bar.get_width() + 0.01, bar.get_y() + bar.get_height() / 2, f"{share:.0%}",
+                    va="center", fontsize=9)  # fmt: skip
+    ax.axvline(0.5, color=PALETTE["red"], linestyle="--", linewidth=1)
+    ax.set_xlim(0, 1.1)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.invert_yaxis()
+    ax.set_xlabel("share of revenue left")
+    ax.set_title("Revenue left if the largest customers leave")
+    return ax
+
+
+def plot_manager_shares(table: pd.DataFrame, *, top: int = 10, ax=None):
+    """Draw each manager's revenue share and the share at risk if they leave.
+
+    ``table`` is ``key_person.ManagerRisk.table`` (largest exposure first).
+    """
+    rows = table.head(top)
+    ax = new_axes(ax, figsize=(7.0, max(2.5, 0.45 * len(rows) + 1)))
+    y = np.arange(len(rows))
+    ax.barh(
+        y - 0.2, rows["revenue_share"], height=0.4, color=PALETTE["main"], label="revenue handled"
+    )
+    ax.barh(y + 0.2, rows["at_risk_share"], height=0.4, color=PALETTE["accent"],
+            label="at risk if they leave")  # fmt: skip
+    ax.set_yticks(y, [safe_label(m) for m in rows["account_manager"]])
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("share of revenue (12 months)")
+    ax.set_title("Key-person risk by account manager")
+    ax.legend(loc="lower right")
+    return ax
+
+
+def plot_mix_shares(shares: pd.DataFrame, *, dimension: str, top: int = 8, ax=None):
+    """Draw one dimension's revenue shares now beside a year earlier.
+
+    ``shares`` is ``mix.MixResult.shares`` (or ``mix_shares`` output with a ``dimension``).
+    """
+    rows = (
+        shares[shares["dimension"] == dimension].head(top)
+        if "dimension" in shares
+        else shares.head(top)
+    )
+    ax = new_axes(ax, figsize=(7.0, max(2.5, 0.45 * len(rows) + 1)))
+    y = np.arange(len(rows))
+    ax.barh(
+        y - 0.2,
+        rows["share"].fillna(0.0),
+        height=0.4,
+        color=PALETTE["main"],
+        label="last 12 months",
+    )
+    ax.barh(y + 0.2, rows["share_year_ago"].fillna(0.0), height=0.4, color=PALETTE["grey"],
+            label="a year earlier")  # fmt: skip
+    ax.set_yticks(y, [safe_label(v) for v in rows["value"]])
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("share of revenue")
+    ax.set_title(f"Revenue mix by {safe_label(dimension.replace('_', ' '))}")
+    ax.legend(loc="lower right")
+    return ax

@@ -1,0 +1,414 @@
+"""Executive sentences for the dependency section: concentration, stress test, key people, mix.
+
+Every function takes a result of ``insights.concentration``, ``insights.key_person`` or
+``insights.mix`` and returns escaped ``Html`` computed from its numbers, e.g. "One customer
+brings 57.0% of the unit's revenue; losing it would cut revenue by more than half."
+Customer names reach the text only through ``labels`` (``customer_label_map``: names when
+the unit's params allow them, otherwise stable pseudonyms), and always escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from insights.concentration import HHI_SOURCE, ConcentrationSummary, top_fraction_count
+from insights.reporting.core import (
+    NAME_LENGTH,
+    Html,
+    customer_labels,
+    escape_text,
+    fmt_int,
+    fmt_money,
+    fmt_number,
+    fmt_share,
+    html_table,
+    note,
+    paragraph,
+    sentence,
+)
+
+#: An HHI change of more than 100 points is "significant" in the 2023 Merger Guidelines.
+HHI_SIGNIFICANT_CHANGE = 100.0
+_VERDICT_WORDS = {
+    "severe": "severe: less than half of revenue would be left",
+    "high": "high: less than three quarters would be left",
+    "moderate": "moderate: less than 90% would be left",
+    "low": "low",
+    "unknown": "unknown",
+}
+
+
+def customer_label_map(frame: pd.DataFrame, *, show_names: bool, salt: str) -> dict[str, str]:
+    """Return customer_id -> display label (name if allowed, else pseudonym) for ``frame``.
+
+    ``frame`` is the features frame (``customer_id``, optionally ``customer_name``);
+    ``show_names`` is params.report.show_customer_names.
+    """
+    labels = customer_labels(frame, show_names=show_names, salt=salt)
+    return dict(zip(frame["customer_id"].astype(str), labels.astype(str), strict=True))
+
+
+def label_of(customer_id: object, labels: Mapping[str, str] | None) -> str:
+    """Return the display label of one customer: from ``labels``, else its id."""
+    return (labels or {}).get(str(customer_id), str(customer_id))
+
+
+def long_text(value: object, *, max_length: int = 600) -> Html:
+    """Escape a long computed value (a reason, a list) so ``sentence`` keeps it whole.
+
+    ``sentence`` shortens each value to 80 characters, right for one name; lists and
+    reasons built from several escaped names go through here instead.
+    """
+    return escape_text(value, max_length=max_length)
+
+
+def join_items(items, *, sep: str = "; ") -> Html:
+    """Escape each item (a name is shortened to NAME_LENGTH) and join them into one Html.
+
+    >>> join_items(["<b>", "A&B"])
+    '&lt;b&gt;; A&amp;B'
+    """
+    return Html(sep.join(str(escape_text(item, max_length=NAME_LENGTH * 4)) for item in items))
+
+
+def _loss_phrase(share: float) -> str:
+    if share > 0.5:
+        return "losing it would cut revenue by more than half"
+    if share >= 0.25:
+        return "losing it would cut revenue by a quarter or more"
+    if share >= 0.10:
+        return "losing it would cut revenue by a tenth or more"
+    return "no single customer is critical"
+
+
+def describe_concentration(
+    summary: ConcentrationSummary,
+    *,
+    labels: Mapping[str, str] | None = None,
+    scope: str = "unit",
+) -> Html:
+    """Describe how much revenue depends on the largest customers, with the HHI band.
+
+    Parameters
+    ----------
+    summary : ConcentrationSummary
+        ``concentration.summarize_concentration`` over customers.
+    labels : mapping, optional
+        customer_id -> display label (``customer_label_map``).
+    scope : str
+        "unit" or "group", used in the sentences ("the unit's revenue").
+    """
+    if summary.status != "ok":
+        return paragraph(sentence("{reason}", reason=long_text(summary.reason)))
+    top = summary.ranking.iloc[0]
+    first = sentence(
+        "{who}, {name}, brings {share} of the {scope}'s trailing-12-month revenue; {loss}.",
+        who="One customer" if top["share"] >= 0.5 else "The largest customer",
+        name=label_of(top["entity"], labels),
+        share=fmt_share(top["share"]),
+        scope=scope,
+        loss=_loss_phrase(top["share"]),
+    )
+    spread = sentence(
+        "The top {n5} customers bring {s5}, and the top {frac} of customers ({k}) bring {s20}.",
+        n5=fmt_int(min(5, summary.entities)),
+        s5=fmt_share(summary.ranking["share"].head(5).sum()),
+        frac=fmt_share(summary.top_fraction, digits=0),
+        k=fmt_int(top_fraction_count(summary.entities, summary.top_fraction)),
+        s20=fmt_share(summary.top_fraction_share),
+    )
+    band = sentence(
+        "The Herfindahl-Hirschman Index is {hhi} ({band}): revenue is spread as if over {eff} "
+        "equally large customers (of {n}); the Gini coefficient is {gini}.",
+        hhi=fmt_number(summary.hhi, digits=0),
+        band=summary.hhi_band,
+        eff=fmt_number(summary.effective_number),
+        n=fmt_int(summary.entities),
+        gini=fmt_number(summary.gini, digits=2),
+    )
+    parts = [paragraph(first, spread, band, _disclosure_sentence(summary, labels))]
+    parts.append(note(f"HHI bands: {HHI_SOURCE}. " + " ".join(summary.notes)))
+    return Html("".join(parts))
+
+
+def _disclosure_sentence(summary: ConcentrationSummary, labels) -> Html:
+    rows = summary.disclosure
+    if rows.empty:
+        return sentence("No customer reaches 10% of revenue, the level at which listed "
+                        "companies must disclose a customer.")  # fmt: skip
+    names = join_items(
+        f"{label_of(e, labels)} ({fmt_share(s)})" for e, s in zip(rows["entity"], rows["share"], strict=True)
+    )  # fmt: skip
+    return sentence(
+        "{n} at or above 10% of revenue (the level listed companies must disclose): {names}.",
+        n="One customer is" if len(rows) == 1 else f"{fmt_int(len(rows))} customers are",
+        names=names,
+    )
+
+
+def describe_stress_test(stress: pd.DataFrame, *, scope: str = "unit") -> Html:
+    """Describe what is left if the top 1, 3, 5 customers leave, with the worst verdict.
+
+    ``stress`` is ``concentration.stress_test``.
+    """
+    if stress.empty or stress["share_left"].isna().all():
+        return paragraph(
+            sentence("No customer has positive revenue, so there is nothing to stress.")
+        )
+    first = stress.iloc[0]
+    parts = [
+        sentence(
+            "If the largest {n} left, {left} of the {scope}'s revenue would remain "
+            "({lost} lost); verdict {verdict}.",
+            n="customer" if first["top_n"] == 1 else f"{fmt_int(first['top_n'])} customers",
+            left=fmt_share(first["share_left"]),
+            scope=scope,
+            lost=fmt_money(first["revenue_lost"]),
+            verdict=_VERDICT_WORDS.get(first["verdict"], first["verdict"]),
+        )
+    ]
+    others = [
+        f"{fmt_share(r.share_left)} without the top {fmt_int(r.top_n)}"
+        for r in stress.iloc[1:].itertuples()
+    ]
+    if others:
+        parts.append(sentence("Revenue left: {others}.", others="; ".join(others)))
+    return paragraph(*parts)
+
+
+def describe_concentration_trend(trend: pd.DataFrame) -> Html:
+    """Describe whether dependency on the largest customers is growing over the quarters.
+
+    ``trend`` is ``concentration.concentration_trend``; a change of more than 100 HHI points
+    counts as significant (2023 Merger Guidelines).
+    """
+    rows = trend.dropna(subset=["hhi"])
+    if len(rows) < 2:
+        return paragraph(sentence("The data covers too few quarters to show a trend."))
+    start, end = rows.iloc[0], rows.iloc[-1]
+    change = end["hhi"] - start["hhi"]
+    direction = (
+        "dependency on the largest customers is growing"
+        if change > HHI_SIGNIFICANT_CHANGE
+        else "dependency on the largest customers is easing"
+        if change < -HHI_SIGNIFICANT_CHANGE
+        else "concentration is stable"
+    )
+    return paragraph(
+        sentence(
+            "From {q0} to {q1} the top customer's share went from {s0} to {s1} and the HHI from "
+            "{h0} to {h1}: {direction}.",
+            q0=start["quarter"],
+            q1=end["quarter"],
+            s0=fmt_share(start.get("top_1_share")),
+            s1=fmt_share(end.get("top_1_share")),
+            h0=fmt_number(start["hhi"], digits=0),
+            h1=fmt_number(end["hhi"], digits=0),
+            direction=direction,
+        )
+    )
+
+
+def describe_manager_risk(risk, *, scope: str = "unit") -> Html:
+    """Describe key-person risk: the largest exposure by name, and single-manager customers.
+
+    ``risk`` is ``key_person.ManagerRisk``. Manager names are escaped.
+    """
+    if risk.status != "ok" or not risk.largest:
+        reason = risk.reason or "No manager is assigned."
+        return paragraph(sentence("{reason}", reason=long_text(reason)))
+    top = risk.largest
+    first = sentence(
+        "{manager} handles {share} of the {scope}'s revenue; if they left taking the {n} "
+        "customers they mainly serve, {risk} of revenue would be at risk ({verdict}).",
+        manager=top["account_manager"],
+        share=fmt_share(top["revenue_share"]),
+        scope=scope,
+        n=fmt_int(top["customers_at_risk"]),
+        risk=fmt_share(top["at_risk_share"]),
+        verdict=_VERDICT_WORDS.get(top["verdict"], top["verdict"]),
+    )
+    second = sentence(
+        "{single} of {total} customers deal with a single manager; across {m} managers the HHI "
+        "is {hhi} ({band}), as if revenue were spread over {eff} equally large managers.",
+        single=fmt_int(risk.single_manager_customers),
+        total=fmt_int(risk.customers),
+        m=fmt_int(len(risk.table)),
+        hhi=fmt_number(risk.concentration.hhi, digits=0),
+        band=risk.concentration.hhi_band,
+        eff=fmt_number(risk.concentration.effective_number),
+    )
+    return paragraph(first, second)
+
+
+def manager_table(risk) -> Html:
+    """Return the per-manager key-person table as escaped HTML."""
+    if risk.table.empty:
+        return Html("")
+    frame = risk.table.rename(columns=_MANAGER_COLUMNS)[list(_MANAGER_COLUMNS.values())]
+    formats = {"revenue (12 m)": "money", "revenue share": "share", "customers": "int",
+               "single-manager customers": "int", "customers who would follow": "int",
+               "revenue at risk": "money", "share at risk": "share"}  # fmt: skip
+    return html_table(frame, formats=formats, caption="Revenue at risk if a manager leaves")
+
+
+_MANAGER_COLUMNS = {
+    "account_manager": "manager",
+    "revenue": "revenue (12 m)",
+    "revenue_share": "revenue share",
+    "customers": "customers",
+    "sole_customers": "single-manager customers",
+    "customers_at_risk": "customers who would follow",
+    "revenue_at_risk": "revenue at risk",
+    "at_risk_share": "share at risk",
+    "verdict": "verdict",
+}
+
+
+def describe_mix(mix) -> Html:
+    """Describe whether the mix moves toward services and online, and its most concentrated part.
+
+    ``mix`` is ``mix.MixResult``.
+    """
+    if mix.status != "ok":
+        return paragraph(sentence("{reason}", reason=long_text(mix.reason)))
+    parts = [_direction_sentence(row) for row in mix.direction.to_dict("records")]
+    top = mix.summary.sort_values("top_share", ascending=False, kind="mergesort").iloc[0]
+    parts.append(
+        sentence(
+            "By {dimension}, {value} brings {share} of revenue (HHI {hhi}, {band}; {change} "
+            "points against a year earlier).",
+            dimension=top["dimension"].replace("_", " "),
+            value=top["top_value"],
+            share=fmt_share(top["top_share"]),
+            hhi=fmt_number(top["hhi"], digits=0),
+            band=top["hhi_band"],
+            change=fmt_number(top["hhi_change"], digits=0),
+        )
+    )
+    return paragraph(*parts)
+
+
+_TARGET_NOUNS = {"services": "Services", "online": "Online sales"}
+
+
+def _direction_sentence(row: dict) -> Html:
+    noun = _TARGET_NOUNS.get(row["target"], str(row["target"]).capitalize())
+    if row["direction"] == "not configured":
+        return sentence("Which {target} values count is not set in the params, so the move "
+                        "toward {target} is not measured.", target=row["target"])  # fmt: skip
+    if row["direction"] == "no history":
+        return sentence("{Target} bring {share} of revenue; there is no year-earlier figure.",
+                        Target=noun, share=fmt_share(row["share"]))  # fmt: skip
+    verb = {"toward": "up", "away": "down", "flat": "about level"}[row["direction"]]
+    verdict = {"toward": "the mix is moving toward", "away": "the mix is moving away from",
+               "flat": "no movement toward"}[row["direction"]]  # fmt: skip
+    return sentence(
+        "{Target} bring {share} of revenue, {verb} from {before} a year earlier: {verdict} "
+        "{target}.",
+        Target=noun,
+        target=row["target"],
+        share=fmt_share(row["share"]),
+        verb=verb,
+        before=fmt_share(row["share_year_ago"]),
+        verdict=verdict,
+    )
+
+
+def mix_table(mix) -> Html:
+    """Return the per-dimension mix summary (top value, HHI now and a year earlier) as HTML."""
+    if mix.status != "ok":
+        return Html("")
+    frame = mix.summary.assign(dimension=mix.summary["dimension"].str.replace("_", " "))
+    frame = frame.rename(columns={"values": "values", "top_value": "largest", "top_share": "its share",
+                                  "hhi": "HHI", "hhi_band": "band", "hhi_year_ago": "HHI a year ago",
+                                  "hhi_change": "change"})  # fmt: skip
+    columns = [
+        "dimension",
+        "values",
+        "largest",
+        "its share",
+        "HHI",
+        "band",
+        "HHI a year ago",
+        "change",
+    ]
+    formats = {"its share": "share", "HHI": "int", "HHI a year ago": "int", "change": "int",
+               "values": "int"}  # fmt: skip
+    return html_table(frame[columns], formats=formats, caption="Revenue mix by dimension")
+
+
+def describe_group(portfolio, *, labels: Mapping[str, str] | None = None) -> Html:
+    """Describe the group: the unit mix, cross-selling between units, the top customer.
+
+    ``portfolio`` is ``mix.GroupPortfolio``.
+    """
+    if portfolio.status != "ok":
+        return paragraph(sentence("{reason}", reason=long_text(portfolio.reason)))
+    parts = []
+    unit_mix = portfolio.unit_mix
+    if unit_mix.status == "ok":
+        row = unit_mix.summary.iloc[0]
+        parts.append(
+            sentence(
+                "The {unit} unit brings {share} of the group's revenue; across {n} units the HHI is "
+                "{hhi} ({band}).",
+                unit=row["top_value"],
+                share=fmt_share(row["top_share"]),
+                n=fmt_int(row["values"]),
+                hhi=fmt_number(row["hhi"], digits=0),
+                band=row["hhi_band"],
+            )
+        )
+    parts.append(_cross_selling_sentence(portfolio.cross_selling))
+    if not portfolio.top_customers.empty:
+        top = portfolio.top_customers.iloc[0]
+        parts.append(
+            sentence(
+                "The group's largest customer, {name}, brings {share} of its revenue and buys from "
+                "{units}.",
+                name=label_of(top["customer_id"], labels),
+                share=fmt_share(top["share"]),
+                units=top["unit_list"],
+            )
+        )
+    return paragraph(*parts)
+
+
+def _cross_selling_sentence(cross) -> Html:
+    if cross is None or cross.status != "ok":
+        reason = getattr(cross, "reason", "No cross-selling data.")
+        return sentence("{reason}", reason=long_text(reason))
+    text = "{multi} of customers buy from two or more units and bring {revenue} of revenue"
+    values = {
+        "multi": fmt_share(cross.multi_unit_share),
+        "revenue": fmt_share(cross.multi_unit_revenue_share),
+    }
+    if not cross.pairs.empty:
+        pair = cross.pairs.iloc[0]
+        text += "; the units sharing most customers are {a} and {b} ({n} customers)"
+        values.update(a=pair["unit_a"], b=pair["unit_b"], n=fmt_int(pair["shared_customers"]))
+    return sentence(text + ".", **values)
+
+
+def group_top_table(portfolio, *, labels: Mapping[str, str] | None = None) -> Html:
+    """Return the group's top customers (label, revenue, share, units) as escaped HTML."""
+    frame = portfolio.top_customers
+    if frame.empty:
+        return Html("")
+    shown = pd.DataFrame(
+        {
+            "rank": frame["rank"],
+            "customer": [label_of(c, labels) for c in frame["customer_id"]],
+            "revenue (12 m)": frame["revenue"],
+            "share of group": frame["share"],
+            "units": frame["unit_list"],
+        }
+    )
+    return html_table(
+        shown,
+        formats={"rank": "int", "revenue (12 m)": "money", "share of group": "share"},
+        caption="The group's largest customers",
+    )

@@ -1,0 +1,42 @@
+"""Smoke tests for insights.plots.dependency: each plot draws on a given Axes with safe labels."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from insights import concentration as c  # noqa: E402
+from insights import key_person as kp  # noqa: E402
+from insights import mix  # noqa: E402
+from insights.plots import dependency as pdp  # noqa: E402
+
+
+def test_every_plot_draws_on_the_given_axes_and_keeps_dollar_names_literal():
+    revenue = pd.Series({"Cash $ Carry": 57.0, "b": 23.0, "c": 20.0})
+    summary = c.summarize_concentration(revenue)
+    trend = pd.DataFrame({"quarter": ["2026Q2", "2026Q3"], "top_1_share": [0.6, 0.57],
+                          "top_5_share": [1.0, 1.0], "top_fraction_share": [0.6, 0.57],
+                          "hhi": [4000.0, 3900.0]})  # fmt: skip
+    risk = kp.manager_exposure(pd.DataFrame({"customer_id": ["a", "b"],
+                                             "account_manager": ["$x$ Smith", "Ann"],
+                                             "revenue": [70.0, 30.0]}))  # fmt: skip
+    shares = mix.mix_shares(revenue, revenue).assign(dimension="product_line")
+    fig, axes = plt.subplots(2, 3)
+    drawn = [
+        pdp.plot_lorenz(summary.lorenz, gini=summary.gini, ax=axes[0, 0]),
+        pdp.plot_concentration_trend(trend, ax=axes[0, 1]),
+        pdp.plot_stress_test(c.stress_test(revenue), ax=axes[0, 2]),
+        pdp.plot_manager_shares(risk.table, ax=axes[1, 0]),
+        pdp.plot_mix_shares(shares, dimension="product_line", ax=axes[1, 1]),
+    ]
+    assert drawn == [axes[0, 0], axes[0, 1], axes[0, 2], axes[1, 0], axes[1, 1]]
+    fig.canvas.draw()  # would fail on an unescaped "$x$ Smith" if mathtext parsed it oddly
+    labels = [t.get_text() for t in axes[1, 0].get_yticklabels()]
+    assert r"\$x\$ Smith" in labels
+    mix_labels = [t.get_text() for t in axes[1, 1].get_yticklabels()]
+    assert r"Cash \$ Carry" in mix_labels
+    plt.close(fig)
