@@ -11,7 +11,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] tags=["remove_cell"]
 # # Quarterly customer report
 #
 # Who our customers are, how much we depend on a few of them, which groups behave alike, and
@@ -28,7 +28,19 @@ output_dir: str = ""  # staging folder set by insights report, empty to write no
 # Setup: params, data, the report quarter, customer features and the core results.
 from pathlib import Path
 
-from insights import concentration, features, key_person, mix, pipeline, runinfo, segments
+from insights import (
+    account_lists,
+    cohorts,
+    concentration,
+    experiments,
+    features,
+    key_customers,
+    key_person,
+    mix,
+    pipeline,
+    runinfo,
+    segments,
+)
 from insights import reporting as R
 from insights.params import load_params
 from insights.periods import quarter_end
@@ -38,6 +50,7 @@ from insights.plots.core import use_report_style
 from insights.reporting import behaviour as behaviour_text
 from insights.reporting import dependency as dependency_text
 from insights.reporting import headline as headline_text
+from insights.reporting import key_customers as key_text
 from insights.reporting import quality as quality_text
 
 use_report_style()
@@ -55,6 +68,7 @@ labels = dependency_text.customer_label_map(
     features_now, show_names=params.report.show_customer_names, salt=params.unit
 )
 segments_now = segments.assign_lifecycle(features_now, params=params.lifecycle)
+segments_prev = segments.assign_lifecycle(features_prev, params=params.lifecycle)
 express = segments.express_test(
     features_now,
     segments_now,
@@ -91,6 +105,10 @@ headline_text.headline_cards(headline, currency=currency)
 
 # %%
 headline_text.describe_headline(headline, express=express, concentration=customer_conc)
+
+# %%
+portfolio = mix.group_portfolio(tx, as_of=as_of, top=params.report.top_n, engine=engine)
+dependency_text.group_section(portfolio, labels=labels)
 
 # %% [markdown]
 # ## Express test: one-time buyers against regulars
@@ -171,6 +189,56 @@ dependency_text.describe_mix(mix_result)
 dependency_text.mix_table(mix_result)
 
 # %% [markdown]
+# ## Key customers: more than the biggest buyers
+#
+# The main customer is often not the biggest one. The key-customer score weighs revenue, margin
+# contribution after discounts and cost, growth, loyalty, the likelihood of buying again, the
+# breadth of what they buy, and whether they are a reference that brings others. The weights
+# are this unit's params.
+
+# %%
+key = key_customers.score_key_customers(
+    features_now, params=params.key_customers, activity=activity, as_of=as_of
+)
+key_text.describe_weights(key)
+
+# %%
+key_text.key_customer_table(key, labels=labels)
+
+# %% [markdown]
+# ### Key customers against the revenue ranking
+
+# %%
+key_vs_revenue = key_customers.compare_key_vs_revenue(key)
+key_text.describe_key_vs_revenue(key_vs_revenue, labels=labels)
+
+# %%
+key_text.comparison_table(key_vs_revenue, labels=labels)
+
+# %% [markdown]
+# ### Profitable, image and other customers; loss-makers
+#
+# The sources' classification: profitable customers, image customers (well known, they bring
+# others), and the rest. Loss-makers cost more than they bring after discounts and cost: it
+# may be cheaper to let them go.
+
+# %%
+key_text.describe_classification(key, labels=labels)
+
+# %%
+key_text.loss_maker_table(key, labels=labels)
+
+# %% [markdown]
+# ### Customers at risk
+#
+# Customers whose buying has slowed against their own rhythm; the list for account managers is
+# published next to this report.
+
+# %%
+at_risk = account_lists.customers_at_risk(features_now, lost_days=params.lifecycle.lost_days)
+key_text.describe_at_risk(at_risk, labels=labels)
+
+# %% [markdown]
 # ## Lifecycle segments
 #
 # Every customer falls in exactly one segment (first rule that matches): **lost** (no purchase
@@ -187,6 +255,84 @@ ax = behaviour_plots.plot_segments(lifecycle)
 
 # %%
 R.html_table(segments.lifecycle_rules(params.lifecycle), caption="Segment rules (first match wins)")
+
+# %% [markdown]
+# ### Movement since last quarter
+#
+# Where last quarter's customers are now. Revenue shares refer to the previous 12 months'
+# revenue of the customers who moved.
+
+# %%
+movement = segments.segment_transitions(segments_prev, segments_now, prev_revenue=features_prev)
+behaviour_text.describe_movement(movement, segments.key_flows(movement))
+
+# %%
+ax = behaviour_plots.plot_transitions(movement)
+
+# %% [markdown]
+# ### RFM segments
+#
+# Recency, frequency and monetary value scored 1–5 against the other customers of the unit,
+# named with the segment map analysts know from common RFM tools.
+
+# %%
+rfm = segments.rfm_segments(segments.rfm_scores(features_now, bins=params.rfm.bins), rules=params.rfm.rules)
+rfm_summary = segments.segment_summary(features_now, rfm, column="rfm_segment")
+behaviour_text.describe_rfm(rfm_summary)
+
+# %%
+ax = behaviour_plots.plot_segments(rfm_summary, title="RFM segments")
+
+# %% [markdown]
+# ## Cohorts: do new customers stay?
+#
+# Customers grouped by the quarter of their first purchase; each cell is the share of the
+# cohort still buying in a later quarter. Blank cells cannot be observed yet.
+
+# %%
+cohort_table = cohorts.acquisition_cohorts(
+    activity, quarter=period, max_quarters=params.cohorts.max_quarters
+)
+behaviour_text.describe_cohorts(cohort_table)
+
+# %%
+ax = behaviour_plots.plot_cohorts(cohort_table)
+
+# %% [markdown]
+# ## Where new customers come from
+#
+# New customers per quarter by acquisition source. Referrals say much about how customers
+# judge us: a rising referral share is a good sign.
+
+# %%
+acquisition = cohorts.new_customers_by_source(
+    features_now,
+    quarter=period,
+    quarters=params.concentration.trend_quarters,
+    referral_sources=params.cohorts.referral_sources,
+)
+by_source = cohorts.retention_by_source(features_now, referral_sources=params.cohorts.referral_sources)
+behaviour_text.describe_acquisition(acquisition, by_source, currency=currency)
+
+# %%
+ax = behaviour_plots.plot_referral_share(acquisition)
+
+# %% [markdown]
+# ## A win-back experiment, ready to run
+#
+# Try a strategy on an experimental group first. Lost customers are split at random into a
+# test group (gets the win-back offer) and a control group, balanced by past revenue; the lists
+# are published next to this report, and a later quarter's report reads out the difference.
+
+# %%
+split = experiments.split_test_control(
+    features_now,
+    segment="lost",
+    segments=segments_now,
+    random_state=params.random_state,
+    value_column="monetary_total",
+)
+behaviour_text.describe_split(split, segment="lost", currency=currency, value_label="revenue ever")
 
 # %% [markdown]
 # ## Appendix: data quality
@@ -223,12 +369,16 @@ summary = headline_text.build_summary(
     sources=data.sources,
     params=params.model_dump(mode="json"),
 )
+export_names = {"show_names": params.report.show_customer_names, "salt": params.unit}
 written = write_artifacts(
     output_dir,
     summary=summary,
     tables={
         "quarantine": quality_text.quarantine_frame(
             data.rejected, show_names=params.report.show_customer_names
-        )
+        ),
+        "export_key_customers": account_lists.key_customer_list(key, **export_names),
+        "export_customers_at_risk": account_lists.at_risk_list(at_risk, **export_names),
+        "export_experiment_groups": account_lists.experiment_list(split, features_now, **export_names),
     },
 )

@@ -88,3 +88,18 @@ def test_drop_threshold_is_a_parameter(drop):
     ids = al.customers_at_risk(_features(), drop_trend=drop)["customer_id"].tolist()
     # r1's trend is -0.43: flagged at -0.2, not at -0.5
     assert ("r1" in ids) == (drop > -0.43)
+
+
+def test_experiment_list_hides_names_unless_allowed_and_keeps_every_customer():
+    from insights.account_lists import experiment_list
+
+    assignments = pd.DataFrame(
+        {"customer_id": ["b", "a", "c"], "group": ["test", "control", "test"], "stratum": [1, 1, 2], "value": [5.0, 4.0, 9.0]}
+    )
+    features = pd.DataFrame({"customer_id": ["a", "b", "c"], "customer_name": ["=cmd", "Бета", "Гамма"]})
+    hidden = experiment_list(assignments, features, show_names=False, salt="u")
+    assert len(hidden) == 3 and hidden["customer"].str.startswith("C-").all()
+    assert hidden["group"].tolist() == ["control", "test", "test"]
+    shown = experiment_list(assignments, features, show_names=True, salt="u")
+    assert shown.loc[shown["customer_id"] == "a", "customer"].item() == "'=cmd"  # formula neutralised
+    assert assignments["customer_id"].tolist() == ["b", "a", "c"]  # input not mutated

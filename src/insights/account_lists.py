@@ -131,3 +131,26 @@ def at_risk_list(
     """Return ``customers_at_risk`` output as an export-ready frame (names only if allowed)."""
     require_columns(at_risk, ["customer_id"], where="at_risk_list")
     return _export(at_risk, RISK_COLUMNS, show_names=show_names, salt=salt, include_ids=include_ids)
+
+
+EXPERIMENT_COLUMNS = ("customer", "customer_id", "group", "stratum", "value")
+
+
+def experiment_list(
+    assignments: pd.DataFrame,
+    features: pd.DataFrame,
+    *,
+    show_names: bool,
+    salt: str,
+    include_ids: bool = True,
+) -> pd.DataFrame:
+    """Return a test/control split as an export-ready list (names only if allowed).
+
+    ``assignments`` is ``experiments.split_test_control`` output; ``features`` supplies the
+    names when the unit's params allow them.
+    """
+    require_columns(assignments, ["customer_id", "group"], where="experiment_list")
+    named = ["customer_id", "customer_name"] if "customer_name" in features.columns else ["customer_id"]
+    frame = assignments.merge(features[named], on="customer_id", how="left")
+    frame = frame.sort_values(["group", "customer_id"], kind="stable")
+    return _export(frame, EXPERIMENT_COLUMNS, show_names=show_names, salt=salt, include_ids=include_ids)

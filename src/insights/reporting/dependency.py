@@ -412,3 +412,27 @@ def group_top_table(portfolio, *, labels: Mapping[str, str] | None = None) -> Ht
         formats={"rank": "int", "revenue (12 m)": "money", "share of group": "share"},
         caption="The group's largest customers",
     )
+
+
+def group_section(portfolio, *, labels: Mapping[str, str] | None = None) -> Html:
+    """Return the group-portfolio section (heading, sentences, top customers) for a report
+    spanning several units, and nothing for a single unit's report.
+
+    ``portfolio`` is ``mix.GroupPortfolio``.
+    """
+    unit_mix = getattr(portfolio, "unit_mix", None)
+    if portfolio.status != "ok" or unit_mix is None or unit_mix.status != "ok":
+        return Html("")
+    intro = paragraph(
+        sentence(
+            "This report spans several business units. How revenue splits across them, which "
+            "customers matter most to the group, and who already buys from more than one unit "
+            "(cross-selling, which the sources recommend)."
+        )
+    )
+    return Html(
+        "<h2>Group portfolio</h2>"
+        + intro
+        + describe_group(portfolio, labels=labels)
+        + group_top_table(portfolio, labels=labels)
+    )
