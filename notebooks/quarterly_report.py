@@ -86,7 +86,8 @@ headline = headline_text.summarize_headline(
     features_prev,
     activity=activity,
     quarter=period,
-    lost_days=params.lifecycle.lost_days,
+    segments_now=segments_now,
+    segments_prev=segments_prev,
     concentration=customer_conc,
     express=express,
 )

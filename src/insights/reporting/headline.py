@@ -37,18 +37,20 @@ def summarize_headline(
     *,
     activity: pd.DataFrame,
     quarter: pd.Period,
-    lost_days: int,
+    segments_now: pd.DataFrame,
+    segments_prev: pd.DataFrame,
     concentration,
     express,
 ) -> dict:
     """Return the headline figures: revenue, active customers, top-1 share, express test.
 
-    Active customers bought within ``lost_days`` of the as-of date (not lost). Changes are
-    relative to the previous quarter's end; shares are fractions.
+    Active customers are those whose lifecycle segment is not "lost" (the same definition
+    the express test uses). Changes are relative to the previous quarter's end; shares are
+    fractions.
     """
     revenue_q, revenue_prev_q = quarter_revenue(activity, quarter)
-    active_now = int((features_now["recency_days"] <= lost_days).sum())
-    active_prev = int((features_prev["recency_days"] <= lost_days).sum()) if len(features_prev) else 0
+    active_now = int((segments_now["segment"].astype(str) != "lost").sum())
+    active_prev = int((segments_prev["segment"].astype(str) != "lost").sum())
     revenue_12m = float(features_now["revenue_12m"].sum())
     revenue_12m_prev = float(features_prev["revenue_12m"].sum()) if len(features_prev) else 0.0
     return {
