@@ -1,0 +1,172 @@
+"""Executive sentences and the profile table for the behavioural-clusters section.
+
+Every function takes a ``clustering.ClusterResult`` and returns escaped ``Html`` built from
+its numbers: what each cluster is, its size and revenue share, what to do about it, a warning
+when the clusters are not stable, and the plain sentence of a degenerate case.
+"""
+
+from __future__ import annotations
+
+import re
+
+from insights.reporting.core import (
+    Html,
+    bullet_list,
+    escape_text,
+    fmt_int,
+    fmt_money,
+    fmt_number,
+    fmt_share,
+    html_table,
+    note,
+    paragraph,
+    sentence,
+)
+
+#: What to do about a cluster, by the base of its name (cluster_profiles.NAME_RULES).
+ACTIONS = {
+    "frequent high-value": "keep them close: a named contact, priority service, early offers",
+    "frequent low-value": "grow the basket with add-ons and service packages",
+    "frequent buyers": "protect the habit with loyalty terms and reliable supply",
+    "new customers": "secure the second purchase with a timely follow-up",
+    "lapsed one-timers": "try one low-cost automated win-back offer, then let them go",
+    "lapsed high-value": "call them personally to find out why they left and win them back",
+    "lapsed customers": "run a win-back campaign, tested on an experimental group first",
+    "big-ticket one-timers": "turn the big purchase into a relationship with service and add-ons",
+    "one-timers": "invite a second purchase before they lapse",
+    "occasional high-value": "remind them in step with their buying cycle so they buy more often",
+    "occasional low-value": "serve them at low cost through automated and online channels",
+    "steady repeat buyers": "keep the routine going and cross-sell other product lines",
+    "steady mid-value": "nudge them towards a regular buying rhythm with reminders",
+}
+
+#: Readable headers of the profile table, in order, with their formats.
+_PROFILE_COLUMNS = {
+    "cluster": ("cluster", "int"),
+    "cluster_name": ("name", "text"),
+    "customers": ("customers", "int"),
+    "customer_share": ("share of customers", "share"),
+    "revenue_share": ("share of 12-month revenue", "share"),
+    "recency_days": ("days since last purchase", "int"),
+    "frequency": ("purchases", "number"),
+    "monetary_total": ("total spend", "money"),
+    "monetary_mean": ("spend per purchase", "money"),
+    "tenure_days": ("days since first purchase", "int"),
+    "mean_gap_days": ("days between purchases", "int"),
+    "product_line_count": ("product lines", "number"),
+    "services_share": ("services share (mean)", "share"),
+    "online_share": ("online share (mean)", "share"),
+    "trend": ("12-month trend", "number"),
+}
+
+
+def _base_name(name: str) -> str:
+    return re.split(r",| \(", str(name), maxsplit=1)[0]
+
+
+def _long(text: str) -> Html:
+    return escape_text(text, max_length=1000)
+
+
+def describe_clusters(result, *, currency: str = "RUB") -> Html:
+    """Summarise the clusters in two or three sentences, with a warning when not stable.
+
+    Degenerate results give their plain sentence (``result.message``) instead.
+    """
+    if not result.ok:
+        return paragraph(
+            sentence("No behavioural clusters: {message}", message=_long(result.message))
+        )
+    how = "chosen by silhouette" if result.k_source == "silhouette" else "fixed in the params"
+    first = sentence(
+        "{n} customers fall into {k} behavioural groups (k {how}).",
+        n=fmt_int(result.n_customers),
+        k=str(result.k),
+        how=how,
+    )
+    sizes = result.sizes.sort_values(["revenue_share", "cluster"], ascending=[False, True])
+    top = sizes.iloc[0]
+    lead = sentence(
+        "The “{name}” group is {share} of customers and brings {revenue} of the last 12 months' "
+        "revenue ({money}); what to do: {action}.",
+        name=top["cluster_name"],
+        share=fmt_share(top["customer_share"]),
+        revenue=fmt_share(top["revenue_share"]),
+        money=fmt_money(top["revenue_12m"], currency=currency),
+        action=ACTIONS.get(_base_name(top["cluster_name"]), "look at its profile below"),
+    )
+    return Html(paragraph(first, lead) + describe_cluster_stability(result))
+
+
+def describe_cluster_stability(result) -> Html:
+    """Say whether reseeded fits reproduce the clusters; a warning note when they do not."""
+    if not result.ok or not result.stability_ari:
+        return Html("")
+    values = {
+        "runs": str(len(result.stability_ari)),
+        "ari": fmt_number(result.stability_mean, digits=2),
+        "floor": fmt_number(result.stability_min_ari, digits=2),
+    }
+    if result.is_stable:
+        return paragraph(
+            sentence(
+                "The grouping is stable: {runs} refits with other random seeds agree with it "
+                "(mean adjusted Rand index {ari}; 1 = identical, the floor is {floor}).",
+                **values,
+            )
+        )
+    text = (
+        "Warning: the clusters are not stable. Refits with {runs} other random seeds agree only "
+        "{ari} on average (adjusted Rand index; the floor is {floor}), so customers near a "
+        "border may change group between runs. Treat the groups as indicative, not as fixed "
+        "segments."
+    ).format(**values)
+    return note(text, tone="warn")
+
+
+def describe_cluster_list(result, *, currency: str = "RUB") -> Html:
+    """List every cluster: what it is, its size and revenue share, and what to do."""
+    if not result.ok:
+        return Html("")
+    rows = result.profiles.set_index("cluster")
+    items = []
+    for cluster, row in rows.iterrows():
+        text = (
+            "{name} (cluster {cluster}): {customers} customers ({share}), {revenue} of 12-month "
+            "revenue; a typical customer made {freq} purchase(s), the last {recency} days ago, "
+            "{money} in total. Action: {action}.".format(
+                name=row["cluster_name"],
+                cluster=cluster,
+                customers=fmt_int(row["customers"]),
+                share=fmt_share(row["customer_share"]),
+                revenue=fmt_share(row["revenue_share"]),
+                freq=fmt_number(row.get("frequency"), digits=0),
+                recency=fmt_int(row.get("recency_days")),
+                money=fmt_money(row.get("monetary_total"), currency=currency),
+                action=ACTIONS.get(_base_name(row["cluster_name"]), "look at its profile"),
+            )
+        )
+        items.append(_long(text))
+    return bullet_list(items)
+
+
+def describe_cluster_notes(result) -> Html:
+    """List the method notes (imputation, dropped features, capped outliers, how k was set)."""
+    return bullet_list([_long(n) for n in result.notes]) if result.notes else Html("")
+
+
+def format_cluster_profiles(result, *, currency: str = "RUB") -> Html:
+    """Render the profile table in original units (medians; shares are means)."""
+    if not result.ok:
+        return Html("")
+    present = [c for c in _PROFILE_COLUMNS if c in result.profiles.columns]
+    table = result.profiles[present].rename(columns={c: _PROFILE_COLUMNS[c][0] for c in present})
+    formats = {_PROFILE_COLUMNS[c][0]: _PROFILE_COLUMNS[c][1] for c in present}
+    for column in ("total spend", "spend per purchase"):
+        if column in formats:
+            formats[column] = lambda v: fmt_money(v, currency=currency)
+    return html_table(
+        table,
+        formats=formats,
+        caption="Cluster profiles: medians in original units (shares: means)",
+    )
