@@ -30,6 +30,7 @@ from pathlib import Path
 
 from insights import (
     account_lists,
+    clustering,
     cohorts,
     concentration,
     experiments,
@@ -45,9 +46,11 @@ from insights import reporting as R
 from insights.params import load_params
 from insights.periods import quarter_end
 from insights.plots import behaviour as behaviour_plots
+from insights.plots import clusters as cluster_plots
 from insights.plots import dependency as dependency_plots
 from insights.plots.core import use_report_style
 from insights.reporting import behaviour as behaviour_text
+from insights.reporting import clusters as cluster_text
 from insights.reporting import dependency as dependency_text
 from insights.reporting import headline as headline_text
 from insights.reporting import key_customers as key_text
@@ -283,6 +286,38 @@ behaviour_text.describe_rfm(rfm_summary)
 
 # %%
 ax = behaviour_plots.plot_segments(rfm_summary, title="RFM segments")
+
+# %% [markdown]
+# ## Behavioural clusters
+#
+# Groups of customers who buy alike, found by k-means on behavioural features (recency,
+# frequency, spend, tenure, gaps between purchases, breadth, services and online shares, trend).
+# Skewed features are log-transformed and all are scaled; the number of groups is chosen by the
+# silhouette score on a fixed-seed sample, and stability is checked by refitting with other seeds.
+
+# %%
+clusters = clustering.build_clusters(
+    features_now, params=params.clustering, random_state=params.random_state
+)
+cluster_text.describe_clusters(clusters, currency=currency)
+
+# %%
+cluster_text.describe_cluster_list(clusters, currency=currency)
+
+# %%
+cluster_text.format_cluster_profiles(clusters, currency=currency)
+
+# %%
+ax = cluster_plots.plot_cluster_projection(clusters)
+
+# %%
+ax = cluster_plots.plot_cluster_profiles(clusters)
+
+# %%
+ax = cluster_plots.plot_silhouette(clusters)
+
+# %%
+cluster_text.describe_cluster_notes(clusters)
 
 # %% [markdown]
 # ## Cohorts: do new customers stay?
