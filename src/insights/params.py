@@ -42,7 +42,9 @@ class SourceParams(_Section):
     format: Literal["auto", "csv", "parquet", "excel"] = "auto"
     encoding: Literal["auto", "utf-8", "utf-8-sig", "cp1251"] = "auto"
     delimiter: Literal["auto", ",", ";", "\t", "|"] = "auto"
-    decimal: Literal[".", ","] = "."
+    # decimal separator of numbers; "auto" = per column, from values only one reading fits
+    decimal: Literal["auto", ".", ","] = "auto"
+    # thousands separator; "auto" = any space (incl. U+00A0, U+202F) or the non-decimal mark
     thousands: Literal["", " ", "\u00a0", "\u202f", ",", ".", "'", "auto"] = "auto"
     date_format: str | None = None  # strftime pattern, e.g. "%d.%m.%Y"; None = ISO or day-first
     dayfirst: bool = True
@@ -52,6 +54,20 @@ class SourceParams(_Section):
     min_date: date = date(1990, 1, 1)  # rows dated before it are rejected as implausible
     currency: str = "RUB"  # the one currency amounts are in; other currency codes are rejected
     total_row_markers: list[str] = ["итого", "всего", "total", "grand total"]
+    # one row per "order" (same order_id twice with other values = conflict, rejected) or
+    # per "order_line" (several rows per order_id; only a change of customer is a conflict)
+    grain: Literal["order", "order_line"] = "order_line"
+    header_line: Annotated[int, Field(ge=1)] | None = None  # 1-based; None = first non-blank line
+
+    @model_validator(mode="after")
+    def _separators_differ(self) -> SourceParams:
+        if self.decimal != "auto" and self.decimal == self.thousands:
+            raise ValueError(f"decimal and thousands separators must differ (both {self.decimal!r})")
+        unknown = [c for c in self.excel_date_columns if c != "order_date"]
+        if unknown:
+            raise ValueError(f"excel_date_columns: {unknown} are not canonical date columns; "
+                             "allowed: order_date")
+        return self
 
 
 class LifecycleParams(_Section):

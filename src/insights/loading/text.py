@@ -1,0 +1,266 @@
+"""CSV inputs: encoding and delimiter detection, and records with their physical lines.
+
+Encodings: UTF-8 (with or without a byte-order mark) and cp1251 are accepted; UTF-16/32,
+Latin-1, KOI8-R and text that is already mojibake are refused with a clear error instead
+of being decoded into garbage. cp1251 is only accepted when the decoded words look like
+Russian (no Latin letters inside Cyrillic words, no ``лМЙЕОФ`` casing that KOI8-R gives).
+
+Records are parsed with :mod:`csv` in strict mode over the physical lines, so a row with a
+broken quote is rejected on its own line and parsing resumes on the next line instead of
+swallowing the rest of the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+
+from insights.loading.table import LoadError, RowReject, Table, unique_header
+
+#: Delimiters tried by ``source.delimiter: auto``, in order of preference on a tie.
+DELIMITERS = (";", "\t", ",", "|")
+#: Characters of a file examined by the encoding checks.
+SAMPLE_CHARS = 262_144
+#: Share of non-ASCII words allowed to look wrong before an encoding is refused.
+MAX_ODD_WORDS = 0.10
+
+_WORD = re.compile(r"[^\W\d_]+")
+_TOKEN = re.compile(r"[^\s;,\t|\"']+")
+_CYRILLIC = re.compile(r"^[\u0400-\u04ff]+$")
+#: Non-letter characters common in Russian exports (no-break space, numero sign, quotes, dashes).
+_PUNCTUATION = set("\u00a0\u202f\u2116\u00ab\u00bb\u2014\u2013\u2026\u2018\u2019\u201c\u201d\u2022\u00b0\u00b1\u00a7")
+_NAMES = {";": "semicolon", "\t": "tab", ",": "comma", "|": "pipe"}
+
+
+def decode(entry: str, data: bytes, declared: str) -> tuple[str, str]:
+    """Return (encoding, text) of a CSV file's bytes; raise LoadError when unsure."""
+    if data[:4] in (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00") or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise LoadError(f"{entry}: the file is UTF-16/UTF-32 text (it starts with that byte-order "
+                        "mark); re-save it as UTF-8 CSV. source.encoding supports utf-8, "
+                        "utf-8-sig and cp1251.")
+    if b"\x00" in data[:65536]:
+        raise LoadError(f"{entry}: the file contains NUL bytes, so it is not UTF-8 or cp1251 "
+                        "text (UTF-16 without a byte-order mark, or a binary file); re-save it "
+                        "as UTF-8 CSV or set source.format.")
+    bom = data.startswith(codecs.BOM_UTF8)
+    if declared == "cp1251" and bom:
+        raise LoadError(f"{entry}: the file starts with a UTF-8 byte-order mark but "
+                        "source.encoding is cp1251; set source.encoding: auto.")
+    if bom or declared in ("utf-8", "utf-8-sig"):
+        encoding = "utf-8-sig" if bom else "utf-8"
+        text = _strict(entry, data, encoding)
+    elif declared == "cp1251":
+        return "cp1251", _strict(entry, data, "cp1251")
+    else:
+        try:
+            encoding, text = "utf-8", data.decode("utf-8")
+        except UnicodeDecodeError:
+            return "cp1251", _as_cp1251(entry, data)
+    example = _mojibake(text)
+    if example:
+        raise LoadError(f"{entry}: the text is already garbled (mojibake): {example[0]!r} reads "
+                        f"as {example[1]!r} once repaired. Re-export the file as UTF-8 from "
+                        "the source system instead of re-saving a mis-read copy.")
+    return encoding, text
+
+
+def _strict(entry: str, data: bytes, encoding: str) -> str:
+    """Decode strictly; on failure name the line and the params key."""
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        other = "cp1251" if encoding.startswith("utf") else "utf-8"
+        raise LoadError(f"{entry}: line {line} is not valid {encoding} (byte "
+                        f"{data[exc.start]:#04x}); the file may be {other}: set "
+                        f"source.encoding: auto or {other}, or re-save it as UTF-8.") from None
+
+
+def _as_cp1251(entry: str, data: bytes) -> str:
+    """Decode non-UTF-8 bytes as cp1251 when the result reads as Russian, else refuse."""
+    try:
+        text = data.decode("cp1251")
+    except UnicodeDecodeError:
+        text = None
+    odd = _odd_cp1251_word(text) if text is not None else "<undefined cp1251 byte>"
+    if odd is not None:
+        raise LoadError(f"{entry}: the file is neither UTF-8 nor Russian cp1251 text (read as "
+                        f"cp1251 it gives words like {odd!r}); it may be Latin-1, KOI8-R or "
+                        "another encoding. Re-save it as UTF-8 CSV.")
+    return text
+
+
+def _odd_cp1251_word(text: str) -> str | None:
+    """Return a word that shows ``text`` is not Russian cp1251, or None when it reads fine."""
+    words = [w for w in _WORD.findall(text[:SAMPLE_CHARS]) if not w.isascii()]
+    odd = [w for w in words if not _CYRILLIC.match(w) or (w[0].islower() and not w.islower())]
+    if words and len(odd) > MAX_ODD_WORDS * len(words):
+        return odd[0]
+    strange = sorted({c for c in text[:SAMPLE_CHARS] if ord(c) > 127} - _PUNCTUATION)
+    if not words and strange:
+        return next((t for t in _TOKEN.findall(text[:SAMPLE_CHARS]) if strange[0] in t), strange[0])
+    return None
+
+
+def _mojibake(text: str) -> tuple[str, str] | None:
+    """Return (garbled, repaired) when UTF-8 text was mis-decoded and saved again."""
+    tokens = [t for t in _TOKEN.findall(text[:SAMPLE_CHARS]) if not t.isascii()][:5000]
+    found = []
+    for token in tokens:
+        for encoding in ("cp1251", "cp1252", "latin-1"):
+            try:
+                repaired = token.encode(encoding).decode("utf-8")
+            except UnicodeError:
+                continue
+            if repaired != token:
+                found.append((token, repaired))
+                break
+    return found[0] if found and len(found) > 0.3 * len(tokens) else None
+
+
+def sniff_delimiter(entry: str, sample: list[str], declared: str) -> str:
+    """Return the delimiter: the declared one, or the candidate that splits rows consistently."""
+    if declared != "auto":
+        return declared
+    best, best_score = None, (0, 0)
+    for candidate in DELIMITERS:
+        rows = [r for r in _loose_rows(sample, candidate) if any(f.strip() for f in r)]
+        if not rows or len(rows[0]) < 2:
+            continue
+        score = (sum(len(r) == len(rows[0]) for r in rows), len(rows[0]))
+        if score > best_score:
+            best, best_score = candidate, score
+    if best is None:
+        raise LoadError(f"{entry}: could not tell the delimiter (tried {', '.join(_NAMES.values())}); "
+                        "the header has a single column. Set source.delimiter in the params.")
+    return best
+
+
+def _loose_rows(sample: list[str], delimiter: str) -> list[list[str]]:
+    """Parse sample lines one by one, leniently, skipping broken ones (for sniffing only)."""
+    rows = []
+    for line in sample:
+        try:
+            rows.extend(csv.reader([line[:10_000]], delimiter=delimiter))
+        except csv.Error:
+            continue
+    return rows
+
+
+class _Feed:
+    """Physical lines fed to csv.reader, with a position that can be moved back."""
+
+    def __init__(self, lines: list[str], pos: int) -> None:
+        self.lines, self.pos = lines, pos
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        if self.pos >= len(self.lines):
+            raise StopIteration
+        self.pos += 1
+        return self.lines[self.pos - 1]
+
+
+def read_csv(entry: str, data: bytes, source) -> tuple[Table, dict]:
+    """Read CSV bytes into a Table of text rows; structural problems become rejects."""
+    encoding, text = decode(entry, data, source.encoding)
+    lines = list(io.StringIO(text, newline=""))
+    start = _header_index(entry, lines, source.header_line)
+    delimiter = sniff_delimiter(entry, lines[start : start + 50], source.delimiter)
+    feed = _Feed(lines, start)
+    reader = csv.reader(feed, delimiter=delimiter, strict=True)
+    try:
+        raw_header = next(reader)
+    except csv.Error as exc:
+        raise LoadError(f"{entry}: the header on line {start + 1} has broken quoting ({exc}); "
+                        "fix the export or set source.header_line.") from None
+    trailing = bool(raw_header) and not raw_header[-1].strip()
+    while raw_header and not raw_header[-1].strip():
+        raw_header.pop()
+    header, duplicates = unique_header(raw_header)
+    table = Table(header=header, lines=[], rows=[], dtype="str", duplicates=duplicates)
+    blank = _read_records(feed, reader, [h.casefold() for h in map(str.strip, raw_header)], table)
+    extra = {"encoding": encoding, "delimiter": delimiter, "header_line": start + 1,
+             "blank_lines": blank, "trailing_delimiter": trailing}
+    return table, extra
+
+
+def _header_index(entry: str, lines: list[str], header_line: int | None) -> int:
+    """Return the 0-based index of the header line."""
+    if header_line is not None:
+        if header_line > len(lines):
+            raise LoadError(f"{entry}: source.header_line is {header_line} but the file has "
+                            f"only {len(lines)} lines.")
+        return header_line - 1
+    for i, line in enumerate(lines):
+        if line.strip():
+            return i
+    raise LoadError(f"{entry}: the file has no header line (only blank lines); re-export it.")
+
+
+def _read_records(feed: _Feed, reader, header_norm: list[str], table: Table) -> int:
+    """Append aligned rows to ``table`` and reject the rest; return the blank-line count."""
+    width, blank = len(header_norm), 0
+    while feed.pos < len(feed.lines):
+        first = feed.pos
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            spans = feed.pos - first > 1
+            table.rejects.append(_quote_reject(feed.lines[first], first, str(exc), spans))
+            feed.pos = first + 1
+            continue
+        while len(fields) > width and not fields[-1].strip():
+            fields.pop()
+        if feed.pos - first > 1 and len(fields) != width:
+            table.rejects.append(_quote_reject(feed.lines[first], first, "", True))
+            feed.pos = first + 1
+            continue
+        if not any(f.strip() for f in fields):
+            blank += feed.pos - first
+            continue
+        reject = _shape_reject(fields, header_norm, first, feed.lines[first])
+        if reject is not None:
+            table.rejects.append(reject)
+            continue
+        table.rows.append(fields)
+        table.lines.append(first + 1)
+    return blank
+
+
+def _shape_reject(fields: list[str], header_norm: list[str], first: int, raw: str) -> RowReject | None:
+    """Return a reject for a repeated header or a wrong field count, else None."""
+    raw = raw.rstrip("\r\n")
+    width = len(header_norm)
+    if fields[0].strip().casefold() == header_norm[0] and [
+        f.strip().casefold() for f in fields
+    ] == header_norm:
+        return RowReject(first + 1, raw, "repeated_header", "the line repeats the header "
+                         "(files joined together?)", tuple(fields))
+    if len(fields) > width:
+        return RowReject(first + 1, raw, "too_many_fields", f"the row has {len(fields)} fields "
+                         f"but the header has {width} (an unquoted delimiter inside a value?)",
+                         tuple(fields))
+    if len(fields) < width:
+        return RowReject(first + 1, raw, "too_few_fields", f"the row has {len(fields)} fields "
+                         f"but the header has {width}", tuple(fields))
+    return None
+
+
+def _quote_reject(line: str, first: int, error: str, spans: bool) -> RowReject:
+    """Reject a line whose quoting is broken, with a reason a person can act on."""
+    raw = line.rstrip("\r\n")
+    if "field limit" in error and not spans:
+        return RowReject(first + 1, raw[:1000], "too_long_value", "a value on this line is longer "
+                         f"than {csv.field_size_limit():,} characters")
+    if "expected after" in error and not spans:
+        return RowReject(first + 1, raw, "malformed_quotes", "a quote inside a quoted value "
+                         "is not doubled (write \"\" for a quote inside quotes)")
+    return RowReject(first + 1, raw, "unterminated_quote", "a quoted value opened on this "
+                     "line is never closed; the line was skipped and reading went on")
