@@ -1,0 +1,350 @@
+"""Transactions -> per-customer features and the other transaction-level aggregates.
+
+All transaction-level work of the analysis happens here (and in loading/cleaning), so a
+faster engine replaces it in one place. Each public function takes canonical transactions
+(a DataFrame, or for the DuckDB engine also Parquet data by path), works *as of* a date
+(rows dated after it are ignored) and returns a new DataFrame.
+
+Definitions (domain.md):
+
+- A *purchase* is an order of a customer -- a distinct ``order_id``, or a distinct date for
+  rows without one -- whose net amount (sum of its rows up to ``as_of``) is positive. A
+  return booked under its own order id, or a fully returned order, is not a purchase; its
+  negative amount still counts in revenue. The purchase date is the order's first date.
+- Revenue is the net sum of ``amount`` (returns negative). Money is summed exactly in
+  hundredths, so every engine and every run gives the same figures.
+
+Engines: ``"duckdb"`` (default) runs the one SQL definition in ``feature_sql`` in process;
+``"pandas"`` is the reference implementation; tests assert they agree exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from insights import feature_sql as sql
+from insights import features_reference as reference
+from insights.engine import Source, is_parquet_source, run_duckdb, source_columns
+from insights.params import FeatureParams, LifecycleParams
+from insights.schema import OPTIONAL_TEXT, REQUIRED, ContractError, require_columns
+
+#: Columns of the customer features frame, in order (descriptive ones only when present).
+FEATURE_COLUMNS = (
+    "customer_id",
+    "first_purchase_date",
+    "last_purchase_date",
+    "recency_days",
+    "tenure_days",
+    "frequency",
+    "purchases_window",
+    "monetary_total",
+    "monetary_mean",
+    "revenue_12m",
+    "revenue_prev_12m",
+    "trend",
+    "mean_gap_days",
+    "product_line_count",
+    "services_share",
+    "online_share",
+    "margin_total",
+    "discount_total",
+)
+DESCRIPTIVE_COLUMNS = (*sql.PICKS, "is_reference")
+ENGINES = ("duckdb", "pandas")
+YEAR = pd.Timedelta(days=365)
+
+
+def _as_timestamp(as_of: object) -> pd.Timestamp:
+    stamp = pd.Timestamp(as_of)
+    if pd.isna(stamp):
+        raise ContractError("as_of must be a date, got a missing value.")
+    return stamp.normalize()
+
+
+def _columns(transactions: Source, *, where: str, engine: str) -> set[str]:
+    """Check the input contract and return the columns present."""
+    if engine not in ENGINES:
+        raise ContractError(f"{where}: engine must be one of {ENGINES}, got {engine!r}.")
+    if is_parquet_source(transactions):
+        if engine != "duckdb":
+            raise ContractError(f"{where}: Parquet input needs engine='duckdb'.")
+        columns = source_columns(transactions)
+        missing = [c for c in REQUIRED if c not in columns]
+        if missing:
+            raise ContractError(f"{where}: Parquet data lacks column(s) {', '.join(missing)}.")
+        return set(columns)
+    require_columns(transactions, REQUIRED, where=where)
+    return {str(c) for c in transactions.columns}
+
+
+def _money(cents: pd.Series) -> pd.Series:
+    return cents.astype("float64") / 100.0
+
+
+def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
+    part, whole = part.astype("float64"), whole.astype("float64")
+    return (part / whole.where(whole > 0)).fillna(0.0)
+
+
+def _lookup(column: str, values: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(sorted(set(values)), dtype="str")})
+
+
+def _finish_customer_features(
+    agg: pd.DataFrame, *, as_of: pd.Timestamp, columns: set[str]
+) -> pd.DataFrame:
+    """Turn the engine's integer aggregates into the customer features frame."""
+    first = pd.to_datetime(agg["first_purchase_date"]).astype("datetime64[ns]")
+    last = pd.to_datetime(agg["last_purchase_date"]).astype("datetime64[ns]")
+    frequency = agg["frequency"].astype("int64")
+    r12, p12 = agg["revenue_12m_c"].astype("float64"), agg["revenue_prev_12m_c"].astype("float64")
+    moved = r12.abs() + p12.abs()
+    out = pd.DataFrame(
+        {
+            "customer_id": agg["customer_id"].astype("str"),
+            "first_purchase_date": first,
+            "last_purchase_date": last,
+            "recency_days": ((as_of - last).dt.days).astype("float64"),
+            "tenure_days": ((as_of - first).dt.days).astype("float64"),
+            "frequency": frequency,
+            "purchases_window": agg["purchases_window"].astype("int64"),
+            "monetary_total": _money(agg["monetary_total_c"]),
+            "monetary_mean": _money(agg["monetary_total_c"]) / frequency.where(frequency > 0),
+            "revenue_12m": _money(r12),
+            "revenue_prev_12m": _money(p12),
+            "trend": ((r12 - p12) / moved.where(moved > 0)).fillna(0.0),
+            "mean_gap_days": (last - first).dt.days.astype("float64")
+            / (frequency - 1).where(frequency > 1),
+            "product_line_count": agg["product_line_count"].astype("int64"),
+            "services_share": _share(agg["services_c"], agg["gross_c"]),
+            "online_share": _share(agg["online_c"], agg["gross_c"]),
+            "margin_total": _money(agg["margin_total_c"])
+            if columns & {"margin", "cost"}
+            else np.nan,
+            "discount_total": _money(agg["discount_total_c"]) if "discount" in columns else np.nan,
+        }
+    )
+    out[["margin_total", "discount_total"]] = out[["margin_total", "discount_total"]].astype(
+        "float64"
+    )
+    for col in sql.PICKS:
+        if col in columns:
+            out[col] = agg[col].astype("str")
+    if "is_reference" in columns:
+        out["is_reference"] = agg["is_reference"].astype("int64") > 0
+    return out.sort_values("customer_id", kind="stable").reset_index(drop=True)
+
+
+def build_customer_features(
+    transactions: Source,
+    *,
+    as_of: object,
+    params: FeatureParams,
+    lifecycle: LifecycleParams | None = None,
+) -> pd.DataFrame:
+    """Build one row of behavioural features per customer as of a date.
+
+    Parameters
+    ----------
+    transactions : DataFrame or path
+        Canonical transactions (``customer_id``, ``order_date``, ``amount`` and optional
+        columns), or a Parquet file/directory with them (DuckDB scans it directly).
+    as_of : date-like
+        Analysis date; rows dated after it are ignored.
+    params : FeatureParams
+        ``service_product_lines``, ``online_channels`` and ``engine``.
+    lifecycle : LifecycleParams, optional
+        ``regular_window_days`` for ``purchases_window`` (default 180).
+
+    Returns
+    -------
+    DataFrame
+        One row per customer with any row on or before ``as_of``, sorted by ``customer_id``.
+        ``recency_days = as_of - last purchase``; ``tenure_days = as_of - first purchase``
+        (NaN for a customer with no purchase); ``frequency`` = purchases ever;
+        ``purchases_window`` = purchases dated in (as_of - window, as_of];
+        ``monetary_total`` = net revenue ever, ``monetary_mean`` = monetary_total /
+        frequency; ``revenue_12m`` over (as_of - 365d, as_of], ``revenue_prev_12m`` over the
+        365 days before; ``trend = (r12 - p12) / (|r12| + |p12|)`` (0 when both are 0);
+        ``mean_gap_days = (last - first) / (frequency - 1)`` (NaN for one purchase);
+        ``product_line_count`` = distinct product lines in positive rows;
+        ``services_share`` / ``online_share`` = share of gross sales (positive rows) in the
+        service product lines / online channels (0 without such rows or columns);
+        ``margin_total`` = sum of margin, else of amount - cost (NaN without either);
+        ``discount_total`` (NaN without a discount column). When present: ``customer_name``,
+        ``customer_type``, ``region`` (latest row's), ``account_manager`` and ``unit`` (most
+        revenue), ``acquisition_source`` (earliest row's), ``is_reference`` (any).
+        Ties go to the smallest value. Recency/frequency/monetary after Fader, Hardie & Lee
+        (2005), "RFM and CLV: Using Iso-Value Curves for Customer Base Analysis".
+    """
+    where = "build_customer_features"
+    columns = _columns(transactions, where=where, engine=params.engine)
+    stamp = _as_timestamp(as_of)
+    window = (lifecycle or LifecycleParams()).regular_window_days
+    cuts = {
+        "window_start": stamp - pd.Timedelta(days=window),
+        "year_start": stamp - YEAR,
+        "prev_year_start": stamp - 2 * YEAR,
+    }
+    if params.engine == "pandas":
+        agg = reference.customer_aggregates(
+            transactions,
+            as_of=stamp,
+            service_lines=params.service_product_lines,
+            online_channels=params.online_channels,
+            **cuts,
+        )
+    else:
+        lookups = {
+            "service_lines": _lookup("product_line", params.service_product_lines),
+            "online_channels": _lookup("channel", params.online_channels),
+        }
+        query = sql.customer_aggregates_sql(
+            columns, as_of=stamp, services=bool(params.service_product_lines),
+            online=bool(params.online_channels), **cuts,
+        )
+        agg = run_duckdb(query, source=transactions, lookups=lookups)
+    return _finish_customer_features(agg, as_of=stamp, columns=columns)
+
+
+def revenue_by(
+    transactions: Source,
+    *,
+    by: list[str],
+    as_of: object,
+    window_days: int = 365,
+    offset_days: int = 0,
+    engine: str = "duckdb",
+) -> pd.DataFrame:
+    """Sum net revenue per group of canonical columns over a trailing window.
+
+    The window is ``(as_of - offset - window, as_of - offset]``: the trailing 12 months by
+    default, the same window a year earlier with ``offset_days=365``.
+
+    Parameters
+    ----------
+    transactions : DataFrame or path
+        Canonical transactions, or Parquet data with them.
+    by : list of str
+        Canonical text columns to group by (e.g. ``["customer_id"]``,
+        ``["account_manager"]``); rows with a missing key form their own group.
+    as_of : date-like
+        Analysis date.
+    window_days, offset_days : int
+        Window length and how far before ``as_of`` it ends.
+    engine : {"duckdb", "pandas"}
+        Execution engine.
+
+    Returns
+    -------
+    DataFrame
+        The ``by`` columns (string) and ``revenue`` (float64), largest revenue first, ties
+        by the keys.
+    """
+    where = "revenue_by"
+    columns = _columns(transactions, where=where, engine=engine)
+    allowed = {"customer_id", *OPTIONAL_TEXT}
+    bad = [c for c in by if c not in allowed]
+    if not by or bad:
+        raise ContractError(
+            f"{where}: by must list canonical text columns ({sorted(allowed)}); got {by}."
+        )
+    missing = [c for c in by if c not in columns]
+    if missing:
+        raise ContractError(f"{where}: missing column(s) {', '.join(missing)} to group by.")
+    if window_days < 1 or offset_days < 0:
+        raise ContractError(f"{where}: window_days must be >= 1 and offset_days >= 0.")
+    end = _as_timestamp(as_of) - pd.Timedelta(days=offset_days)
+    start = end - pd.Timedelta(days=window_days)
+    if engine == "pandas":
+        agg = reference.revenue_by(transactions, by=list(by), start=start, end=end)
+    else:
+        agg = run_duckdb(sql.revenue_by_sql(by=list(by), start=start, end=end), source=transactions)
+    out = agg[list(by)].astype("str").assign(revenue=_money(agg["revenue_c"]))
+    return out.sort_values(
+        ["revenue", *by], ascending=[False] + [True] * len(by), kind="stable"
+    ).reset_index(drop=True)
+
+
+def customer_quarter_activity(
+    transactions: Source, *, as_of: object, engine: str = "duckdb"
+) -> pd.DataFrame:
+    """Count purchases and sum net revenue per customer and calendar quarter.
+
+    Parameters
+    ----------
+    transactions : DataFrame or path
+        Canonical transactions, or Parquet data with them.
+    as_of : date-like
+        Analysis date; quarters run up to the one containing it.
+    engine : {"duckdb", "pandas"}
+        Execution engine.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id``, ``quarter`` (Period[Q-DEC]), ``purchases`` (int64, purchases dated
+        in the quarter), ``revenue`` (float64, net revenue of the quarter's rows); one row
+        per customer and quarter with any row, sorted by customer then quarter.
+    """
+    where = "customer_quarter_activity"
+    columns = _columns(transactions, where=where, engine=engine)
+    stamp = _as_timestamp(as_of)
+    if engine == "pandas":
+        agg = reference.quarter_activity(transactions, as_of=stamp)
+    else:
+        agg = run_duckdb(sql.quarter_activity_sql(columns, as_of=stamp), source=transactions)
+    quarter_id = agg["quarter_id"].astype("int64")
+    quarters = pd.PeriodIndex.from_fields(
+        year=quarter_id // 10, quarter=quarter_id % 10, freq="Q-DEC"
+    )
+    return pd.DataFrame(
+        {
+            "customer_id": agg["customer_id"].astype("str").to_numpy(),
+            "quarter": pd.Series(quarters),
+            "purchases": agg["purchases"].astype("int64").to_numpy(),
+            "revenue": _money(agg["revenue_c"]).to_numpy(),
+        }
+    )
+
+
+def first_purchases(transactions: Source, *, as_of: object, engine: str = "duckdb") -> pd.DataFrame:
+    """Return each buyer's first purchase, where it came from and its lifetime revenue.
+
+    Parameters
+    ----------
+    transactions : DataFrame or path
+        Canonical transactions, or Parquet data with them.
+    as_of : date-like
+        Analysis date.
+    engine : {"duckdb", "pandas"}
+        Execution engine.
+
+    Returns
+    -------
+    DataFrame
+        One row per customer with at least one purchase, sorted by ``customer_id``:
+        ``first_purchase_date``; ``first_purchase_amount`` (net of the purchases on that
+        date); ``acquisition_source`` (earliest row's, missing when unknown);
+        ``lifetime_revenue`` (net revenue up to ``as_of``, returns included).
+    """
+    where = "first_purchases"
+    columns = _columns(transactions, where=where, engine=engine)
+    stamp = _as_timestamp(as_of)
+    if engine == "pandas":
+        agg = reference.first_purchases(transactions, as_of=stamp)
+    else:
+        agg = run_duckdb(sql.first_purchases_sql(columns, as_of=stamp), source=transactions)
+    out = pd.DataFrame(
+        {
+            "customer_id": agg["customer_id"].astype("str"),
+            "first_purchase_date": pd.to_datetime(agg["first_purchase_date"]).astype(
+                "datetime64[ns]"
+            ),
+            "first_purchase_amount": _money(agg["first_purchase_c"]),
+            "acquisition_source": agg["acquisition_source"].astype("str"),
+            "lifetime_revenue": _money(agg["lifetime_c"]),
+        }
+    )
+    return out.sort_values("customer_id", kind="stable").reset_index(drop=True)
