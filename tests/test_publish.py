@@ -135,3 +135,13 @@ def test_index_escapes_and_links_each_report(tmp_path):
 def test_index_lists_failed_runs():
     out = render_index([], {"corporate": {"quarter": "2026Q3", "error": "LoadError: x"}})
     assert "last run failed" in out and "corporate" in out
+
+
+def test_charts_get_alt_text_from_their_section():
+    nb = _notebook()
+    chart = nbformat.v4.new_code_cell("plot()")
+    chart.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="})]
+    nb.cells.append(nbformat.v4.new_markdown_cell("## Dependency on a few customers"))
+    nb.cells.append(chart)
+    out = export_html(nb, title="Report")
+    assert 'alt="Chart: Dependency on a few customers"' in out

@@ -146,6 +146,8 @@ def run_notebook(
     import papermill
 
     notebook = jupytext.read(source)
+    for number, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{number:03d}"  # jupytext draws random ids; fixed ids keep reruns identical
     input_path = output.with_name("input.ipynb")
     nbformat.write(notebook, input_path)
     declared = papermill.inspect_notebook(str(input_path))

@@ -56,13 +56,26 @@ def export_html(notebook: nbformat.NotebookNode, *, title: str) -> str:
 
 
 def _without_stderr(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop kernel warnings (stderr) and code-cell inputs; they are counted in metadata."""
+    """Drop kernel warnings (stderr), counted in metadata; give each chart alt text.
+
+    A chart's alt text names the section it illustrates (the nearest heading above it).
+    """
     clean = copy.deepcopy(notebook)
+    heading = "report"
     for cell in clean.cells:
-        if cell.cell_type == "code":
-            cell.outputs = [
-                o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
-            ]
+        if cell.cell_type == "markdown":
+            titles = re.findall(r"^#{1,3}\s+(.+)$", cell.source, flags=re.M)
+            heading = titles[-1].strip() if titles else heading
+            continue
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = [
+            o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+        ]
+        for output in cell.outputs:
+            if "image/png" in output.get("data", {}):
+                meta = output.setdefault("metadata", {}).setdefault("image/png", {})
+                meta.setdefault("alt", f"Chart: {heading}")
     return clean
 
 
