@@ -13,6 +13,10 @@ STAMP := $(VENV)/.installed
 DEMO_STAMP := data/demo/.complete
 UNIT ?= fleet
 QUARTER ?=
+# Take UNIT and QUARTER literally: $(value ...) stops make from expanding a value such as
+# '$(shell ...)' given on the command line; recipes read them from the environment.
+override UNIT := $(value UNIT)
+override QUARTER := $(value QUARTER)
 export UNIT QUARTER
 
 .PHONY: help report reports test lint lab demo-data bench clean distclean venv
@@ -34,7 +38,9 @@ $(DEMO_STAMP): $(STAMP) src/insights/demo.py
 
 demo-data: $(DEMO_STAMP) ## generate the deterministic demo export in data/demo/
 
-report: $(STAMP) $(DEMO_STAMP) ## publish one unit's quarterly report: make report UNIT=fleet [QUARTER=2026Q3]
+report: $(STAMP) ## publish one unit's quarterly report: make report UNIT=fleet [QUARTER=2026Q3]
+	$(PY) -m insights.cli check-unit --unit "$$UNIT"
+	@$(MAKE) --no-print-directory $(DEMO_STAMP)
 	$(PY) -m insights.cli report --unit "$$UNIT" --quarter "$$QUARTER"
 
 reports: $(STAMP) $(DEMO_STAMP) ## publish every unit in params/ (goes on past failures, exits non-zero if any failed)

@@ -28,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     one = sub.add_parser("report", help="publish one unit's quarterly report")
     one.add_argument("--unit", required=True, help="a file stem in params/, e.g. fleet")
     one.add_argument("--quarter", default="", help="YYYYQn; default: latest complete quarter")
+    check = sub.add_parser("check-unit", help="exit 2 unless UNIT names a file in params/")
+    check.add_argument("--unit", required=True)
     every = sub.add_parser("reports", help="publish every unit's report")
     every.add_argument("--quarter", default="", help="YYYYQn; default: each unit's latest")
     demo = sub.add_parser("demo-data", help="write the deterministic demo export")
@@ -45,6 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     root = args.root.resolve()
     if args.command == "report":
         return _report(args.unit, args.quarter, root)
+    if args.command == "check-unit":
+        return _check_unit(args.unit, root)
     if args.command == "reports":
         return _reports(args.quarter, root)
     if args.command == "demo-data":
@@ -91,6 +95,17 @@ def _report(unit: str, quarter: str, root: Path) -> int:
         print(f"insights: {exc}\nThe previous report, if any, was left in place.", file=sys.stderr)
         return EXIT_FAILED
     print(f"published {result.report_html.relative_to(root)}")
+    return EXIT_OK
+
+
+def _check_unit(unit: str, root: Path) -> int:
+    from insights.publish import UnitError, resolve_unit
+
+    try:
+        resolve_unit(unit, root=root)
+    except UnitError as exc:
+        print(f"insights: {exc}", file=sys.stderr)
+        return EXIT_INVALID
     return EXIT_OK
 
 
