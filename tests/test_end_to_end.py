@@ -125,3 +125,22 @@ def test_failed_run_keeps_the_previous_report_and_is_recorded(fleet, project):
     log = (project / "reports" / "fleet" / "runs.jsonl").read_text(encoding="utf-8").splitlines()
     assert json.loads(log[-1])["status"] == "failed"
     assert not [p for p in (project / "reports" / "fleet").iterdir() if p.name.startswith(".staging")]
+
+
+def test_reports_goes_on_past_a_failed_unit_and_exits_non_zero(tmp_path, capsys):
+    for name in ("notebooks",):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("*.ipynb", "exploratory"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    (tmp_path / "params").mkdir()
+    corporate = (ROOT / "params" / "corporate.yaml").read_text(encoding="utf-8")
+    (tmp_path / "params" / "corporate.yaml").write_text(corporate, encoding="utf-8")
+    broken = corporate.replace("unit: corporate", "unit: broken").replace("corporate.csv", "absent.csv")
+    (tmp_path / "params" / "broken.yaml").write_text(broken, encoding="utf-8")
+    demo.write_demo_exports(tmp_path / "data" / "demo")
+    code = cli.main(["--root", str(tmp_path), "reports", "--jobs", "2"])
+    assert code == 1
+    assert "broken" in capsys.readouterr().err
+    assert (tmp_path / "reports" / "corporate" / "2026Q3" / "report.html").is_file()
+    assert not (tmp_path / "reports" / "broken" / "2026Q3").exists()
+    index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "corporate/2026Q3/report.html" in index and "last run failed" in index

@@ -32,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--unit", required=True)
     every = sub.add_parser("reports", help="publish every unit's report")
     every.add_argument("--quarter", default="", help="YYYYQn; default: each unit's latest")
+    every.add_argument("--jobs", type=int, default=0, help="parallel units (default: CPU cores)")
     demo = sub.add_parser("demo-data", help="write the deterministic demo export")
     demo.add_argument("--out", type=Path, default=Path("data/demo"))
     demo.add_argument("--seed", type=int, default=None, help="default: the documented seed")
@@ -50,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check-unit":
         return _check_unit(args.unit, root)
     if args.command == "reports":
-        return _reports(args.quarter, root)
+        return _reports(args.quarter, root, jobs=args.jobs)
     if args.command == "demo-data":
         return _demo(args.out if args.out.is_absolute() else root / args.out, args.seed)
     if args.command == "params-reference":
@@ -109,10 +110,37 @@ def _check_unit(unit: str, root: Path) -> int:
     return EXIT_OK
 
 
-def _reports(quarter: str, root: Path) -> int:
-    from insights.publish import list_units
+def _report_worker(unit: str, quarter: str, root: Path, position: int) -> tuple[str, int, str]:
+    """Publish one unit in a worker process; return (unit, exit code, message)."""
+    from insights.publish import PublishError, UnitError, publish_report
 
-    codes = {unit: _report(unit, quarter, root) for unit in list_units(root=root)}
+    bar = {"desc": f"{unit:<12}", "position": position, "leave": True, "unit": "cell"}
+    try:
+        result = publish_report(unit, quarter=quarter or None, root=root, progress=bar, update_index=False)
+    except (UnitError, ParamsError, PeriodError) as exc:
+        return unit, EXIT_INVALID, str(exc)
+    except PublishError as exc:
+        return unit, EXIT_FAILED, str(exc)
+    return unit, EXIT_OK, f"published {result.report_html.relative_to(root)}"
+
+
+def _reports(quarter: str, root: Path, *, jobs: int = 0) -> int:
+    """Publish every unit, ``jobs`` at a time (default: CPU cores); go on past failures."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from insights.publish import build_index, list_units
+
+    units = list_units(root=root)
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(units) or 1))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(_report_worker, u, quarter, root, i) for i, u in enumerate(units)]
+        results = [f.result() for f in futures]
+    build_index(root=root)
+    codes = {}
+    for unit, code, message in results:
+        codes[unit] = code
+        print(f"{unit}: {message}", file=sys.stderr if code else sys.stdout)
     failed = sorted(unit for unit, code in codes.items() if code != EXIT_OK)
     if failed:
         print(

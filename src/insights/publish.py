@@ -73,7 +73,14 @@ def list_units(*, root: Path) -> list[str]:
     return sorted(p.stem for p in (root / "params").glob("*.yaml") if UNIT_NAME.fullmatch(p.stem))
 
 
-def publish_report(unit: str, *, quarter: str | None = None, root: Path) -> PublishResult:
+def publish_report(
+    unit: str,
+    *,
+    quarter: str | None = None,
+    root: Path,
+    progress: bool | dict = False,
+    update_index: bool = True,
+) -> PublishResult:
     """Run ``unit``'s quarterly notebook and publish it under ``reports/<unit>/<quarter>/``.
 
     Parameters
@@ -84,6 +91,11 @@ def publish_report(unit: str, *, quarter: str | None = None, root: Path) -> Publ
         ``YYYYQn``; default: the latest complete quarter in the unit's data.
     root : Path
         The project root (holding ``params/``, ``notebooks/``, ``reports/``).
+    progress : bool or dict
+        A papermill progress bar over the notebook's cells (a dict is passed to tqdm).
+    update_index : bool
+        Rebuild ``reports/index.html`` afterwards (``insights reports`` rebuilds it once at
+        the end instead, so parallel runs never race on it).
     """
     root = Path(root).resolve()
     params_file = resolve_unit(unit, root=root)
@@ -107,6 +119,7 @@ def publish_report(unit: str, *, quarter: str | None = None, root: Path) -> Publ
             },
             cwd=root,
             timeout=params.report.execution_timeout_seconds,
+            progress=progress,
         )
         summary = json.loads((staging / SUMMARY_FILE).read_text(encoding="utf-8"))
         (staging / SUMMARY_FILE).unlink()
@@ -124,17 +137,25 @@ def publish_report(unit: str, *, quarter: str | None = None, root: Path) -> Publ
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
         _record_run(unit_dir, quarter=quarter, status="failed", error=_short_error(exc))
-        build_index(root=root)
+        if update_index:
+            build_index(root=root)
         if isinstance(exc, PublishError | ParamsError) or not isinstance(exc, Exception):
             raise
         raise PublishError(f"report for unit {unit!r} failed: {_short_error(exc)}") from exc
     _record_run(unit_dir, quarter=published_quarter, status="published", error="")
-    build_index(root=root)
+    if update_index:
+        build_index(root=root)
     return PublishResult(unit, published_quarter, final, final / "report.html", meta)
 
 
 def run_notebook(
-    source: Path, output: Path, *, parameters: dict[str, str], cwd: Path, timeout: int
+    source: Path,
+    output: Path,
+    *,
+    parameters: dict[str, str],
+    cwd: Path,
+    timeout: int,
+    progress: bool | dict = False,
 ) -> nbformat.NotebookNode:
     """Execute the jupytext notebook ``source`` with papermill and return the executed notebook.
 
@@ -166,7 +187,7 @@ def run_notebook(
             kernel_name="python3",
             cwd=str(cwd),
             execution_timeout=timeout,
-            progress_bar=False,
+            progress_bar=progress,
             log_output=False,
             request_save_on_cell_execute=False,
         )
