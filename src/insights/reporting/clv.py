@@ -1,0 +1,211 @@
+"""Executive sentences and tables for the lifetime-value section.
+
+Inputs come from ``insights.clv`` (``build_clv`` and its helpers). When the models do not
+apply, the section says why in one sentence and still shows the historical lifetime revenue
+against the first purchase, the sources' argument for repeat customers. Names reach HTML
+only through ``labels`` (``reporting.dependency.customer_label_map``) and always escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from insights.clv import ClvResult, HoldoutResult, summarize_base_value
+from insights.reporting.core import (
+    Html,
+    fmt_int,
+    fmt_money,
+    fmt_number,
+    fmt_share,
+    html_table,
+    note,
+    paragraph,
+    sentence,
+)
+from insights.reporting.dependency import label_of, long_text
+
+
+def describe_clv(result: ClvResult, *, currency: str = "RUB") -> Html:
+    """Say what the base is expected to bring over the horizon, and how concentrated it is.
+
+    Not applicable: the plain reason, then that the historical figures still hold.
+    """
+    if not result.ok:
+        return paragraph(
+            sentence("{reason}", reason=long_text(result.reason)),
+            sentence("The historical lifetime revenue below does not depend on the model."),
+        )
+    figures = summarize_base_value(result.customers, result.lifetime)
+    what = "margin" if result.margin_share < 1.0 else "revenue"
+    first = sentence(
+        "Over the next {months} months the {n} customers are expected to make {purchases} "
+        "purchases worth {value} in discounted {what} ({revenue} of revenue before discounting).",
+        months=fmt_int(result.horizon_months),
+        n=fmt_int(figures["customers"]),
+        purchases=fmt_int(figures["total_expected_purchases"]),
+        value=fmt_money(figures["total_clv"], currency=currency),
+        what=what,
+        revenue=fmt_money(figures["total_expected_revenue"], currency=currency),
+    )
+    second = sentence(
+        "The top fifth of customers hold {top} of that value; {lost} of customers have "
+        "probably stopped buying (P(alive) below 50%).",
+        top=fmt_share(figures["top20_clv_share"]),
+        lost=fmt_share(figures["likely_lost_share"]),
+    )
+    return paragraph(first, second)
+
+
+def describe_lifetime_revenue(result: ClvResult, *, currency: str = "RUB") -> Html:
+    """Say how far repeat customers' lifetime revenue is above their first purchase."""
+    figures = summarize_base_value(result.customers, result.lifetime)
+    if not figures["customers"]:
+        return paragraph(sentence("There are no customers up to this date."))
+    if pd.isna(figures["median_lifetime_to_first"]):
+        return paragraph(
+            sentence(
+                "No customer has bought on more than one day yet, so every customer's "
+                "lifetime revenue equals the first purchase."
+            )
+        )
+    return paragraph(
+        sentence(
+            "{repeat} of customers came back after the first purchase; over their lifetime "
+            "so far they brought a median {ratio} times their first purchase, and purchases "
+            "after the first are {share} of all revenue.",
+            repeat=fmt_share(figures["repeat_buyer_share"]),
+            ratio=fmt_number(figures["median_lifetime_to_first"]),
+            share=fmt_share(figures["repeat_revenue_share"]),
+        ),
+        sentence("Keeping a customer buying is worth more than the first sale suggests."),
+    )
+
+
+def describe_model(result: ClvResult) -> Html:
+    """Name the models, the fitted dropout picture and the spend-assumption check."""
+    if not result.ok or result.fit is None:
+        return Html("")
+    parts = [sentence("{text}", text=long_text(text)) for text in result.notes]
+    parts.append(
+        sentence(
+            "Spend per purchase is modelled with Gamma-Gamma, fitted on {repeat} repeat buyers.",
+            repeat=fmt_int(result.spend_fit.n_customers),
+        )
+    )
+    if result.independence is not None:
+        parts.append(sentence("{text}", text=long_text(result.independence.verdict)))
+    body = paragraph(*parts, css_class="small")
+    if result.independence is not None and result.independence.independent is False:
+        return body + note(result.independence.verdict, tone="warn")
+    return body
+
+
+def describe_holdout(holdout: HoldoutResult | None) -> Html:
+    """Give the holdout check in one line: predicted vs actual purchases and the error."""
+    if holdout is None:
+        return Html("")
+    if holdout.status != "ok":
+        return paragraph(
+            sentence(
+                "The model could not be checked on a holdout period: {reason}",
+                reason=long_text(holdout.reason),
+            )
+        )
+    unit = "weeks" if holdout.time_unit == "week" else "days"
+    return paragraph(
+        sentence(
+            "Check: fitted on data up to {end}, the model predicted {predicted} repeat "
+            "purchases in the following {duration} {unit}; {actual} happened ({error}). Per "
+            "customer it is off by {mae} purchases on average.",
+            end=f"{holdout.calibration_end:%Y-%m-%d}",
+            predicted=fmt_int(holdout.total_predicted),
+            duration=fmt_number(holdout.duration, digits=0),
+            unit=unit,
+            actual=fmt_int(holdout.total_actual),
+            error=_signed_share(holdout.total_error_share),
+            mae=fmt_number(holdout.mean_absolute_error, digits=2),
+        )
+    )
+
+
+def _signed_share(value: float) -> str:
+    if pd.isna(value):
+        return "no purchases to compare"
+    word = "over" if value > 0 else "under"
+    return f"{fmt_share(abs(value))} {word} the actual"
+
+
+def clv_by_group_table(table: pd.DataFrame, *, column: str, currency: str = "RUB") -> Html:
+    """Render ``clv.summarize_clv_by`` as an escaped table."""
+    shown = table.rename(
+        columns={
+            column: column.replace("_", " "),
+            "mean_p_alive": "mean P(alive)",
+            "expected_purchases": "expected purchases",
+            "expected_revenue": "expected revenue",
+            "clv": "lifetime value",
+            "clv_share": "share of value",
+        }
+    )
+    money = lambda v: fmt_money(v, currency=currency)  # noqa: E731
+    return html_table(
+        shown,
+        formats={
+            "customers": "int",
+            "mean P(alive)": "share",
+            "expected purchases": "int",
+            "expected revenue": money,
+            "lifetime value": money,
+            "share of value": "share",
+        },
+    )
+
+
+def at_risk_table(
+    frame: pd.DataFrame, *, labels: Mapping[str, str] | None = None, currency: str = "RUB"
+) -> Html:
+    """Render ``clv.list_valuable_at_risk`` with display labels instead of ids."""
+    if frame.empty:
+        return Html("")
+    shown = pd.DataFrame(
+        {
+            "customer": [label_of(c, labels) for c in frame["customer_id"]],
+            "revenue so far": frame["lifetime_revenue"],
+            "P(alive)": frame["p_alive"],
+            "days since last purchase": frame["days_since_last_purchase"],
+            "expected value": frame["clv"],
+        }
+    )
+    money = lambda v: fmt_money(v, currency=currency)  # noqa: E731
+    return html_table(
+        shown,
+        formats={
+            "customer": "text",
+            "revenue so far": money,
+            "P(alive)": "share",
+            "days since last purchase": "int",
+            "expected value": money,
+        },
+        caption="Valuable customers (top fifth by revenue so far) most likely to be lost",
+    )
+
+
+def describe_at_risk(frame: pd.DataFrame, *, currency: str = "RUB") -> Html:
+    """Say how much past revenue sits with the valuable customers most likely lost."""
+    if frame.empty:
+        return Html("")
+    lost = frame.loc[frame["p_alive"] < 0.5]
+    if lost.empty:
+        return paragraph(
+            sentence("Every one of the most valuable customers is more likely active than not.")
+        )
+    return paragraph(
+        sentence(
+            "{n} of the most valuable customers listed have probably stopped buying "
+            "(P(alive) below 50%); they brought {revenue} so far. Contact them first.",
+            n=fmt_int(len(lost)),
+            revenue=fmt_money(lost["lifetime_revenue"].sum(), currency=currency),
+        )
+    )
