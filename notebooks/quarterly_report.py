@@ -31,6 +31,7 @@ from pathlib import Path
 from insights import (
     account_lists,
     clustering,
+    clv,
     cohorts,
     concentration,
     experiments,
@@ -47,10 +48,12 @@ from insights.params import load_params
 from insights.periods import quarter_end
 from insights.plots import behaviour as behaviour_plots
 from insights.plots import clusters as cluster_plots
+from insights.plots import clv as clv_plots
 from insights.plots import dependency as dependency_plots
 from insights.plots.core import use_report_style
 from insights.reporting import behaviour as behaviour_text
 from insights.reporting import clusters as cluster_text
+from insights.reporting import clv as clv_text
 from insights.reporting import dependency as dependency_text
 from insights.reporting import headline as headline_text
 from insights.reporting import key_customers as key_text
@@ -79,6 +82,8 @@ express = segments.express_test(
     history_days=pipeline.history_days(data, as_of),
     unknown_customer_share=pipeline.unknown_customer_share(data),
 )
+clv_result = clv.build_clv(tx, as_of=as_of, params=params.clv)
+p_alive = clv.p_alive_by_customer(clv_result)
 customer_conc = concentration.summarize_concentration(
     concentration.customer_revenue(features_now),
     top_n=params.concentration.top_n,
@@ -202,7 +207,7 @@ dependency_text.mix_table(mix_result)
 
 # %%
 key = key_customers.score_key_customers(
-    features_now, params=params.key_customers, activity=activity, as_of=as_of
+    features_now, params=params.key_customers, activity=activity, as_of=as_of, p_alive=p_alive
 )
 key_text.describe_weights(key)
 
@@ -239,7 +244,9 @@ key_text.loss_maker_table(key, labels=labels)
 # published next to this report.
 
 # %%
-at_risk = account_lists.customers_at_risk(features_now, lost_days=params.lifecycle.lost_days)
+at_risk = account_lists.customers_at_risk(
+    features_now, p_alive=p_alive, lost_days=params.lifecycle.lost_days
+)
 key_text.describe_at_risk(at_risk, labels=labels)
 
 # %% [markdown]
@@ -318,6 +325,64 @@ ax = cluster_plots.plot_silhouette(clusters)
 
 # %%
 cluster_text.describe_cluster_notes(clusters)
+
+# %% [markdown]
+# ## Lifetime value: who will buy again, and what the base is worth
+#
+# Customers are judged by their chance of buying again and by what they bring over the whole
+# relationship, not by the first sale. The BG/NBD model (Fader, Hardie & Lee 2005) gives each
+# customer's probability of still being active and expected purchases; the Gamma-Gamma model
+# gives expected spend per purchase; value is discounted with this unit's margin and rate.
+
+# %%
+clv_text.describe_clv(clv_result, currency=currency)
+
+# %% [markdown]
+# ### A customer's lifetime is worth far more than the first purchase
+
+# %%
+clv_text.describe_lifetime_revenue(clv_result, currency=currency)
+
+# %%
+ax = clv_plots.plot_lifetime_vs_first(
+    clv.summarize_lifetime_by_purchases(clv_result.lifetime), currency=currency
+)
+
+# %% [markdown]
+# ### Expected value of the next 12 months by segment and by cluster
+
+# %%
+clv_by_segment = clv.summarize_clv_by(clv_result, segments_now, column="segment")
+clv_text.clv_by_group_table(clv_by_segment, column="segment", currency=currency)
+
+# %%
+clv_by_cluster = clv.summarize_clv_by(clv_result, clusters.labels, column="cluster_name")
+clv_text.clv_by_group_table(clv_by_cluster, column="cluster_name", currency=currency)
+
+# %% [markdown]
+# ### Valuable customers most likely to be lost
+
+# %%
+valuable_at_risk = clv.list_valuable_at_risk(clv_result, top_n=params.report.top_n)
+clv_text.describe_at_risk(valuable_at_risk, currency=currency)
+
+# %%
+clv_text.at_risk_table(valuable_at_risk, labels=labels, currency=currency)
+
+# %% [markdown]
+# ### Does the model predict well? Calibration and holdout
+#
+# The model is fitted on an earlier window and its predictions are compared with what
+# customers actually bought in the following quarters.
+
+# %%
+clv_text.describe_holdout(clv_result.holdout)
+
+# %%
+ax = clv_plots.plot_holdout(clv_result.holdout)
+
+# %%
+clv_text.describe_model(clv_result)
 
 # %% [markdown]
 # ## Cohorts: do new customers stay?

@@ -515,3 +515,11 @@ def test_plots_draw_and_escape_labels(cdnow):
     assert "not applicable" in plot_holdout(empty.holdout).texts[0].get_text()
     plot_clv_by_group(summarize_clv_by(empty, groups, column="segment"), column="segment")
     plt.close("all")
+
+
+def test_p_alive_by_customer_is_none_when_the_model_does_not_apply():
+    from insights.clv import ClvResult, p_alive_by_customer
+
+    fields = {name: None for name in ClvResult.__dataclass_fields__}
+    fields.update(status="not_applicable", reason="too few repeat buyers", customers=pd.DataFrame())
+    assert p_alive_by_customer(ClvResult(**fields)) is None

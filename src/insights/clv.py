@@ -311,3 +311,13 @@ def list_valuable_at_risk(
     )
     ranked = valuable.sort_values(["p_alive", "lifetime_revenue"], ascending=[True, False])
     return ranked.head(top_n)[columns].reset_index(drop=True)
+
+
+def p_alive_by_customer(result: ClvResult) -> pd.Series | None:
+    """Return P(alive) as a Series indexed by customer_id, or None when the model does not apply.
+
+    This is the "repeat likelihood" the key-customer score and the at-risk list take.
+    """
+    if not result.ok or result.customers.empty:
+        return None
+    return result.customers.set_index("customer_id")["p_alive"].astype("float64")

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
-from insights.plots.core import PALETTE, new_axes, safe_label
+from insights.plots.core import PALETTE, money_axis, new_axes, safe_label
 
 _NOTHING = "not applicable for this data (see the text)"
 
@@ -88,6 +88,7 @@ def plot_lifetime_vs_first(by_purchases: pd.DataFrame, *, currency: str = "RUB",
     ax.set_xticks(x, [safe_label(p) for p in by_purchases["purchases"]])
     ax.set_xlabel("purchase days per customer")
     ax.set_ylabel(f"mean revenue per customer, {safe_label(currency, max_length=8)}")
+    money_axis(ax.yaxis)
     ax.set_title("Lifetime revenue against the first purchase")
     ax.legend(loc="upper left")
     return ax

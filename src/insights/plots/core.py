@@ -58,3 +58,17 @@ def new_axes(ax=None, *, figsize: tuple[float, float] = (8.0, 4.0)):
 
     _, ax = plt.subplots(figsize=figsize)
     return ax
+
+
+def money_axis(axis) -> None:
+    """Label a money axis compactly (12k, 3.4M, 1.2bn) instead of an offset like 1e7."""
+    from matplotlib.ticker import FuncFormatter
+
+    def compact(value: float, _pos: int) -> str:
+        size = abs(value)
+        for limit, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+            if size >= limit:
+                return f"{value / limit:.3g}{suffix}"
+        return f"{value:.0f}"
+
+    axis.set_major_formatter(FuncFormatter(compact))

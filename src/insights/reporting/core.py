@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import html
 import math
+import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from insights.safety import clean_display_text, pseudonym
@@ -153,7 +155,7 @@ def html_table(
         cells = []
         for column, value in zip(data.columns, record, strict=True):
             text = _format_cell(value, formats.get(column))
-            numeric = isinstance(value, int | float) and not isinstance(value, bool)
+            numeric = isinstance(value, numbers.Number) and not isinstance(value, bool | np.bool_)
             cells.append(f'<td class="{"num" if numeric else "txt"}">{escape_text(text)}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{escape_text(caption, max_length=500)}</caption>" if caption else ""
