@@ -21,8 +21,16 @@ SECTIONS = (
     "Dependency on a few customers",
     "Stress test",
     "Key-person risk",
+    "Mix: products, channels",
+    "Key customers: more than the biggest buyers",
     "Lifecycle segments",
+    "Movement since last quarter",
+    "RFM segments",
     "Behavioural clusters",
+    "Lifetime value",
+    "Cohorts: do new customers stay?",
+    "Where new customers come from",
+    "A win-back experiment",
     "Appendix: data quality",
     "Appendix: run metadata",
 )
@@ -49,6 +57,8 @@ def fleet(project) -> Path:
 def test_report_is_published_with_every_artifact(fleet):
     names = {p.name for p in fleet.iterdir()}
     assert {"report.html", "report.ipynb", "metadata.json", "quarantine.csv"} <= names
+    for export in ("key_customers", "customers_at_risk", "experiment_groups"):
+        assert {f"export_{export}.csv", f"export_{export}.xlsx"} <= names
     assert not any(n.startswith(".") for n in names)  # no temporary files left behind
 
 

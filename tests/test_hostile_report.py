@@ -58,6 +58,7 @@ def published(tmp_path_factory):
     params.update(unit="hostile")
     params["source"]["paths"] = ["data/hostile.csv"]
     params["report"]["show_customer_names"] = True
+    params["clv"] = {"min_repeat_buyers": 10_000}  # far more than 40 customers: models not applicable
     (root / "params" / "hostile.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
     return publish_report("hostile", root=root)
 
@@ -94,3 +95,10 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def test_lifetime_value_says_not_applicable_in_plain_words(published):
+    html = published.report_html.read_text(encoding="utf-8")
+    assert "so lifetime value is not estimated" in html
+    assert "models need at least 10000" in html
+    assert "Traceback" not in html
