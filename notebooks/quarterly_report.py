@@ -469,6 +469,15 @@ summary = headline_text.build_summary(
     quality=data.quality,
     sources=data.sources,
     params=params.model_dump(mode="json"),
+    sections=headline_text.section_figures(
+        concentration=customer_conc,
+        stress=stress,
+        trend=trend,
+        managers=managers,
+        clusters=clusters,
+        clv_result=clv_result,
+        lifecycle=lifecycle,
+    ),
 )
 export_names = {"show_names": params.report.show_customer_names, "salt": params.unit}
 written = write_artifacts(

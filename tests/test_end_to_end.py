@@ -117,8 +117,16 @@ def test_rerun_gives_the_same_report_and_metadata(fleet, project):
 def test_corporate_shows_the_planted_dependency(project):
     result = publish_report("corporate", root=project)
     head, verdicts = result.metadata["headline"], result.metadata["verdicts"]
+    sections = result.metadata["sections"]
     assert 0.55 <= head["top1_share"] <= 0.60
     assert verdicts["hhi_band"] == "highly concentrated"
+    without_top1 = next(r for r in sections["stress_test"] if r["top_n"] == 1)
+    assert without_top1["share_left"] < 0.5 and without_top1["verdict"] == "severe"
+    assert sections["trend_quarters"] == 8
+    assert sections["key_person"]["revenue_share"] > 0.5  # the planted account manager
+    html = result.report_html.read_text(encoding="utf-8")
+    assert sections["key_person"]["account_manager"] in html
+    assert "regular customers slowed down to occasional buying" in html  # the planted decline
 
 
 def test_failed_run_keeps_the_previous_report_and_is_recorded(fleet, project):

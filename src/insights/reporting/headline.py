@@ -233,3 +233,56 @@ def describe_headline(headline: dict, *, express, concentration) -> Html:
             )
         )
     return paragraph(*parts)
+
+
+def section_figures(
+    *,
+    concentration,
+    stress: pd.DataFrame,
+    trend: pd.DataFrame,
+    managers,
+    clusters,
+    clv_result,
+    lifecycle: pd.DataFrame,
+) -> dict:
+    """Return each section's key figures for ``metadata.json`` (shares as fractions).
+
+    Keys: ``concentration`` (top shares, HHI, band, Gini, effective number),
+    ``stress_test`` (share of revenue left and verdict per top-N), ``trend_quarters``
+    (quarters the concentration trend reaches back), ``key_person`` (largest manager's
+    revenue share, share at risk and verdict; the manager is an employee, not a customer),
+    ``lifecycle`` (customers per segment), ``clusters`` (status, k, names, stability) and
+    ``clv`` (status and reason).
+    """
+    largest = dict(getattr(managers, "largest", {}) or {})
+    return {
+        "concentration": {
+            "status": concentration.status,
+            "top_shares": {str(k): v for k, v in concentration.top_shares.items()},
+            "hhi": concentration.hhi,
+            "hhi_band": concentration.hhi_band,
+            "gini": concentration.gini,
+            "effective_number": concentration.effective_number,
+        },
+        "stress_test": [
+            {"top_n": int(r.top_n), "share_left": float(r.share_left), "verdict": r.verdict}
+            for r in stress.itertuples()
+        ],
+        "trend_quarters": int(trend["hhi"].notna().sum()) if "hhi" in trend else 0,
+        "key_person": {
+            "status": managers.status,
+            "account_manager": largest.get("account_manager"),
+            "revenue_share": largest.get("revenue_share"),
+            "at_risk_share": largest.get("at_risk_share"),
+            "verdict": largest.get("verdict"),
+        },
+        "lifecycle": {str(r.segment): int(r.customers) for r in lifecycle.itertuples()},
+        "clusters": {
+            "status": clusters.status,
+            "k": clusters.k,
+            "names": sorted(set(clusters.labels["cluster_name"])) if clusters.ok else [],
+            "stability_mean_ari": clusters.stability_mean,
+            "is_stable": clusters.is_stable,
+        },
+        "clv": {"status": clv_result.status, "reason": clv_result.reason, "model": clv_result.model},
+    }
