@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from html_scan import find_live_script_vectors
 from insights import cli, demo
 from insights.publish import PublishError, publish_report
+
+from html_scan import find_live_script_vectors
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = (

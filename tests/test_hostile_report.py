@@ -14,9 +14,10 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
-from html_scan import find_live_script_vectors
 from insights import demo
 from insights.publish import publish_report
+
+from html_scan import find_live_script_vectors
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = [

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from insights.params import ParamsError, load_params
 
@@ -38,7 +39,7 @@ def test_minimal_file_gets_the_domain_defaults(tmp_path):
 
 def test_params_are_frozen(tmp_path):
     params = load_params(write(tmp_path, MINIMAL))
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         params.random_state = 7
 
 

@@ -8,8 +8,6 @@ import nbformat
 import pandas as pd
 import pytest
 
-from html_scan import find_live_script_vectors
-
 from insights import cli
 from insights.publish import (
     UnitError,
@@ -19,6 +17,8 @@ from insights.publish import (
 )
 from insights.publish_html import export_html, render_index
 from insights.reporting.core import sentence
+
+from html_scan import find_live_script_vectors
 
 EVIL = '<img src=x onerror="alert(1)">'
 
