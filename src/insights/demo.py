@@ -41,14 +41,14 @@ a line right after it, a line dated 15.03.2027 (after the export date), and a la
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from dataclasses import dataclass
 from functools import reduce
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from insights.files import write_atomic
 
 DEMO_UNITS = ("fleet", "corporate", "retail", "service")
 DEFAULT_SEED = 20260930
@@ -521,18 +521,6 @@ def export_demo_csv(unit: str, *, seed: int = DEFAULT_SEED) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def write_demo_exports(out_dir: str | Path, *, seed: int = DEFAULT_SEED) -> dict[str, Path]:
     """Write every demo unit's export to ``out_dir/<unit>.csv`` and a ``.complete`` marker.
 
@@ -557,7 +545,7 @@ def write_demo_exports(out_dir: str | Path, *, seed: int = DEFAULT_SEED) -> dict
     paths = {}
     for unit in DEMO_UNITS:
         paths[unit] = out / f"{unit}.csv"
-        _write_atomic(paths[unit], export_demo_csv(unit, seed=seed))
+        write_atomic(paths[unit], export_demo_csv(unit, seed=seed))
     marker = f"seed={seed}\nunits={','.join(DEMO_UNITS)}\n"
-    _write_atomic(out / ".complete", marker.encode("utf-8"))
+    write_atomic(out / ".complete", marker.encode("utf-8"))
     return paths

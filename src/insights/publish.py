@@ -21,6 +21,7 @@ from pathlib import Path
 import nbformat
 
 from insights import runinfo
+from insights.files import write_atomic
 from insights.params import UNIT_NAME, ParamsError, load_params
 from insights.periods import parse_quarter
 from insights.publish_html import export_html
@@ -281,18 +282,7 @@ def _write_text(path: Path, text: str) -> Path:
 
 
 def _write_bytes(path: Path, data: bytes) -> Path:
-    """Write atomically: a temporary file in the same folder, then ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, data)
 
 
 def _record_run(unit_dir: Path, *, quarter: str | None, status: str, error: str) -> None:
