@@ -436,6 +436,27 @@ split = experiments.split_test_control(
 behaviour_text.describe_split(split, segment="lost", currency=currency, value_label="revenue ever")
 
 # %% [markdown]
+# ### Last quarter's split, read out this quarter
+#
+# The split is reproducible: the same seed on last quarter's lost customers gives last quarter's
+# groups. If the win-back offer went to that test group, this is what each group bought this
+# quarter. Until a campaign runs, the two groups should differ only by chance.
+
+# %%
+previous_split = experiments.split_test_control(
+    features_prev,
+    segment="lost",
+    segments=segments_prev,
+    random_state=params.random_state,
+    value_column="monetary_total",
+)
+readout = experiments.read_out_experiment(
+    previous_split,
+    experiments.outcomes_from_activity(activity, start_quarter=period, end_quarter=period),
+)
+behaviour_text.describe_experiment(readout, currency=currency)
+
+# %% [markdown]
 # ## Appendix: data quality
 #
 # Every row of the export is accounted for: rows read = rows kept + rows rejected. Rejected

@@ -32,6 +32,7 @@ SECTIONS = (
     "Cohorts: do new customers stay?",
     "Where new customers come from",
     "A win-back experiment",
+    "read out this quarter",
     "Appendix: data quality",
     "Appendix: run metadata",
 )
