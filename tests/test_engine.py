@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -89,3 +91,50 @@ def test_parquet_source_equals_dataframe(tmp_path):
     pd.testing.assert_frame_equal(
         revenue_by(path, by=["region"], as_of=AS_OF), revenue_by(tx, by=["region"], as_of=AS_OF)
     )
+
+
+@pytest.mark.parametrize("lines", [3, 70])  # bit mask (<= 62 lines) and DISTINCT fallback
+def test_product_line_count_with_many_lines(lines):
+    names = [f"line{i:02d}" for i in range(lines)]
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["A"] * lines + ["B", "B", "B"],
+            "order_date": pd.Timestamp("2026-01-01"),
+            "amount": [10.0] * lines + [5.0, 5.0, -5.0],
+            "product_line": names + [names[0], names[0], names[-1]],
+        }
+    )
+    for engine in ("duckdb", "pandas"):
+        f = build_customer_features(tx, as_of=AS_OF, params=FeatureParams(engine=engine))
+        # paper: A bought every line; B bought one line twice, its other line only returned
+        assert f["product_line_count"].tolist() == [lines, 1]
+
+
+def test_order_ids_complete_reads_parquet_statistics(tmp_path):
+    from insights.engine import order_ids_complete
+
+    tx = random_transactions(n=50)
+    full = tx.assign(order_id=tx["order_id"].fillna("x"))
+    full.to_parquet(tmp_path / "full.parquet", index=False)
+    tx.to_parquet(tmp_path / "gaps.parquet", index=False)
+    assert order_ids_complete(tmp_path / "full.parquet") is True
+    assert order_ids_complete(tmp_path / "gaps.parquet") is False
+    assert order_ids_complete(tmp_path) is False  # the directory holds both files
+    pd.testing.assert_frame_equal(
+        build_customer_features(tmp_path / "full.parquet", as_of=AS_OF, params=_params("duckdb")),
+        build_customer_features(full, as_of=AS_OF, params=_params("pandas")),
+        check_exact=True,
+    )
+
+
+def test_duckdb_memory_limit(monkeypatch):
+    from insights.engine import memory_limit
+
+    monkeypatch.setenv("INSIGHTS_DUCKDB_MEMORY", "3GB")
+    assert memory_limit() == "3GB"
+    monkeypatch.setenv("INSIGHTS_DUCKDB_MEMORY", "3GB'; DROP TABLE x; --")
+    with pytest.raises(ValueError, match="INSIGHTS_DUCKDB_MEMORY"):
+        memory_limit()
+    monkeypatch.delenv("INSIGHTS_DUCKDB_MEMORY")
+    total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    assert memory_limit() == f"{max(total_mb // 2, 256)}MB"  # half the machine

@@ -1,21 +1,33 @@
-"""Run the feature queries on an embedded DuckDB engine, over a DataFrame or Parquet files.
+"""Run the feature queries: DuckDB in process by default, Spark or PostgreSQL when asked.
 
 The transactions are exposed to the query as a relation named ``source``: a pandas frame
 is scanned in place (DuckDB reads its columns without copying them into a table), and a
 Parquet file, directory or glob is scanned by DuckDB directly, so the transactions are
 never materialised in pandas. Each call uses its own in-process connection: no global
-state, and results are sorted by the query's ORDER BY.
+state, and results are sorted by the query's ORDER BY. ``run_sql`` picks the engine:
+a ``PostgresTable`` source runs in its database, ``engine="spark"`` on Spark SQL
+(``engine_spark``), anything else on DuckDB -- always the same SQL text from
+``feature_sql``, built for the engine's dialect.
 """
 
 from __future__ import annotations
 
+import glob
 import os
+import re
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 
+from insights import feature_sql as sql
+from insights.engine_postgres import PostgresTable, run_postgres, table_columns
 from insights.feature_sql import Query
+from insights.schema import REQUIRED, ContractError, require_columns
+
+#: Engines the feature functions accept (``FeatureParams.engine``).
+ENGINES = ("duckdb", "pandas", "spark")
 
 #: What the feature functions accept as transactions.
 Source = pd.DataFrame | str | os.PathLike
@@ -38,9 +50,34 @@ def parquet_glob(source: str | os.PathLike) -> str:
 
 def _attach_source(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     if is_parquet_source(source):
-        con.read_parquet(parquet_glob(source), hive_partitioning=True).create_view("source")
+        con.read_parquet(parquet_glob(source), hive_partitioning=True, union_by_name=True).create_view("source")
     else:
         con.register("source", source)
+
+
+def _parquet_files(source: str | os.PathLike) -> list[str]:
+    pattern = parquet_glob(source)
+    return sorted(glob.glob(pattern, recursive=True)) if any(ch in pattern for ch in "*?[") else [pattern]
+
+
+def order_ids_complete(source: Source) -> bool:
+    """Return True when every row has an ``order_id`` (Parquet: from file statistics only).
+
+    Lets the queries group orders by id alone; False (the safe answer) when unsure.
+    """
+    if not is_parquet_source(source):
+        return "order_id" in source.columns and bool(source["order_id"].notna().all())
+    for path in _parquet_files(source):
+        meta = pq.ParquetFile(path).metadata
+        names = [meta.schema.column(i).name for i in range(meta.num_columns)]
+        if "order_id" not in names:
+            return False
+        index = names.index("order_id")
+        for group in range(meta.num_row_groups):
+            stats = meta.row_group(group).column(index).statistics
+            if stats is None or not stats.has_null_count or stats.null_count:
+                return False
+    return True
 
 
 def source_columns(source: Source) -> list[str]:
@@ -50,6 +87,27 @@ def source_columns(source: Source) -> list[str]:
     with duckdb.connect() as con:
         _attach_source(con, source)
         return [row[0] for row in con.execute("DESCRIBE source").fetchall()]
+
+
+def memory_limit() -> str:
+    """Return DuckDB's memory limit: ``INSIGHTS_DUCKDB_MEMORY`` or half the physical memory.
+
+    DuckDB's own default (80%) leaves too little beside pandas and the notebook on a large
+    unit; past the limit its aggregates spill to a temporary directory instead of failing.
+    """
+    configured = os.environ.get("INSIGHTS_DUCKDB_MEMORY", "").strip()
+    if configured:
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", configured):
+            raise ValueError(f"INSIGHTS_DUCKDB_MEMORY={configured!r}: use a size such as 8GB or 500MB.")
+        return configured
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return f"{max(total // 2 // 2**20, 256)}MB"
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{memory_limit()}'")
+    return con
 
 
 def run_duckdb(
@@ -72,10 +130,83 @@ def run_duckdb(
     DataFrame
         The query's result.
     """
-    with duckdb.connect() as con:
+    with _connect() as con:
         _attach_source(con, source)
         for name, table in (lookups or {}).items():
-            con.register(name, table)
+            if table is not None:
+                con.register(name, table)
         for statement in query.setup:
             con.execute(statement)
         return con.execute(query.select).df()
+
+
+def check_source(transactions: Source, *, where: str, engine: str) -> set[str]:
+    """Check the input contract and return the columns present."""
+    if engine not in ENGINES:
+        raise ContractError(f"{where}: engine must be one of {ENGINES}, got {engine!r}.")
+    if isinstance(transactions, PostgresTable):
+        if engine == "pandas":
+            raise ContractError(f"{where}: a PostgreSQL table runs in its database, not engine='pandas'.")
+        columns = table_columns(transactions)
+        missing = [c for c in REQUIRED if c not in columns]
+        if missing:
+            raise ContractError(f"{where}: PostgreSQL table lacks column(s) {', '.join(missing)}.")
+        return set(columns)
+    if engine == "spark" and not is_parquet_source(transactions):
+        raise ContractError(f"{where}: engine='spark' reads Parquet data: pass its path.")
+    if is_parquet_source(transactions):
+        if engine == "pandas":
+            raise ContractError(f"{where}: Parquet input needs engine='duckdb' or 'spark'.")
+        columns = _spark_columns(transactions) if engine == "spark" else source_columns(transactions)
+        missing = [c for c in REQUIRED if c not in columns]
+        if missing:
+            raise ContractError(f"{where}: Parquet data lacks column(s) {', '.join(missing)}.")
+        return set(columns)
+    require_columns(transactions, REQUIRED, where=where)
+    return {str(c) for c in transactions.columns}
+
+
+def _spark_columns(path: Source) -> list[str]:
+    from insights.engine_spark import spark_session
+
+    return list(spark_session().read.parquet(str(path)).columns)
+
+
+def run_sql(build, *, engine: str, source: Source, lookups: dict | None = None) -> pd.DataFrame:
+    """Build the query for the engine's SQL dialect and run it (DuckDB, Spark or PostgreSQL).
+
+    A PostgresTable source always runs in its own database (the query is pushed down).
+    """
+    if isinstance(source, PostgresTable):
+        return run_postgres(build(sql.POSTGRES), source=source, lookups=lookups or {})
+    if engine == "spark":
+        from insights.engine_spark import run_spark, spark_session
+
+        return run_spark(build(sql.SPARK), source=source, lookups=lookups or {}, spark=spark_session())
+    return run_duckdb(build(sql.DUCKDB), source=source, lookups=lookups)
+
+
+def line_bits(transactions: Source, columns: set[str], *, engine: str) -> pd.DataFrame | None:
+    """Number the product lines as bits (``product_line``, ``bit`` = 2**i), or None.
+
+    None when there is no product_line column or more than ``MAX_LINE_BITS`` lines: the
+    query then counts lines with a DISTINCT pass instead.
+    """
+    if "product_line" not in columns:
+        return None
+    found = run_sql(lambda d: sql.distinct_values_sql("product_line", dialect=d), engine=engine,
+                     source=transactions)
+    lines = sorted(found["value"].astype("str"))
+    if len(lines) > sql.MAX_LINE_BITS:
+        return None
+    bits = pd.Series([1 << i for i in range(len(lines))], dtype="int64")
+    return pd.DataFrame({"product_line": pd.Series(lines, dtype="str"), "bit": bits})
+
+
+def order_key(transactions: Source, columns: set[str], engine: str) -> str:
+    """Return how the queries key orders (fewest keys giving the same orders)."""
+    complete = (
+        engine == "duckdb" and not isinstance(transactions, PostgresTable)
+        and "order_id" in columns and order_ids_complete(transactions)
+    )
+    return sql.order_key_mode(columns, order_ids_complete=complete)

@@ -14,8 +14,11 @@ Definitions (domain.md):
 - Revenue is the net sum of ``amount`` (returns negative). Money is summed exactly in
   hundredths, so every engine and every run gives the same figures.
 
-Engines: ``"duckdb"`` (default) runs the one SQL definition in ``feature_sql`` in process;
-``"pandas"`` is the reference implementation; tests assert they agree exactly.
+Engines (``insights.engine``): ``"duckdb"`` (default) runs the one SQL definition in
+``feature_sql`` in process, over a DataFrame or Parquet files; ``"spark"`` runs the same
+text with Spark SQL over Parquet; a ``PostgresTable`` source runs it inside PostgreSQL
+(pushed down); ``"pandas"`` is the reference implementation. Tests assert that every
+engine gives exactly the same frames.
 """
 
 from __future__ import annotations
@@ -25,9 +28,9 @@ import pandas as pd
 
 from insights import feature_sql as sql
 from insights import features_reference as reference
-from insights.engine import Source, is_parquet_source, run_duckdb, source_columns
+from insights.engine import Source, check_source, line_bits, order_key, run_sql
 from insights.params import FeatureParams, LifecycleParams
-from insights.schema import OPTIONAL_TEXT, REQUIRED, ContractError, require_columns
+from insights.schema import OPTIONAL_TEXT, ContractError
 
 #: Columns of the customer features frame, in order (descriptive ones only when present).
 FEATURE_COLUMNS = (
@@ -51,7 +54,6 @@ FEATURE_COLUMNS = (
     "discount_total",
 )
 DESCRIPTIVE_COLUMNS = (*sql.PICKS, "is_reference")
-ENGINES = ("duckdb", "pandas")
 YEAR = pd.Timedelta(days=365)
 
 
@@ -62,20 +64,21 @@ def _as_timestamp(as_of: object) -> pd.Timestamp:
     return stamp.normalize()
 
 
-def _columns(transactions: Source, *, where: str, engine: str) -> set[str]:
-    """Check the input contract and return the columns present."""
-    if engine not in ENGINES:
-        raise ContractError(f"{where}: engine must be one of {ENGINES}, got {engine!r}.")
-    if is_parquet_source(transactions):
-        if engine != "duckdb":
-            raise ContractError(f"{where}: Parquet input needs engine='duckdb'.")
-        columns = source_columns(transactions)
-        missing = [c for c in REQUIRED if c not in columns]
-        if missing:
-            raise ContractError(f"{where}: Parquet data lacks column(s) {', '.join(missing)}.")
-        return set(columns)
-    require_columns(transactions, REQUIRED, where=where)
-    return {str(c) for c in transactions.columns}
+def _line_count(agg: pd.DataFrame) -> pd.Series:
+    """Return product_line_count, counting the bits of product_line_mask when given."""
+    if "product_line_count" in agg:
+        return agg["product_line_count"].astype("int64")
+    mask = agg["product_line_mask"].fillna(0).astype("int64").to_numpy().view("uint64")
+    return pd.Series(np.bitwise_count(mask).astype("int64"), index=agg.index)
+
+
+def _sorted_by_customer_quarter(agg: pd.DataFrame) -> bool:
+    """Return True when rows are in (customer_id, quarter_id) order, code points first."""
+    ids, quarters = agg["customer_id"].to_numpy(dtype=object), agg["quarter_id"].to_numpy()
+    if len(ids) < 2:
+        return True
+    same = ids[1:] == ids[:-1]
+    return bool(((ids[1:] > ids[:-1]) | (same & (quarters[1:] > quarters[:-1]))).all())
 
 
 def _money(cents: pd.Series) -> pd.Series:
@@ -116,7 +119,7 @@ def _finish_customer_features(
             "trend": ((r12 - p12) / moved.where(moved > 0)).fillna(0.0),
             "mean_gap_days": (last - first).dt.days.astype("float64")
             / (frequency - 1).where(frequency > 1),
-            "product_line_count": agg["product_line_count"].astype("int64"),
+            "product_line_count": _line_count(agg),
             "services_share": _share(agg["services_c"], agg["gross_c"]),
             "online_share": _share(agg["online_c"], agg["gross_c"]),
             "margin_total": _money(agg["margin_total_c"])
@@ -147,9 +150,11 @@ def build_customer_features(
 
     Parameters
     ----------
-    transactions : DataFrame or path
+    transactions : DataFrame, path or PostgresTable
         Canonical transactions (``customer_id``, ``order_date``, ``amount`` and optional
-        columns), or a Parquet file/directory with them (DuckDB scans it directly).
+        columns); or a Parquet file/directory with them (DuckDB or Spark scans it, never
+        loading it into pandas); or a ``engine_postgres.PostgresTable`` (the query runs in
+        the database).
     as_of : date-like
         Analysis date; rows dated after it are ignored.
     params : FeatureParams
@@ -179,7 +184,7 @@ def build_customer_features(
         (2005), "RFM and CLV: Using Iso-Value Curves for Customer Base Analysis".
     """
     where = "build_customer_features"
-    columns = _columns(transactions, where=where, engine=params.engine)
+    columns = check_source(transactions, where=where, engine=params.engine)
     stamp = _as_timestamp(as_of)
     window = (lifecycle or LifecycleParams()).regular_window_days
     cuts = {
@@ -199,12 +204,17 @@ def build_customer_features(
         lookups = {
             "service_lines": _lookup("product_line", params.service_product_lines),
             "online_channels": _lookup("channel", params.online_channels),
+            "line_bits": line_bits(transactions, columns, engine=params.engine),
         }
-        query = sql.customer_aggregates_sql(
-            columns, as_of=stamp, services=bool(params.service_product_lines),
-            online=bool(params.online_channels), **cuts,
+        agg = run_sql(
+            lambda dialect: sql.customer_aggregates_sql(
+                columns, as_of=stamp, services=bool(params.service_product_lines),
+                online=bool(params.online_channels), dialect=dialect,
+                line_bits=lookups["line_bits"] is not None,
+                order_key=order_key(transactions, columns, params.engine), **cuts,
+            ),
+            engine=params.engine, source=transactions, lookups=lookups,
         )
-        agg = run_duckdb(query, source=transactions, lookups=lookups)
     return _finish_customer_features(agg, as_of=stamp, columns=columns)
 
 
@@ -233,8 +243,8 @@ def revenue_by(
         Analysis date.
     window_days, offset_days : int
         Window length and how far before ``as_of`` it ends.
-    engine : {"duckdb", "pandas"}
-        Execution engine.
+    engine : {"duckdb", "pandas", "spark"}
+        Execution engine ("spark" needs Parquet data by path).
 
     Returns
     -------
@@ -243,7 +253,7 @@ def revenue_by(
         by the keys.
     """
     where = "revenue_by"
-    columns = _columns(transactions, where=where, engine=engine)
+    columns = check_source(transactions, where=where, engine=engine)
     allowed = {"customer_id", *OPTIONAL_TEXT}
     bad = [c for c in by if c not in allowed]
     if not by or bad:
@@ -260,7 +270,10 @@ def revenue_by(
     if engine == "pandas":
         agg = reference.revenue_by(transactions, by=list(by), start=start, end=end)
     else:
-        agg = run_duckdb(sql.revenue_by_sql(by=list(by), start=start, end=end), source=transactions)
+        agg = run_sql(
+            lambda dialect: sql.revenue_by_sql(by=list(by), start=start, end=end, dialect=dialect),
+            engine=engine, source=transactions,
+        )
     out = agg[list(by)].astype("str").assign(revenue=_money(agg["revenue_c"]))
     return out.sort_values(
         ["revenue", *by], ascending=[False] + [True] * len(by), kind="stable"
@@ -278,8 +291,8 @@ def customer_quarter_activity(
         Canonical transactions, or Parquet data with them.
     as_of : date-like
         Analysis date; quarters run up to the one containing it.
-    engine : {"duckdb", "pandas"}
-        Execution engine.
+    engine : {"duckdb", "pandas", "spark"}
+        Execution engine ("spark" needs Parquet data by path).
 
     Returns
     -------
@@ -289,19 +302,26 @@ def customer_quarter_activity(
         per customer and quarter with any row, sorted by customer then quarter.
     """
     where = "customer_quarter_activity"
-    columns = _columns(transactions, where=where, engine=engine)
+    columns = check_source(transactions, where=where, engine=engine)
     stamp = _as_timestamp(as_of)
     if engine == "pandas":
         agg = reference.quarter_activity(transactions, as_of=stamp)
     else:
-        agg = run_duckdb(sql.quarter_activity_sql(columns, as_of=stamp), source=transactions)
-    quarter_id = agg["quarter_id"].astype("int64")
-    quarters = pd.PeriodIndex.from_fields(
-        year=quarter_id // 10, quarter=quarter_id % 10, freq="Q-DEC"
-    )
+        agg = run_sql(
+            lambda dialect: sql.quarter_activity_sql(
+                columns, as_of=stamp, dialect=dialect, order_key=order_key(transactions, columns, engine)
+            ),
+            engine=engine, source=transactions,
+        )
+    agg = agg.assign(customer_id=agg["customer_id"].astype("str"), quarter_id=agg["quarter_id"].astype("int64"))
+    if not _sorted_by_customer_quarter(agg):  # e.g. a database ordering by another collation
+        agg = agg.sort_values(["customer_id", "quarter_id"], kind="stable")
+    quarter_id = agg["quarter_id"].to_numpy()
+    ordinals = (quarter_id // 10 - 1970) * 4 + quarter_id % 10 - 1  # Q-DEC ordinal: 1970Q1 = 0
+    quarters = pd.PeriodIndex.from_ordinals(ordinals, freq="Q-DEC")
     return pd.DataFrame(
         {
-            "customer_id": agg["customer_id"].astype("str").to_numpy(),
+            "customer_id": agg["customer_id"].to_numpy(),
             "quarter": pd.Series(quarters),
             "purchases": agg["purchases"].astype("int64").to_numpy(),
             "revenue": _money(agg["revenue_c"]).to_numpy(),
@@ -318,8 +338,8 @@ def first_purchases(transactions: Source, *, as_of: object, engine: str = "duckd
         Canonical transactions, or Parquet data with them.
     as_of : date-like
         Analysis date.
-    engine : {"duckdb", "pandas"}
-        Execution engine.
+    engine : {"duckdb", "pandas", "spark"}
+        Execution engine ("spark" needs Parquet data by path).
 
     Returns
     -------
@@ -330,12 +350,17 @@ def first_purchases(transactions: Source, *, as_of: object, engine: str = "duckd
         ``lifetime_revenue`` (net revenue up to ``as_of``, returns included).
     """
     where = "first_purchases"
-    columns = _columns(transactions, where=where, engine=engine)
+    columns = check_source(transactions, where=where, engine=engine)
     stamp = _as_timestamp(as_of)
     if engine == "pandas":
         agg = reference.first_purchases(transactions, as_of=stamp)
     else:
-        agg = run_duckdb(sql.first_purchases_sql(columns, as_of=stamp), source=transactions)
+        agg = run_sql(
+            lambda dialect: sql.first_purchases_sql(
+                columns, as_of=stamp, dialect=dialect, order_key=order_key(transactions, columns, engine)
+            ),
+            engine=engine, source=transactions,
+        )
     out = pd.DataFrame(
         {
             "customer_id": agg["customer_id"].astype("str"),

@@ -130,7 +130,7 @@ class FeatureParams(_Section):
 
     service_product_lines: list[str] = []
     online_channels: list[str] = []
-    engine: Literal["pandas", "duckdb"] = "duckdb"
+    engine: Literal["pandas", "duckdb", "spark"] = "duckdb"  # spark: Parquet data by path
 
 
 class ClusteringParams(_Section):

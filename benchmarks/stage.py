@@ -1,0 +1,100 @@
+"""One measured benchmark stage, run in its own process for a clean peak-memory figure.
+
+    python benchmarks/stage.py STAGE '{"json": "arguments"}'
+
+Prints one JSON line: wall seconds and CPU seconds (all threads) of the stage's work
+alone (imports excluded), peak resident memory of the whole process (``ru_maxrss``,
+imports included; the same libraries are imported for every stage so the baseline is
+shared) and the number of result rows.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from insights.features import build_customer_features, customer_quarter_activity, revenue_by
+from insights.ingest import ingest_csv
+from insights.params import FeatureParams, Params
+
+AS_OF = "2026-09-30"
+FEATURES = FeatureParams(service_product_lines=["service", "insurance"], online_channels=["online"])
+
+#: The anchor of issue 7: per-customer recency/frequency/monetary/breadth, written by hand.
+ANCHOR_SQL = """
+SELECT customer_id,
+       MAX(order_date) AS last_date, MIN(order_date) AS first_date,
+       COUNT(DISTINCT order_id) AS frequency, SUM(amount) AS monetary,
+       COUNT(DISTINCT product_line) AS breadth
+FROM read_parquet(?, union_by_name = true)
+WHERE order_date <= DATE '2026-09-30'
+GROUP BY customer_id ORDER BY customer_id
+"""
+
+
+def _glob(path: str) -> str:
+    return str(Path(path) / "**" / "*.parquet") if Path(path).is_dir() else path
+
+
+def ingest(args: dict) -> int:
+    """Our streaming ingest: CSV -> cleaned Parquet dataset (cache dir emptied by caller)."""
+    csv = Path(args["csv"])
+    params = Params.model_validate(
+        {"unit": "bench", "source": {"paths": [csv.name], "delimiter": ",", "encoding": "utf-8",
+                                     "date_format": "%Y-%m-%d", "decimal": "."}}
+    )
+    return ingest_csv(params, root=csv.parent, cache_dir=Path(args["cache"])).rows_kept
+
+
+def ingest_anchor(args: dict) -> int:
+    """DuckDB's own CSV -> Parquet copy with type detection, no cleaning."""
+    with duckdb.connect() as con:
+        con.execute(
+            "COPY (SELECT * FROM read_csv(?, header = true)) TO '" + args["out"].replace("'", "''")
+            + "' (FORMAT parquet)", [args["csv"]]
+        )
+        return con.execute("SELECT COUNT(*) FROM read_parquet(?)", [args["out"]]).fetchone()[0]
+
+
+def features(args: dict) -> int:
+    """Our customer features, scanning the Parquet dataset with DuckDB."""
+    return len(build_customer_features(args["data"], as_of=AS_OF, params=FEATURES))
+
+
+def features_anchor(args: dict) -> int:
+    """The hand-written DuckDB GROUP BY over the same Parquet data."""
+    with duckdb.connect() as con:
+        return len(con.execute(ANCHOR_SQL, [_glob(args["data"])]).df())
+
+
+def revenue_12m(args: dict) -> int:
+    """Trailing-12-month revenue per customer (concentration input)."""
+    return len(revenue_by(args["data"], by=["customer_id"], as_of=AS_OF))
+
+
+def quarter_activity(args: dict) -> int:
+    """Purchases and revenue per customer and quarter (cohorts, trends)."""
+    return len(customer_quarter_activity(args["data"], as_of=AS_OF))
+
+
+STAGES = {f.__name__: f for f in (ingest, ingest_anchor, features, features_anchor, revenue_12m,
+                                  quarter_activity)}
+
+
+def main() -> None:
+    name, args = sys.argv[1], json.loads(sys.argv[2])
+    wall, cpu = time.perf_counter(), time.process_time()
+    rows = STAGES[name](args)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"stage": name, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
+                      "peak_mb": round(peak_mb, 1), "rows": int(rows)}))
+
+
+if __name__ == "__main__":
+    main()
