@@ -28,7 +28,7 @@ help: ## list the targets
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,spark,postgres]'
 	@touch $(STAMP)
 
 venv: $(STAMP) ## create or update .venv from pyproject.toml
