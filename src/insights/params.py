@@ -22,6 +22,10 @@ from insights.schema import CANONICAL
 
 #: A unit name: lowercase letters, digits, ``_`` and ``-``, starting with a letter.
 UNIT_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
+#: A PostgreSQL table: ``name`` or ``schema.name``; letters, digits and ``_``, no quoting.
+TABLE_NAME = re.compile(r"(?:[^\W\d]\w{0,62}\.)?[^\W\d]\w{0,62}")
+#: An environment variable's name (``source.dsn_env``).
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 PositiveDays = Annotated[int, Field(ge=1, le=36500)]
@@ -38,8 +42,10 @@ class _Section(BaseModel):
 class SourceParams(_Section):
     """Where the unit's transactions come from and how the export is formatted."""
 
-    paths: list[str] = Field(min_length=1)  # files, relative to the project root
-    format: Literal["auto", "csv", "parquet", "excel"] = "auto"
+    paths: list[str] = []  # files, relative to the project root; required unless format is postgres
+    format: Literal["auto", "csv", "parquet", "excel", "postgres"] = "auto"
+    table: str | None = None  # postgres: [schema.]table read as text, e.g. sales.transactions
+    dsn_env: str = "INSIGHTS_PG_DSN"  # postgres: environment variable holding the connection string
     encoding: Literal["auto", "utf-8", "utf-8-sig", "cp1251"] = "auto"
     delimiter: Literal["auto", ",", ";", "\t", "|"] = "auto"
     # decimal separator of numbers; "auto" = per column, from values only one reading fits
@@ -67,6 +73,29 @@ class SourceParams(_Section):
         if unknown:
             raise ValueError(f"excel_date_columns: {unknown} are not canonical date columns; "
                              "allowed: order_date")
+        return self
+
+    @model_validator(mode="after")
+    def _files_or_table(self) -> SourceParams:
+        if self.format != "postgres":
+            if not self.paths:
+                raise ValueError("paths: list at least one input file (paths are required "
+                                 "unless format is postgres)")
+            if self.table is not None:
+                raise ValueError("table: only read when format is postgres; remove it or set "
+                                 "format: postgres")
+            return self
+        if self.paths:
+            raise ValueError("paths: must be empty when format is postgres (the table is read, "
+                             "not files); remove paths or choose a file format")
+        if self.table is None or not TABLE_NAME.fullmatch(self.table):
+            raise ValueError(f"table: {self.table!r} is not a table name; with format postgres "
+                             "give [schema.]table in letters, digits and '_' (e.g. "
+                             "sales.transactions)")
+        if not ENV_NAME.fullmatch(self.dsn_env):
+            raise ValueError("dsn_env: must be the NAME of an environment variable holding the "
+                             "connection string (e.g. INSIGHTS_PG_DSN), never the connection "
+                             "string itself")
         return self
 
 
@@ -369,7 +398,9 @@ def params_reference() -> str:
 #: One line per key for the README; keys without a note are self-explanatory.
 _FIELD_NOTES = {
     "unit": "business unit; must equal the file name (params/<unit>.yaml)",
-    "source.paths": "input files relative to the project root (CSV, Parquet, Excel)",
+    "source.paths": "input files relative to the project root (CSV, Parquet, Excel); required unless format is postgres",
+    "source.table": "format postgres: [schema.]table read as text (letters, digits, _)",
+    "source.dsn_env": "format postgres: environment variable holding the connection string (never in params)",
     "source.export_date": "day the export was taken; later rows are rejected as 'in the future'",
     "source.sheet": "Excel sheet to read; required when a workbook has several",
     "column_map": "source column name -> canonical name (customer_id, order_date, amount, ...)",

@@ -1,7 +1,8 @@
 """Read a unit's transaction files into canonical columns with lineage.
 
 The only module that reads input files. Every path in ``params.source.paths`` is read as
-CSV, Parquet or Excel; source columns are renamed to canonical ones through
+CSV, Parquet or Excel (or, with ``source.format: postgres``, the table ``source.table`` is
+read as text by ``loading.database``); source columns are renamed to canonical ones through
 ``params.column_map`` (matching ignores case and surrounding spaces; a source column
 already named like a canonical column maps to it unless column_map maps another column
 there); unmapped columns are dropped and listed in ``sources``. CSV values stay text (no
@@ -15,7 +16,9 @@ what to change in the params.
 
 Lineage: ``source_file`` is the path as written in the params; ``source_line`` is the
 1-based physical line where the record starts (the header is line 1 when it opens the
-file), the sheet row in Excel, and the 1-based row number in Parquet.
+file), the sheet row in Excel, and the 1-based row number in Parquet; for a PostgreSQL
+table ``source_file`` is ``postgres:<table>`` and ``source_line`` the 1-based row number
+in a deterministic order (see ``loading.database``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import pandas as pd
 
 from insights.cleaning import QUARANTINE_COLUMNS
 from insights.loading.columnar import read_parquet
+from insights.loading.database import read_postgres
 from insights.loading.table import LoadError, Table, looks_like_data
 from insights.loading.text import read_csv
 from insights.loading.workbook import read_excel
@@ -81,7 +85,7 @@ class LoadResult:
 
 
 def load_transactions(params: Params, *, root: Path) -> LoadResult:
-    """Read every file in ``params.source.paths`` into one canonical frame with lineage.
+    """Read every file in ``params.source.paths`` (or ``source.table``) into one canonical frame.
 
     Parameters
     ----------
@@ -103,7 +107,9 @@ def load_transactions(params: Params, *, root: Path) -> LoadResult:
     LoadError
         A file is missing, empty, in an unsupported format or encoding, unsafe (zip/XML
         bomb), lacks a required column after mapping, or a ``column_map`` key matches no
-        column of any file. The message names the file and the params key to change.
+        column of any file; for ``source.format: postgres``, the ``source.dsn_env``
+        variable is unset or the server or table cannot be reached. The message names the
+        file (or table) and the params key to change.
 
     Examples
     --------
@@ -112,7 +118,8 @@ def load_transactions(params: Params, *, root: Path) -> LoadResult:
     True
     """
     frames, rejects, sources, used = [], [], [], set()
-    for entry in params.source.paths:
+    postgres = params.source.format == "postgres"
+    for entry in [f"postgres:{params.source.table}"] if postgres else params.source.paths:
         table, info = _read_one(entry, Path(root), params)
         frame, rejected = _to_frames(entry, table)
         frames.append(frame)
@@ -132,7 +139,9 @@ def load_transactions(params: Params, *, root: Path) -> LoadResult:
 
 
 def _read_one(entry: str, root: Path, params: Params) -> tuple[Table, dict]:
-    """Read one file's bytes, fingerprint them, parse them and map the header."""
+    """Read one file's bytes (or the table), fingerprint them, parse them and map the header."""
+    if params.source.format == "postgres":
+        return read_postgres(entry, params.source, map_header=lambda t: _targets(entry, t, params))
     path = root / entry
     if not path.is_file():
         raise LoadError(f"{entry}: file not found (looked for {path}); check source.paths in "
