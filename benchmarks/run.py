@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per feature stage")
     parser.add_argument("--skip-ingest", action="store_true", help="reuse an ingested dataset")
     parser.add_argument("--no-clv", action="store_true", help="do not run bench_clv.py")
+    parser.add_argument("--no-reports", action="store_true", help="do not run bench_reports.py")
     args = parser.parse_args(argv)
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     if args.with_100m and "100m" not in sizes:
@@ -128,10 +129,13 @@ def main(argv: list[str] | None = None) -> int:
     (BENCH / "latest.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2))
     print(table(results))
     print(f"load average during the run: {meta['load_avg']}; figures in .bench/latest.json")
+    codes = []
+    if not args.no_reports:
+        codes.append(subprocess.run([sys.executable, str(HERE / "bench_reports.py")], check=False).returncode)
     clv = HERE / "bench_clv.py"
     if clv.exists() and not args.no_clv:
-        return subprocess.run([sys.executable, str(clv)], check=False).returncode
-    return 0
+        codes.append(subprocess.run([sys.executable, str(clv)], check=False).returncode)
+    return max(codes, default=0)
 
 
 if __name__ == "__main__":
