@@ -304,15 +304,10 @@ def customer_quarter_activity(
     where = "customer_quarter_activity"
     columns = check_source(transactions, where=where, engine=engine)
     stamp = _as_timestamp(as_of)
-    if engine == "pandas":
-        agg = reference.quarter_activity(transactions, as_of=stamp)
-    else:
-        agg = run_sql(
-            lambda dialect: sql.quarter_activity_sql(
-                columns, as_of=stamp, dialect=dialect, order_key=order_key(transactions, columns, engine)
-            ),
-            engine=engine, source=transactions,
-        )
+    agg = _aggregate(
+        transactions, columns, engine=engine, as_of=stamp,
+        reference_fn=reference.quarter_activity, sql_fn=sql.quarter_activity_sql,
+    )
     agg = agg.assign(customer_id=agg["customer_id"].astype("str"), quarter_id=agg["quarter_id"].astype("int64"))
     if not _sorted_by_customer_quarter(agg):  # e.g. a database ordering by another collation
         agg = agg.sort_values(["customer_id", "quarter_id"], kind="stable")
@@ -352,15 +347,10 @@ def first_purchases(transactions: Source, *, as_of: object, engine: str = "duckd
     where = "first_purchases"
     columns = check_source(transactions, where=where, engine=engine)
     stamp = _as_timestamp(as_of)
-    if engine == "pandas":
-        agg = reference.first_purchases(transactions, as_of=stamp)
-    else:
-        agg = run_sql(
-            lambda dialect: sql.first_purchases_sql(
-                columns, as_of=stamp, dialect=dialect, order_key=order_key(transactions, columns, engine)
-            ),
-            engine=engine, source=transactions,
-        )
+    agg = _aggregate(
+        transactions, columns, engine=engine, as_of=stamp,
+        reference_fn=reference.first_purchases, sql_fn=sql.first_purchases_sql,
+    )
     out = pd.DataFrame(
         {
             "customer_id": agg["customer_id"].astype("str"),
@@ -373,3 +363,15 @@ def first_purchases(transactions: Source, *, as_of: object, engine: str = "duckd
         }
     )
     return out.sort_values("customer_id", kind="stable").reset_index(drop=True)
+
+
+def _aggregate(transactions, columns, *, engine: str, as_of: pd.Timestamp, reference_fn, sql_fn):
+    """Run one per-customer aggregation: the pandas reference, or its SQL on ``engine``."""
+    if engine == "pandas":
+        return reference_fn(transactions, as_of=as_of)
+    return run_sql(
+        lambda dialect: sql_fn(
+            columns, as_of=as_of, dialect=dialect, order_key=order_key(transactions, columns, engine)
+        ),
+        engine=engine, source=transactions,
+    )
