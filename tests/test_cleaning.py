@@ -9,18 +9,26 @@ from __future__ import annotations
 
 import datetime as dt
 from types import SimpleNamespace
+from unittest import mock
 
 import numpy as np
 import pandas as pd
 import pytest
 
+import insights.cleaning as cleaning_module
 from insights.cleaning import (
     QUARANTINE_COLUMNS,
     REJECT_RULES,
     clean_transactions,
     summarize_quality,
 )
-from insights.cleaning.values import parse_dates, parse_flags, parse_numbers
+from insights.cleaning import values as values_module
+from insights.cleaning.values import (
+    _parse_numbers_slow,
+    parse_dates,
+    parse_flags,
+    parse_numbers,
+)
 from insights.params import SourceParams
 from insights.schema import ContractError
 
@@ -98,6 +106,102 @@ def test_parse_numbers_typed_cells():
     assert parsed.values.iloc[:3].tolist() == [12.5, 3.0, 1000.5]
     assert parsed.empty.tolist() == [False, False, False, True, False, False]
     assert parsed.invalid.tolist() == [False, False, False, False, True, True]
+
+
+# --- bulk number path = per-value path ------------------------------------------------
+
+_SEPARATORS = [" ", "\u00a0", "\u202f", "\u2009", "\u2007", "'", "\u2019", ",", "."]
+_SIGNS = [("", ""), ("-", ""), ("\u2212", ""), ("\u2013", ""), ("\uff0d", ""), ("+", ""),
+          ("(", ")"), ("", "-"), ("", "\u2212"), ("--", ""), ("+-", ""), ("-+", ""),
+          ("(-", ")"), ("- ", ""), ("-\u00a0", ""), ("-", "-"), ("+", "-"), ("(", "-"),
+          ("(", ""), ("", ")"), ("$", ""), ("", " руб."), ("₽ -", ""), ("", " EUR")]
+_JUNK = ["", "abc", "н/д", "1e5", "inf", "nan", "NaN", "1..2", "1,,2", "'5", "5'", ",", ".",
+         "-", "+", "()", "(5", "5)", "1 23", "12 34", "\u0661\u0662\u0663", "\uff11\uff12\uff13",
+         "-\uff15", "\u0661\u0662,\u0665 руб", "9" * 400, "-" + "9" * 400 + ",5", "-0", "0,0",
+         "-0.0", "(0)", "0-", "1 234 567", "1_000", "5 $ €", "1\n2", "1.5.2", "1,2,3"]
+
+
+def _random_number(rng: np.random.Generator) -> str:
+    """Return a random number text: grouped or not, either decimal mark, any sign shape."""
+    digits = "".join(rng.choice(list("0123456789"), rng.integers(1, 12)))
+    if rng.random() < 0.2:
+        digits = digits.lstrip("0") or "0"
+    if rng.random() < 0.5:  # thousands groups (sometimes malformed: a group of 2 or 4)
+        sep = str(rng.choice(_SEPARATORS))
+        groups = [digits[max(i - 3, 0):i] for i in range(len(digits), 0, -3)][::-1]
+        if rng.random() < 0.1:
+            groups.append(str(rng.integers(0, 10000)))
+        digits = sep.join(groups)
+    mark = str(rng.choice([".", ","]))
+    if rng.random() < 0.6:
+        digits += mark + "".join(rng.choice(list("0123456789"), rng.integers(1, 25)))
+    elif rng.random() < 0.05:
+        digits = mark + str(rng.integers(0, 100))
+    lead, trail = _SIGNS[rng.integers(0, len(_SIGNS))] if rng.random() < 0.5 else ("", "")
+    return lead + digits + trail
+
+
+def _random_column(rng: np.random.Generator, size: int) -> pd.Series:
+    """Return a column of random numbers in one style plus some junk."""
+    values = [str(rng.choice(_JUNK)) if rng.random() < 0.1 else _random_number(rng)
+              for _ in range(size)]
+    return pd.Series(values, dtype="str")
+
+
+def _same_parse(fast, slow) -> bool:
+    """Return True when two Parsed results are identical, down to -0.0 and None vs NaN."""
+    a, b = fast.values.to_numpy(), slow.values.to_numpy()
+    return (np.array_equal(a, b, equal_nan=True) and np.array_equal(np.signbit(a), np.signbit(b))
+            and fast.empty.equals(slow.empty) and fast.invalid.equals(slow.invalid)
+            and [repr(c) for c in fast.currency] == [repr(c) for c in slow.currency]
+            and fast.note == slow.note)
+
+
+@pytest.fixture(scope="module")
+def random_number_columns() -> list[pd.Series]:
+    """Return seeded random columns of 1 to 3000 number texts (a few thousand in all)."""
+    rng = np.random.default_rng(20261123)
+    return [_random_column(rng, size) for size in (1, 3, 40, 3000)]
+
+
+@pytest.mark.parametrize(
+    ("decimal", "thousands"),
+    [("auto", "auto"), (",", "auto"), (".", "auto"), ("auto", " "), ("auto", "'"),
+     (",", "."), (".", ","), (",", ""), (".", "\u00a0")],
+)
+def test_parse_numbers_bulk_path_equals_per_value_path(random_number_columns, decimal,
+                                                       thousands):
+    # property: for random number texts in every supported shape plus junk, the vectorised
+    # path gives exactly what the per-value reference path gives (values, sign of zero,
+    # empty/invalid masks, currency marks, notes); columns of different sizes vary what
+    # the automatic decimal detection decides
+    for column in random_number_columns:
+        fast = parse_numbers(column, decimal=decimal, thousands=thousands)
+        slow = _parse_numbers_slow(column, decimal=decimal, thousands=thousands)
+        assert _same_parse(fast, slow), (decimal, thousands, len(column))
+
+
+def test_parse_numbers_bulk_path_takes_the_plain_values():
+    # every value below is a plain shape, so none reaches the per-value parser
+    values = pd.Series(["1 234,5", "\u22121\u00a0234,5", "(7,25)", "12,5-", "+3", ",5"],
+                       dtype="str")
+    with mock.patch.object(values_module, "_parse_odd", side_effect=AssertionError):
+        parsed = parse_numbers(values)
+    # by hand: 1234.5, -1234.5, -7.25, -12.5, 3, 0.5 (a decimal comma: '12,5' fits only it)
+    assert parsed.values.tolist() == [1234.5, -1234.5, -7.25, -12.5, 3.0, 0.5]
+
+
+def test_clean_rejects_alike_with_the_bulk_and_per_value_number_paths(monkeypatch):
+    rng = np.random.default_rng(7)
+    amounts = _random_column(rng, 400).tolist()
+    raw = raw_frame(customer_id=[f"C{i}" for i in range(400)], order_date=["01.02.2025"] * 400,
+                    amount=amounts, cost=amounts[::-1])
+    fast = clean_transactions(raw, source=SOURCE)
+    monkeypatch.setattr(cleaning_module, "parse_numbers", _parse_numbers_slow)
+    slow = clean_transactions(raw, source=SOURCE)
+    pd.testing.assert_frame_equal(fast.rejected, slow.rejected)
+    pd.testing.assert_frame_equal(fast.kept, slow.kept)
+    assert fast.notes == slow.notes and (fast.rejected["reason"] != "").all()
 
 
 # --- dates -----------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 
 Every parser takes a Series of any dtype (text from CSV, typed cells from Excel, typed
 columns from Parquet) and returns parsed values with masks of empty and invalid cells;
-it never raises on a bad value. The common text forms go through vectorised string
-operations; only unusual values (currency marks, parentheses, odd minus signs) are parsed
-one distinct value at a time.
+it never raises on a bad value. Plain numbers (digits, separators, one sign mark or
+parentheses) are parsed in bulk with vectorised string operations; only unusual values
+(currency marks, letters, non-ASCII digits, doubled signs) are parsed one distinct value at
+a time, and the bulk path gives exactly what that per-value parser would.
 """
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ CURRENCY_MARKS = {
 _MARKS = "|".join(re.escape(m) for m in sorted(CURRENCY_MARKS, key=len, reverse=True))
 _CUR_START = re.compile(rf"^({_MARKS})\s*", re.IGNORECASE)
 _CUR_END = re.compile(rf"(?<![^\W\d_])\s*({_MARKS})$", re.IGNORECASE)
+_M = MINUS.replace("-", "\\-")  # the minus signs inside a [class]
+_IN = ".,'\u2019"  # marks and apostrophes; with digits they may start or end a plain body
+_BODY = f"[0-9{_IN}](?:[0-9{_IN}{SPACES}]*[0-9{_IN}])?"
+_BODY_DIGIT = f"(?:[0-9{_IN}][0-9{_IN}{SPACES}]*)?[0-9]"
+#: Plain values parsed in bulk: body, sign + body, (body), body + trailing minus.
+_PLAIN = f"[{_M}+]?{_BODY}|\\({_BODY}\\)|{_BODY_DIGIT}[{_M}]"
+_SIGN_MARKS = f"^[{_M}+(]|[{_M})]$"
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _MAX_SERIAL = 2_958_465  # 9999-12-31
 _TIME_PART = r"(?:[T ]|\s+)\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?$"
@@ -89,6 +97,21 @@ def parse_numbers(values: pd.Series, *, decimal: str = "auto", thousands: str = 
     a lone group of three digits (``1,234``) is read as thousands. Parentheses and a
     trailing minus mean negative; a currency mark is returned in ``currency``.
     """
+    return _parse_numbers(values, decimal, thousands, bulk=True)
+
+
+def _parse_numbers_slow(values: pd.Series, *, decimal: str = "auto",
+                        thousands: str = "auto") -> Parsed:
+    """Return what :func:`parse_numbers` returns, without the bulk path for plain values.
+
+    Every value that is not an unsigned or hyphen-signed number is parsed one distinct
+    value at a time (:func:`_parse_odd`): the reference the tests hold the bulk path to.
+    """
+    return _parse_numbers(values, decimal, thousands, bulk=False)
+
+
+def _parse_numbers(values: pd.Series, decimal: str, thousands: str, bulk: bool) -> Parsed:
+    """Parse numbers; ``bulk`` parses plain signed values vectorised instead of one by one."""
     if pd.api.types.is_bool_dtype(values.dtype):
         return Parsed(pd.Series(np.nan, index=values.index), values.isna(), values.notna())
     if pd.api.types.is_numeric_dtype(values.dtype):
@@ -97,12 +120,14 @@ def parse_numbers(values: pd.Series, *, decimal: str = "auto", thousands: str = 
     typed = values.map(_is_number) if values.dtype == object else pd.Series(False, index=values.index)
     text = as_text(values.where(~typed))
     empty = (text == "") & ~typed
+    plain = text.str.fullmatch(_PLAIN) if bulk else None
     if decimal != "auto":
-        numbers, currency = _read(text, decimal, _separators(decimal, thousands))
+        numbers, currency = _read(text, decimal, _separators(decimal, thousands), plain)
         note = None
     else:
-        numbers, currency, note = _read_auto(text, thousands)
-    numbers = numbers.where(~typed, pd.to_numeric(values.where(typed), errors="coerce"))
+        numbers, currency, note = _read_auto(text, thousands, plain)
+    if typed.any():
+        numbers = numbers.where(~typed, pd.to_numeric(values.where(typed), errors="coerce"))
     numbers = numbers.where(np.isfinite(numbers))
     invalid = numbers.isna() & ~empty
     return Parsed(numbers, empty, invalid, currency, note)
@@ -113,22 +138,65 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float | np.number) and not isinstance(value, bool | np.bool_)
 
 
-def _read(text: pd.Series, decimal: str, seps: str) -> tuple[pd.Series, pd.Series]:
-    """Parse text with fixed separators: a vectorised fast path, then distinct odd values."""
-    simple = text.str.fullmatch(rf"-?(?:{number_pattern(decimal, seps).pattern})")
-    plain = text.where(simple, "")
+def _read(text: pd.Series, decimal: str, seps: str,
+          plain: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
+    """Parse text with fixed separators: vectorised paths, then distinct odd values.
+
+    Unsigned and hyphen-signed numbers go through ``pd.to_numeric``; other values where
+    ``plain`` (a ``_PLAIN`` shape) through :func:`_read_plain`; the rest one distinct value
+    at a time (:func:`_parse_odd`).
+    """
+    pattern = number_pattern(decimal, seps)
+    simple = _simple(text, pattern, plain)
+    cleaned = text.where(simple, "")
     if seps:
-        plain = plain.str.replace(f"[{re.escape(seps)}]", "", regex=True)
-    numbers = pd.to_numeric(plain.str.replace(decimal, ".", regex=False).where(simple),
+        cleaned = cleaned.str.replace(f"[{re.escape(seps)}]", "", regex=True)
+    numbers = pd.to_numeric(cleaned.str.replace(decimal, ".", regex=False).where(simple),
                             errors="coerce").astype("float64")
     currency = pd.Series(np.nan, index=text.index, dtype="object")
-    rest = text[~simple & (text != "")]
+    todo = ~simple & (text != "")
+    if plain is not None:
+        bulk = todo & plain
+        if bulk.any():
+            numbers[bulk] = _read_plain(text[bulk], decimal, seps, pattern)
+        todo &= ~plain
+    rest = text[todo]
     if len(rest):
-        pattern = number_pattern(decimal, seps)
         parsed = {v: _parse_odd(v, decimal, seps, pattern) for v in rest.unique()}
         numbers.loc[rest.index] = rest.map(lambda v: parsed[v][0]).astype("float64")
         currency.loc[rest.index] = rest.map(lambda v: parsed[v][1])
-    return numbers, currency
+    return numbers, currency.where(currency.notna())  # no mark: NaN (map may give None)
+
+
+def _simple(text: pd.Series, pattern: re.Pattern, plain: pd.Series | None) -> pd.Series:
+    """Return where the value is a number with at most a hyphen-minus before it."""
+    signed = rf"-?(?:{pattern.pattern})"
+    if plain is None:
+        return text.str.fullmatch(signed)
+    # plain values hold ASCII digits only, where \d and [0-9] agree (and pyarrow can match)
+    simple = plain & text.str.fullmatch(signed.replace(r"\d", "[0-9]"))
+    other = ~plain & (text != "")
+    if other.any():
+        simple[other] = text[other].str.fullmatch(signed)
+    return simple
+
+
+def _read_plain(text: pd.Series, decimal: str, seps: str, pattern: re.Pattern) -> pd.Series:
+    """Return plain values (``_PLAIN`` shapes) read exactly as :func:`_parse_odd` reads them."""
+    numbers = pd.Series(np.nan, index=text.index)
+    digits = pattern.pattern.replace(r"\d", "[0-9]")  # plain values hold ASCII digits only
+    text = text[text.str.fullmatch(f"[{_M}+(]?(?:{digits})[{_M})]?")]  # cheap pre-filter
+    body = text.str.replace(_SIGN_MARKS, "", regex=True)
+    fits = body.str.fullmatch(digits)
+    body = body[fits]
+    if seps:
+        body = body.str.replace(f"[{re.escape(seps)}]", "", regex=True)
+    # float() of each text (an object array cast), as _parse_odd does
+    number = body.str.replace(decimal, ".", regex=False).to_numpy(dtype=object).astype("float64")
+    negative = (text.str.slice(0, 1).isin(list(MINUS + "("))
+                | text.str.slice(-1).isin(list(MINUS)))[fits]
+    numbers[body.index] = np.where(negative, -number, number)
+    return numbers
 
 
 def _parse_odd(value: str, decimal: str, seps: str, pattern: re.Pattern) -> tuple[float, str | None]:
@@ -171,10 +239,11 @@ def _sign(body: str) -> tuple[bool, str] | None:
     return None
 
 
-def _read_auto(text: pd.Series, thousands: str) -> tuple[pd.Series, pd.Series, str | None]:
+def _read_auto(text: pd.Series, thousands: str,
+               plain: pd.Series | None = None) -> tuple[pd.Series, pd.Series, str | None]:
     """Parse with a decimal comma and a decimal point; keep the reading the values decide."""
-    comma, cur_c = _read(text, ",", _separators(",", thousands).replace(",", ""))
-    point, cur_p = _read(text, ".", _separators(".", thousands).replace(".", ""))
+    comma, cur_c = _read(text, ",", _separators(",", thousands).replace(",", ""), plain)
+    point, cur_p = _read(text, ".", _separators(".", thousands).replace(".", ""), plain)
     only_comma = int((comma.notna() & point.isna()).sum())
     only_point = int((point.notna() & comma.isna()).sum())
     if only_comma > only_point:
