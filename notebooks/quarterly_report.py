@@ -426,13 +426,7 @@ ax = behaviour_plots.plot_referral_share(acquisition)
 # are published next to this report, and a later quarter's report reads out the difference.
 
 # %%
-split = experiments.split_test_control(
-    features_now,
-    segment="lost",
-    segments=segments_now,
-    random_state=params.random_state,
-    value_column="monetary_total",
-)
+split = experiments.split_win_back(features_now, segments_now, random_state=params.random_state)
 behaviour_text.describe_split(split, segment="lost", currency=currency, value_label="revenue ever")
 
 # %% [markdown]
@@ -443,12 +437,8 @@ behaviour_text.describe_split(split, segment="lost", currency=currency, value_la
 # quarter. Until a campaign runs, the two groups should differ only by chance.
 
 # %%
-previous_split = experiments.split_test_control(
-    features_prev,
-    segment="lost",
-    segments=segments_prev,
-    random_state=params.random_state,
-    value_column="monetary_total",
+previous_split = experiments.split_win_back(
+    features_prev, segments_prev, random_state=params.random_state
 )
 readout = experiments.read_out_experiment(
     previous_split,

@@ -124,3 +124,17 @@ def test_outcomes_sum_the_readout_quarters_only():
     out = outcomes_from_activity(act, start_quarter="2026Q2", end_quarter="2026Q3")
     assert out.set_index("customer_id").to_dict("index") == {
         "a": {"purchases": 2, "revenue": 20.0}, "b": {"purchases": 1, "revenue": 7.0}}
+
+
+def test_win_back_split_takes_only_lost_customers_and_is_reproducible():
+    from insights.experiments import split_win_back
+
+    ids = [f"c{i:02d}" for i in range(40)]
+    features = pd.DataFrame({"customer_id": ids, "monetary_total": [float(i) for i in range(40)]})
+    segments = pd.DataFrame({"customer_id": ids, "segment": ["lost", "regular"] * 20})
+    first = split_win_back(features, segments, random_state=7)
+    again = split_win_back(features.iloc[::-1], segments, random_state=7)  # row order irrelevant
+    assert set(first["customer_id"]) == set(ids[::2])
+    assert first.sort_values("customer_id").reset_index(drop=True).equals(
+        again.sort_values("customer_id").reset_index(drop=True)
+    )

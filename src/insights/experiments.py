@@ -281,3 +281,21 @@ def welch_interval(
     df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
     t = stats.t.ppf(1 - (1 - confidence) / 2, df)
     return float(d - t * se), float(d + t * se)
+
+
+def split_win_back(
+    features: pd.DataFrame, segments: pd.DataFrame, *, random_state: int
+) -> pd.DataFrame:
+    """Split the lost customers for a win-back campaign: the report's one split rule.
+
+    Lost customers only, stratified by revenue ever (``monetary_total``: a lost customer's
+    12-month revenue is about zero). The same rule and seed on last quarter's features
+    rebuild last quarter's groups, which is what makes this quarter's readout valid.
+    """
+    return split_test_control(
+        features,
+        segment="lost",
+        segments=segments,
+        random_state=random_state,
+        value_column="monetary_total",
+    )

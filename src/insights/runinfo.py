@@ -72,15 +72,6 @@ def package_versions(names: tuple[str, ...] = RECORDED_PACKAGES) -> dict[str, st
     return versions
 
 
-def sha256_file(path: Path, *, chunk_size: int = 1 << 20) -> str:
-    """Return the SHA-256 hex digest of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def params_digest(params) -> str:
     """Return the SHA-256 of the validated params as canonical JSON (same params, same digest)."""
     import json
