@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from insights.concentration import concentration_trend
+from insights.engine import columns_of, count_rows, count_values, order_date_bounds
 from insights.features import (
     build_customer_features,
     customer_quarter_activity,
     first_purchases,
     revenue_by,
 )
+from insights.key_person import manager_departure_stress
+from insights.mix import group_portfolio, mix_diversification
 from insights.params import FeatureParams
+from insights.schema import ContractError
 
 AS_OF = pd.Timestamp("2026-09-30")
 
@@ -138,3 +144,60 @@ def test_duckdb_memory_limit(monkeypatch):
     monkeypatch.delenv("INSIGHTS_DUCKDB_MEMORY")
     total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
     assert memory_limit() == f"{max(total_mb // 2, 256)}MB"  # half the machine
+
+
+def assert_same_result(left, right, path: str = "result") -> None:
+    """Assert two analysis results are equal: frames exactly, dataclasses field by field."""
+    if isinstance(left, pd.DataFrame):
+        pd.testing.assert_frame_equal(left, right, check_exact=True, obj=path)
+    elif dataclasses.is_dataclass(left):
+        assert type(left) is type(right), path
+        for field in dataclasses.fields(left):
+            assert_same_result(getattr(left, field.name), getattr(right, field.name),
+                               f"{path}.{field.name}")
+    elif isinstance(left, float) and np.isnan(left):
+        assert np.isnan(right), path
+    else:
+        assert left == right, path
+
+
+def test_dependency_sections_equal_on_dataframe_and_parquet(tmp_path):
+    """Trend, key-person risk, mix and the group portfolio read Parquet as they read frames."""
+    frame = random_transactions().assign(unit=lambda f: np.where(f["region"] == "north", "a", "b"))
+    path = tmp_path / "tx.parquet"
+    frame.to_parquet(path, index=False)
+    for source in (frame, path):
+        assert set(frame.columns) <= columns_of(source)
+    checks = {
+        "trend": lambda s: concentration_trend(s, as_of=AS_OF, quarters=6),
+        "managers": lambda s: manager_departure_stress(s, as_of=AS_OF),
+        "mix": lambda s: mix_diversification(s, as_of=AS_OF, service_product_lines=["service"],
+                                             online_channels=["online"]),
+        "portfolio": lambda s: group_portfolio(s, as_of=AS_OF, top=5),
+    }
+    for name, run in checks.items():
+        assert_same_result(run(frame), run(path), name)
+    # the random frame has managers missing on about a quarter of the rows: they are pooled
+    assert "(unassigned)" in set(manager_departure_stress(path, as_of=AS_OF).table["account_manager"])
+
+
+def test_counts_and_date_bounds_on_every_source(tmp_path):
+    # paper: 3 rows; channel filled on 1; dates 2026-01-05, 2026-03-01, 2026-10-02
+    frame = pd.DataFrame({
+        "customer_id": ["a", "b", "c"],
+        "order_date": pd.to_datetime(["2026-03-01", "2026-01-05", "2026-10-02"]),
+        "amount": [1.0, 2.0, 3.0],
+        "channel": pd.array([None, "web", None], dtype="str"),
+    })
+    path = tmp_path / "tx.parquet"
+    frame.to_parquet(path, index=False)
+    for source in (frame, path):
+        assert count_values(source, ["channel", "region"]) == {"channel": 1, "region": 0}
+        assert order_date_bounds(source) == (
+            pd.Timestamp("2026-01-05"), pd.Timestamp("2026-10-02"), 3)
+        assert order_date_bounds(source, until=AS_OF) == (
+            pd.Timestamp("2026-01-05"), pd.Timestamp("2026-03-01"), 2)
+        assert order_date_bounds(source, until=pd.Timestamp("2025-01-01")) == (None, None, 0)
+        assert count_rows(source) == 3 and count_rows(source, after=AS_OF) == 1
+    with pytest.raises(ContractError, match="not canonical"):
+        count_values(path, ["amount; DROP TABLE x"])

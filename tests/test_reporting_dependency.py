@@ -8,6 +8,7 @@ from insights import concentration as c
 from insights import key_person as kp
 from insights import mix
 from insights.reporting import dependency as rd
+from insights.reporting.core import customer_labels
 
 EVIL = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -125,3 +126,13 @@ def test_customer_label_map_uses_pseudonyms_unless_names_are_allowed():
     shown = rd.customer_label_map(features, show_names=True, salt="u")
     assert shown["7"] == EVIL  # plain text; escaping happens when it reaches HTML
     assert rd.label_of("8", shown) == "8"
+
+
+def test_customer_label_map_gives_each_row_its_customer_labels_label():
+    features = pd.DataFrame({"customer_id": ["1", "2", "3"],
+                             "customer_name": pd.array(["Ann", None, ""], dtype="str")})
+    expected = customer_labels(features, show_names=True, salt="u").tolist()
+    labels = rd.customer_label_map(features, show_names=True, salt="u")
+    assert [labels[c] for c in ["1", "2", "3"]] == expected
+    assert expected[0] == "Ann" and expected[1].startswith("C-") and expected[2].startswith("C-")
+    assert len(labels) == 3 and list(labels) == ["1", "2", "3"] and labels.get("4") is None

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from insights.engine import Source, order_date_bounds, require_source_columns
 from insights.periods import previous_quarters, quarter_end
 from insights.schema import require_columns
 
@@ -383,31 +384,41 @@ def customer_revenue(features: pd.DataFrame, *, column: str = "revenue_12m") -> 
 
 
 def trailing_revenue(
-    transactions: pd.DataFrame,
+    transactions: Source,
     *,
     by: Sequence[str],
     as_of,
     window_days: int = 365,
     engine: str = "duckdb",
+    missing_label: str | None = None,
 ) -> pd.DataFrame:
     """Return net revenue per group over (as_of − window_days, as_of] as a flat frame.
 
     Delegates to ``insights.features.revenue_by`` (the one place transactions are
-    aggregated); returns the ``by`` columns plus ``revenue``.
+    aggregated); ``transactions`` is a DataFrame, Parquet data by path or a database table.
+    Returns the ``by`` columns plus ``revenue``, largest first. With ``missing_label``,
+    rows whose key is missing are counted under that label (merged with a group of the
+    same name, if any).
     """
     from insights.features import revenue_by
 
-    require_columns(
+    require_source_columns(
         transactions, ["customer_id", "order_date", "amount", *by], where="trailing_revenue"
     )
     result = revenue_by(
         transactions, by=list(by), as_of=as_of, window_days=window_days, engine=engine
-    )
-    return result[[*by, "revenue"]].reset_index(drop=True)
+    )[[*by, "revenue"]]
+    if missing_label is None or not result[list(by)].isna().any().any():
+        return result.reset_index(drop=True)
+    filled = result.astype({c: "string" for c in by}).fillna(dict.fromkeys(by, missing_label))
+    merged = filled.groupby(list(by), sort=False, as_index=False)["revenue"].sum()
+    return merged.astype({c: "str" for c in by}).sort_values(
+        ["revenue", *by], ascending=[False] + [True] * len(by), kind="stable"
+    ).reset_index(drop=True)
 
 
 def concentration_trend(
-    transactions: pd.DataFrame,
+    transactions: Source,
     *,
     as_of,
     quarters: int = 8,
@@ -429,18 +440,18 @@ def concentration_trend(
         ``quarter`` (text), ``as_of``, ``customers``, ``revenue``, ``top_<n>_share`` per n,
         ``top_fraction_share``, ``hhi``, ``hhi_band``, ``effective_number``, ``gini``.
     """
-    require_columns(
+    require_source_columns(
         transactions, ["customer_id", "order_date", "amount"], where="concentration_trend"
     )
     as_of = pd.Timestamp(as_of).normalize()
     last = pd.Period(as_of, freq="Q")
     if quarter_end(last) > as_of:
         last -= 1
-    dates = transactions.loc[transactions["order_date"] <= as_of, "order_date"]
+    first, _, _ = order_date_bounds(transactions, until=as_of, engine=engine)
     rows = []
     for quarter in previous_quarters(last, quarters):
         end = quarter_end(quarter)
-        if dates.empty or dates.min() > end - pd.Timedelta(days=window_days - 31):
+        if first is None or first > end - pd.Timedelta(days=window_days - 31):
             continue
         revenue = trailing_revenue(
             transactions, by=["customer_id"], as_of=end, window_days=window_days, engine=engine

@@ -15,6 +15,7 @@ from __future__ import annotations
 import glob
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -24,7 +25,7 @@ import pyarrow.parquet as pq
 from insights import feature_sql as sql
 from insights.engine_postgres import PostgresTable, run_postgres, table_columns
 from insights.feature_sql import Query
-from insights.schema import REQUIRED, ContractError, require_columns
+from insights.schema import CANONICAL, REQUIRED, ContractError, require_columns
 
 #: Engines the feature functions accept (``FeatureParams.engine``).
 ENGINES = ("duckdb", "pandas", "spark")
@@ -210,3 +211,75 @@ def order_key(transactions: Source, columns: set[str], engine: str) -> str:
         and "order_id" in columns and order_ids_complete(transactions)
     )
     return sql.order_key_mode(columns, order_ids_complete=complete)
+
+
+def columns_of(source: Source) -> set[str]:
+    """Return the columns of any transactions source: DataFrame, Parquet data or table."""
+    if isinstance(source, PostgresTable):
+        return set(table_columns(source))
+    return set(source_columns(source))
+
+
+def require_source_columns(source: Source, columns: list[str], *, where: str) -> set[str]:
+    """Check that ``source`` has ``columns`` (any kind of source); return all its columns."""
+    if isinstance(source, pd.DataFrame):
+        require_columns(source, columns, where=where)
+        return {str(c) for c in source.columns}
+    present = columns_of(source)
+    missing = [c for c in columns if c not in present]
+    if missing:
+        raise ContractError(f"{where}: the transactions lack column(s) {', '.join(missing)}.")
+    return present
+
+
+def _scalar_query(select: str) -> Callable[[sql.Dialect], Query]:
+    return lambda dialect: Query(setup=(), select=select)
+
+
+def count_values(source: Source, columns: list[str], *, engine: str = "duckdb") -> dict[str, int]:
+    """Return the number of non-missing values of each of ``columns`` (absent columns: 0)."""
+    unknown = [c for c in columns if c not in CANONICAL]
+    if unknown:
+        raise ContractError(f"count_values: {unknown} are not canonical columns.")
+    present = [c for c in columns if c in columns_of(source)]
+    counts = dict.fromkeys(columns, 0)
+    if not present:
+        return counts
+    if isinstance(source, pd.DataFrame):
+        return counts | {c: int(source[c].notna().sum()) for c in present}
+    select = "SELECT " + ", ".join(f"COUNT({c}) AS {c}" for c in present) + " FROM source"
+    row = run_sql(_scalar_query(select), engine=engine, source=source).iloc[0]
+    return counts | {c: int(row[c]) for c in present}
+
+
+def order_date_bounds(
+    source: Source, *, until: pd.Timestamp | None = None, engine: str = "duckdb"
+) -> tuple[pd.Timestamp | None, pd.Timestamp | None, int]:
+    """Return (first, last, rows) of the order dates up to ``until`` (all when None).
+
+    ``first`` and ``last`` are None when no row qualifies.
+    """
+    if isinstance(source, pd.DataFrame):
+        dates = pd.to_datetime(source["order_date"]).dropna()
+        if until is not None:
+            dates = dates[dates <= until]
+        return (dates.min(), dates.max(), len(dates)) if len(dates) else (None, None, 0)
+    where = f" WHERE order_date <= {sql.timestamp_literal(until)}" if until is not None else ""
+    select = ("SELECT MIN(CAST(order_date AS TIMESTAMP)) AS first_date, "
+              "MAX(CAST(order_date AS TIMESTAMP)) AS last_date, COUNT(order_date) AS n_rows "
+              f"FROM source{where}")
+    row = run_sql(_scalar_query(select), engine=engine, source=source).iloc[0]
+    rows = int(row["n_rows"])
+    if not rows:
+        return None, None, 0
+    return pd.Timestamp(row["first_date"]), pd.Timestamp(row["last_date"]), rows
+
+
+def count_rows(source: Source, *, after: pd.Timestamp | None = None, engine: str = "duckdb") -> int:
+    """Return the number of rows, or of rows dated after ``after`` when given."""
+    if isinstance(source, pd.DataFrame):
+        return len(source) if after is None else int((source["order_date"] > after).sum())
+    where = f" WHERE order_date > {sql.timestamp_literal(after)}" if after is not None else ""
+    row = run_sql(_scalar_query(f"SELECT COUNT(*) AS n_rows FROM source{where}"),
+                  engine=engine, source=source).iloc[0]
+    return int(row["n_rows"])

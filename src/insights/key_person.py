@@ -18,6 +18,7 @@ from insights.concentration import (
     summarize_concentration,
     trailing_revenue,
 )
+from insights.engine import Source, require_source_columns
 from insights.schema import require_columns
 
 UNASSIGNED = "(unassigned)"
@@ -135,25 +136,24 @@ def no_manager_risk(reason: str) -> ManagerRisk:
 
 
 def manager_departure_stress(
-    transactions: pd.DataFrame, *, as_of, window_days: int = 365, engine: str = "duckdb"
+    transactions: Source, *, as_of, window_days: int = 365, engine: str = "duckdb"
 ) -> ManagerRisk:
     """Measure key-person risk from transactions: ``manager_exposure`` over trailing revenue.
 
-    Rows without a manager count as ``UNASSIGNED``. Without an ``account_manager`` column
-    the result has status "no_manager" and a sentence saying so.
+    ``transactions`` is a DataFrame, Parquet data by path or a database table. Rows without
+    a manager count as ``UNASSIGNED``. Without an ``account_manager`` column the result has
+    status "no_manager" and a sentence saying so.
     """
-    if "account_manager" not in transactions.columns:
+    if "account_manager" not in require_source_columns(transactions, [], where="manager_departure_stress"):
         return no_manager_risk(
             "The data has no account manager column, so key-person risk cannot be measured."
         )
-    data = transactions.assign(
-        account_manager=transactions["account_manager"].astype("string").fillna(UNASSIGNED)
-    )
     revenue = trailing_revenue(
-        data,
+        transactions,
         by=["customer_id", "account_manager"],
         as_of=as_of,
         window_days=window_days,
         engine=engine,
+        missing_label=UNASSIGNED,
     )
     return manager_exposure(revenue)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from insights.concentration import effective_number, hhi, hhi_band, rank_entities, trailing_revenue
+from insights.engine import Source, count_values, require_source_columns
 from insights.schema import MIX_DIMENSIONS, require_columns
 
 #: Label of rows whose dimension value is missing.
@@ -146,7 +147,7 @@ def year_earlier(as_of) -> pd.Timestamp:
 
 
 def dimension_revenue(
-    transactions: pd.DataFrame,
+    transactions: Source,
     *,
     dimension: str,
     as_of,
@@ -154,18 +155,16 @@ def dimension_revenue(
     engine: str = "duckdb",
 ) -> pd.Series:
     """Return trailing net revenue per value of ``dimension``; missing values -> ``UNKNOWN``."""
-    require_columns(transactions, [dimension], where="dimension_revenue")
-    data = transactions.assign(
-        **{dimension: transactions[dimension].astype("string").fillna(UNKNOWN)}
-    )
+    require_source_columns(transactions, [dimension], where="dimension_revenue")
     flat = trailing_revenue(
-        data, by=[dimension], as_of=as_of, window_days=window_days, engine=engine
+        transactions, by=[dimension], as_of=as_of, window_days=window_days, engine=engine,
+        missing_label=UNKNOWN,
     )
     return flat.set_index(dimension)["revenue"]
 
 
 def mix_diversification(
-    transactions: pd.DataFrame,
+    transactions: Source,
     *,
     as_of,
     dimensions: Sequence[str] = MIX_DIMENSIONS,
@@ -178,7 +177,7 @@ def mix_diversification(
 
     Parameters
     ----------
-    transactions : DataFrame
+    transactions : DataFrame, Parquet path or database table
         Canonical transactions (all dates; the windows are cut here).
     as_of : date
         End of the report quarter; the comparison is ``year_earlier(as_of)``.
@@ -188,10 +187,11 @@ def mix_diversification(
     service_product_lines, online_channels : sequence of str
         params.features.service_product_lines / online_channels.
     """
-    require_columns(
+    require_source_columns(
         transactions, ["customer_id", "order_date", "amount"], where="mix_diversification"
     )
-    present = [d for d in dimensions if d in transactions.columns and transactions[d].notna().any()]
+    counts = count_values(transactions, list(dimensions), engine=engine)
+    present = [d for d in dimensions if counts[d] > 0]
     missing = tuple(d for d in dimensions if d not in present)
     shares, summary, single = [], [], []
     for dimension in present:
@@ -343,7 +343,7 @@ class GroupPortfolio:
 
 
 def group_portfolio(
-    transactions: pd.DataFrame,
+    transactions: Source,
     *,
     as_of,
     top: int = 10,
@@ -357,20 +357,23 @@ def group_portfolio(
     and its change against a year earlier. Without a ``unit`` column the status is
     "no_units" with a sentence saying so.
     """
-    require_columns(transactions, ["customer_id", "order_date", "amount"], where="group_portfolio")
-    if "unit" not in transactions.columns or transactions["unit"].isna().all():
+    require_source_columns(
+        transactions, ["customer_id", "order_date", "amount"], where="group_portfolio"
+    )
+    if not count_values(transactions, ["unit"], engine=engine)["unit"]:
         return GroupPortfolio(
             "no_units",
             "The data has no business-unit column; load the "
             "group params, which read every unit's export.",
         )
-    data = transactions.assign(unit=transactions["unit"].astype("string").fillna(UNKNOWN))
     options = {"as_of": as_of, "window_days": window_days, "engine": engine}
-    revenue = trailing_revenue(data, by=["customer_id", "unit"], **options)
+    revenue = trailing_revenue(
+        transactions, by=["customer_id", "unit"], missing_label=UNKNOWN, **options
+    )
     return GroupPortfolio(
         "ok",
         "",
-        mix_diversification(data, dimensions=("unit",), **options),
+        mix_diversification(transactions, dimensions=("unit",), **options),
         group_top_customers(revenue, top=top),
         cross_unit_customers(revenue),
     )

@@ -40,14 +40,37 @@ _VERDICT_WORDS = {
 }
 
 
-def customer_label_map(frame: pd.DataFrame, *, show_names: bool, salt: str) -> dict[str, str]:
+class CustomerLabels(Mapping):
+    """customer_id -> display label, computed when a label is asked for.
+
+    A report names a few dozen customers out of up to millions, so labels are not built for
+    every customer up front; each label is the one ``customer_labels`` gives its row.
+    """
+
+    def __init__(self, frame: pd.DataFrame, *, show_names: bool, salt: str) -> None:
+        columns = ["customer_id", "customer_name"] if "customer_name" in frame.columns else ["customer_id"]
+        self._rows = frame[columns].set_index(frame["customer_id"].astype(str))
+        self._show_names, self._salt = show_names, salt
+
+    def __getitem__(self, customer_id: str) -> str:
+        row = self._rows.loc[[customer_id]].iloc[:1]  # KeyError for an unknown id
+        labels = customer_labels(row, show_names=self._show_names, salt=self._salt)
+        return str(labels.iloc[0])
+
+    def __iter__(self):
+        return iter(self._rows.index)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
+def customer_label_map(frame: pd.DataFrame, *, show_names: bool, salt: str) -> Mapping[str, str]:
     """Return customer_id -> display label (name if allowed, else pseudonym) for ``frame``.
 
     ``frame`` is the features frame (``customer_id``, optionally ``customer_name``);
-    ``show_names`` is params.report.show_customer_names.
+    ``show_names`` is params.report.show_customer_names. Labels are computed on lookup.
     """
-    labels = customer_labels(frame, show_names=show_names, salt=salt)
-    return dict(zip(frame["customer_id"].astype(str), labels.astype(str), strict=True))
+    return CustomerLabels(frame, show_names=show_names, salt=salt)
 
 
 def label_of(customer_id: object, labels: Mapping[str, str] | None) -> str:
