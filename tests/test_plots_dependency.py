@@ -40,3 +40,16 @@ def test_every_plot_draws_on_the_given_axes_and_keeps_dollar_names_literal():
     mix_labels = [t.get_text() for t in axes[1, 1].get_yticklabels()]
     assert r"Cash \$ Carry" in mix_labels
     plt.close(fig)
+
+
+def test_lorenz_of_many_customers_is_drawn_through_its_own_points_ends_kept():
+    revenue = pd.Series(range(1, 100_001), dtype="float64")
+    lorenz = c.lorenz_curve(revenue)
+    fig, ax = plt.subplots()
+    pdp.plot_lorenz(lorenz, ax=ax)
+    x, y = ax.get_lines()[1].get_data()
+    assert len(x) == pdp.LORENZ_POINTS
+    assert (x[0], y[0]) == (0.0, 0.0) and (x[-1], y[-1]) == (1.0, 1.0)
+    exact = lorenz.set_index("customer_share")["revenue_share"]
+    assert exact.loc[list(x)].tolist() == list(y)  # points of the curve, not smoothed ones
+    plt.close(fig)

@@ -20,11 +20,19 @@ _VERDICT_COLOURS = {
 }
 
 
+#: Points drawn of a Lorenz curve (the curve itself keeps every customer).
+LORENZ_POINTS = 2001
+
+
 def plot_lorenz(lorenz: pd.DataFrame, *, gini: float | None = None, ax=None):
     """Draw the Lorenz curve of revenue against the line of equality.
 
-    ``lorenz`` is ``concentration.lorenz_curve`` (or ``ConcentrationSummary.lorenz``).
+    ``lorenz`` is ``concentration.lorenz_curve`` (or ``ConcentrationSummary.lorenz``). A
+    curve of millions of customers is drawn through ``LORENZ_POINTS`` evenly spaced points
+    (both ends kept): the same picture at this size, in a fraction of the time.
     """
+    if len(lorenz) > LORENZ_POINTS:
+        lorenz = lorenz.iloc[np.unique(np.linspace(0, len(lorenz) - 1, LORENZ_POINTS).round().astype(int))]
     ax = new_axes(ax, figsize=(5.0, 5.0))
     ax.plot([0, 1], [0, 1], color=PALETTE["grey"], linestyle="--", label="equal revenue")
     label = "customers" if gini is None or pd.isna(gini) else f"customers (Gini {gini:.2f})"
