@@ -145,3 +145,12 @@ def test_charts_get_alt_text_from_their_section():
     nb.cells.append(chart)
     out = export_html(nb, title="Report")
     assert 'alt="Chart: Dependency on a few customers"' in out
+
+
+def test_exports_longer_than_a_spreadsheet_list_are_csv_only(tmp_path, monkeypatch):
+    monkeypatch.setattr("insights.publish.XLSX_MAX_ROWS", 2)
+    short, long = pd.DataFrame({"a": [1, 2]}), pd.DataFrame({"a": [1, 2, 3]})
+    written = write_artifacts(tmp_path, summary={}, tables={"export_short": short, "export_long": long})
+    assert {p.name for p in written} == {"summary.json", "export_short.csv", "export_short.xlsx",
+                                         "export_long.csv"}
+    assert (tmp_path / "export_long.csv").read_text(encoding="utf-8-sig").split() == ["a", "1", "2", "3"]

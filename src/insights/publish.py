@@ -218,12 +218,18 @@ def build_metadata(summary: dict, *, root: Path, started: float, finished: float
     }
 
 
+#: Longest export also written as a spreadsheet: a list a person works through by hand (a
+#: large unit's lists run to millions of rows, past Excel's 1,048,576; those stay CSV).
+XLSX_MAX_ROWS = 100_000
+
+
 def write_artifacts(output_dir: str | Path | None, *, summary: dict, tables: dict) -> list[Path]:
     """Write the notebook's artifacts into the run's staging folder (no-op when unset).
 
     ``summary`` becomes ``summary.json`` (headline figures, verdicts, inputs, row counts);
     each frame in ``tables`` becomes ``<name>.csv`` (and ``<name>.xlsx`` for exports
-    named ``export_*``), every text cell neutralised against spreadsheet formulas.
+    named ``export_*`` of at most ``XLSX_MAX_ROWS`` rows: longer lists are CSV only), every
+    text cell neutralised against spreadsheet formulas.
     Analysts running the notebook by hand pass no ``output_dir`` and nothing is written.
     """
     if not output_dir:
@@ -241,7 +247,7 @@ def write_artifacts(output_dir: str | Path | None, *, summary: dict, tables: dic
         written.append(
             _write_bytes(folder / f"{name}.csv", safe.to_csv(index=False).encode("utf-8-sig"))
         )
-        if name.startswith("export_"):
+        if name.startswith("export_") and len(safe) <= XLSX_MAX_ROWS:
             path = folder / f"{name}.xlsx"
             safe.to_excel(path, index=False, sheet_name=name[:31])
             path.chmod(0o644)
