@@ -64,6 +64,10 @@ class SourceParams(_Section):
     # per "order_line" (several rows per order_id; only a change of customer is a conflict)
     grain: Literal["order", "order_line"] = "order_line"
     header_line: Annotated[int, Field(ge=1)] | None = None  # 1-based; None = first non-blank line
+    # read the files in batches into a cached, cleaned Parquet dataset that the analysis
+    # scans instead of holding every row in memory; "auto" = when the files exceed 1 GB in
+    # total or features.engine is spark (the report's numbers are the same either way)
+    stream: bool | Literal["auto"] = "auto"
 
     @model_validator(mode="after")
     def _separators_differ(self) -> SourceParams:
@@ -294,6 +298,20 @@ class Params(_Section):
             )
         return value
 
+    @model_validator(mode="after")
+    def _stream_fits_engine(self) -> Params:
+        source, engine = self.source, self.features.engine
+        if source.format == "postgres" and source.stream is True:
+            raise ValueError("source.stream: a postgres table is read in one query; set "
+                             "stream: auto or false (streaming reads files)")
+        if source.stream is True and engine == "pandas":
+            raise ValueError("features.engine: pandas needs the rows in memory but "
+                             "source.stream is true; use engine duckdb or stream: false")
+        if engine == "spark" and (source.stream is False or source.format == "postgres"):
+            raise ValueError("features.engine: spark reads the streamed Parquet dataset; set "
+                             "source.stream: auto or true with file sources")
+        return self
+
     @field_validator("column_map")
     @classmethod
     def _canonical_targets(cls, value: dict[str, str]) -> dict[str, str]:
@@ -403,6 +421,21 @@ _FIELD_NOTES = {
     "source.dsn_env": "format postgres: environment variable holding the connection string (never in params)",
     "source.export_date": "day the export was taken; later rows are rejected as 'in the future'",
     "source.sheet": "Excel sheet to read; required when a workbook has several",
+    "source.format": "auto (by suffix and content), csv, parquet, excel or postgres",
+    "source.encoding": "auto accepts UTF-8 (with or without BOM) and Russian cp1251; others are refused",
+    "source.delimiter": "auto = the candidate that splits the first lines consistently",
+    "source.decimal": "decimal mark; auto = per column, from the values only one reading fits",
+    "source.thousands": "thousands separator; auto = any space or the non-decimal mark",
+    "source.date_format": "strftime pattern such as %d.%m.%Y; empty = ISO or day-first dates",
+    "source.dayfirst": "read ambiguous dates such as 01.02.2025 day first",
+    "source.excel_date_columns": "canonical date columns stored as Excel serial numbers",
+    "source.min_date": "rows dated before it are rejected as implausible",
+    "source.currency": "the one currency of the amounts; rows in another currency are rejected",
+    "source.total_row_markers": "rows whose customer starts with one of these are totals, rejected",
+    "source.grain": "order_line (several rows per order) or order (one row per order_id)",
+    "source.header_line": "1-based line of the header; empty = the first non-blank line",
+    "source.stream": "true = read in batches into a cached, cleaned Parquet dataset the analysis scans (exports larger than memory); auto = when files exceed 1 GB or features.engine is spark; same numbers either way",
+    "features.engine": "duckdb (default), spark (a cluster; streams the files) or pandas (reference)",
     "column_map": "source column name -> canonical name (customer_id, order_date, amount, ...)",
     "lifecycle.lost_days": "no purchase for this many days = lost",
     "lifecycle.new_days": "first purchase within this many days = new",
