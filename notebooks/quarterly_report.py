@@ -82,7 +82,7 @@ express = segments.express_test(
     history_days=pipeline.history_days(data, as_of),
     unknown_customer_share=pipeline.unknown_customer_share(data),
 )
-clv_result = clv.build_clv(tx, as_of=as_of, params=params.clv)
+clv_result = clv.build_clv(tx, as_of=as_of, params=params.clv, engine=engine)
 p_alive = clv.p_alive_by_customer(clv_result)
 customer_conc = concentration.summarize_concentration(
     concentration.customer_revenue(features_now),

@@ -47,6 +47,7 @@ from insights.clv_spend import (
     gamma_gamma_log_likelihood,
 )
 from insights.clv_value import discounted_lifetime_value, score_customers
+from insights.engine import Source, check_source
 from insights.params import ClvParams
 from insights.schema import require_columns
 
@@ -118,32 +119,42 @@ class ClvResult:
         return self.status == "ok"
 
 
-def build_clv(transactions: pd.DataFrame, *, as_of, params: ClvParams) -> ClvResult:
+def build_clv(
+    transactions: Source, *, as_of, params: ClvParams, engine: str = "duckdb"
+) -> ClvResult:
     """Fit the purchase and spend models as of ``as_of`` and score every customer.
 
     Steps: ``summarize_purchases`` -> ``assess_clv_data`` -> ``fit_bgnbd`` (model by
     ``choose_model``) and ``fit_gamma_gamma`` -> ``score_customers`` over
     ``params.horizon_months``; ``validate_holdout`` with the last ``params.holdout_quarters``
-    quarters held out; ``summarize_lifetime_revenue`` in every case.
+    quarters held out; ``summarize_lifetime_revenue`` in every case. Only the
+    transaction-level steps read ``transactions``; for Parquet data or a PostgreSQL table
+    they run as SQL and only per-customer rows reach pandas.
 
     Parameters
     ----------
-    transactions : DataFrame
-        Canonical transactions (all dates; rows after ``as_of`` are ignored).
+    transactions : DataFrame, path or PostgresTable
+        Canonical transactions (all dates; rows after ``as_of`` are ignored): a DataFrame,
+        Parquet data by path (file, directory of part files or glob), or a PostgreSQL table.
     as_of : date-like
         The report date (end of the quarter).
     params : ClvParams
         The unit's ``clv`` params.
+    engine : {"duckdb", "spark", "pandas"}
+        Where the SQL runs for a path ("spark": Parquet only); a DataFrame is summarised
+        with NumPy ("duckdb" or "pandas"), a PostgresTable inside its database.
 
     Returns
     -------
     ClvResult
         ``status`` "ok" or "not_applicable" (with ``reason``, a plain sentence).
     """
-    require_columns(transactions, ["customer_id", "order_date", "amount"], where="build_clv")
+    check_source(transactions, where="build_clv", engine=engine)
     as_of = pd.Timestamp(as_of).normalize()
-    summary = summarize_purchases(transactions, as_of=as_of, time_unit=params.time_unit)
-    lifetime = summarize_lifetime_revenue(transactions, as_of=as_of)
+    summary = summarize_purchases(
+        transactions, as_of=as_of, time_unit=params.time_unit, engine=engine
+    )
+    lifetime = summarize_lifetime_revenue(transactions, as_of=as_of, engine=engine)
     assessment = assess_clv_data(
         summary,
         min_repeat_buyers=params.min_repeat_buyers,
@@ -165,7 +176,7 @@ def build_clv(transactions: pd.DataFrame, *, as_of, params: ClvParams) -> ClvRes
     fit, spend_fit, failed = _fit_models(summary, model)
     if failed:
         return ClvResult("not_applicable", failed, **base, fit=fit, spend_fit=spend_fit)
-    margin, margin_note = _margin(transactions, as_of, params)
+    margin, margin_note = _margin(transactions, as_of, params, engine)
     scored = score_customers(
         fit,
         spend_fit,
@@ -182,7 +193,7 @@ def build_clv(transactions: pd.DataFrame, *, as_of, params: ClvParams) -> ClvRes
         fit=fit,
         spend_fit=spend_fit,
         independence=check_spend_independence(summary),
-        holdout=_holdout(transactions, as_of, params),
+        holdout=_holdout(transactions, as_of, params, engine),
         margin_share=margin,
         notes=(_model_note(model, assessment), margin_note),
     )
@@ -207,14 +218,14 @@ def _fit_models(summary: pd.DataFrame, model: str):
     return fit, spend_fit, ""
 
 
-def _margin(transactions, as_of, params: ClvParams) -> tuple[float, str]:
+def _margin(transactions, as_of, params: ClvParams, engine: str) -> tuple[float, str]:
     """Return the margin share to apply and a sentence saying where it came from."""
     if params.margin_share is not None:
         return (
             params.margin_share,
             f"Lifetime value is margin: revenue x {params.margin_share:.0%} (params).",
         )
-    share, source = estimate_margin_share(transactions, as_of=as_of)
+    share, source = estimate_margin_share(transactions, as_of=as_of, engine=engine)
     if share is None:
         return 1.0, f"Lifetime value is in revenue, not margin: {source}."
     share = min(max(share, 0.0), 1.0)
@@ -229,7 +240,9 @@ def _model_note(model: str, assessment: ClvAssessment) -> str:
     )
 
 
-def _holdout(transactions, as_of: pd.Timestamp, params: ClvParams) -> HoldoutResult:
+def _holdout(
+    transactions, as_of: pd.Timestamp, params: ClvParams, engine: str
+) -> HoldoutResult:
     """Validate on the last ``holdout_quarters`` quarters (3 months each) before ``as_of``."""
     day = pd.Timedelta(days=1)
     calibration_end = as_of + day - pd.DateOffset(months=3 * params.holdout_quarters) - day
@@ -241,6 +254,7 @@ def _holdout(transactions, as_of: pd.Timestamp, params: ClvParams) -> HoldoutRes
         model=params.model,
         min_repeat_buyers=params.min_repeat_buyers,
         min_history_days=params.min_history_days,
+        engine=engine,
     )
 
 

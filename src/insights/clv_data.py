@@ -4,6 +4,11 @@ A *purchase* here is a distinct day with any row of the customer (the amounts of
 summed), the convention of the BG/NBD and Gamma-Gamma literature and of ``lifetimes``: the
 first day is the customer's birth, the later days are repeat purchases. Rows dated after the
 as-of date are ignored, so a customer whose first purchase is later is left out.
+
+Transactions are a DataFrame, summarised with NumPy whatever the engine, or -- for units
+too large for memory -- Parquet data by path or a ``PostgresTable``, summarised by SQL
+(``clv_sql``) on DuckDB, Spark or PostgreSQL. Money is summed in whole hundredths on both
+paths, so they give exactly the same frames.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from insights.clv_sql import fetch_margin_totals, fetch_purchase_days
+from insights.engine import Source, check_source
 from insights.schema import require_columns
 
 TimeUnit = Literal["day", "week"]
@@ -34,24 +41,53 @@ def unit_days(time_unit: str) -> float:
 
 @dataclass(frozen=True)
 class _Days:
-    """Per customer (sorted by id): first and last purchase day, days, totals."""
+    """Per customer (sorted by id): first and last purchase day, days, totals in hundredths."""
 
     ids: np.ndarray
     first: np.ndarray  # int days since epoch
     last: np.ndarray
     n_days: np.ndarray
-    total: np.ndarray
-    first_amount: np.ndarray
+    total_c: np.ndarray  # float64 whole hundredths (exact sums)
+    first_c: np.ndarray
 
 
-def _purchase_days(transactions: pd.DataFrame, *, start=None, end) -> _Days:
-    """Aggregate rows in ``(start, end]`` to one purchase per customer and day."""
+def _cents(values: pd.Series) -> np.ndarray:
+    """Return money as float64 whole hundredths, missing as 0 (``feature_sql.cents``).
+
+    Sums of whole numbers in floating point are exact below 2**53, hence independent of
+    the summation order: the NumPy and SQL paths give the same totals.
+    """
+    cents = np.floor(values.to_numpy(dtype=float, na_value=np.nan) * 100 + 0.5)
+    return np.nan_to_num(cents, nan=0.0)
+
+
+def _purchase_days(transactions: Source, *, start=None, end, engine: str = "duckdb") -> _Days:
+    """Aggregate rows in ``(start, end]`` to one purchase per customer and day.
+
+    A DataFrame is aggregated with NumPy; Parquet data or a PostgresTable by SQL on
+    ``engine``. Rows without a customer id are left out on both paths.
+    """
+    if not isinstance(transactions, pd.DataFrame):
+        agg = fetch_purchase_days(transactions, start=start, end=end, engine=engine)
+        return _Days(
+            ids=agg["customer_id"].to_numpy(dtype=object),
+            first=agg["first_day"].to_numpy(),
+            last=agg["last_day"].to_numpy(),
+            n_days=agg["n_days"].to_numpy(),
+            total_c=agg["total_c"].to_numpy(),
+            first_c=agg["first_c"].to_numpy(),
+        )
+    return _frame_purchase_days(transactions, start=start, end=end)
+
+
+def _frame_purchase_days(transactions: pd.DataFrame, *, start=None, end) -> _Days:
+    """NumPy path of ``_purchase_days``: sort by (customer, day), then reduce runs."""
     dates = pd.to_datetime(transactions["order_date"])
-    keep = dates.notna() & (dates <= end)
+    keep = dates.notna() & (dates <= end) & transactions["customer_id"].notna()
     if start is not None:
         keep &= dates > start
     day = dates[keep].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
-    amount = transactions.loc[keep, "amount"].to_numpy(dtype=float, na_value=0.0)
+    amount = _cents(transactions.loc[keep, "amount"])
     codes, ids = pd.factorize(transactions.loc[keep, "customer_id"].astype(str), sort=True)
     span = int(day.max() - day.min()) + 1 if day.size else 1
     order = np.argsort(codes.astype(np.int64) * span + (day - (day.min() if day.size else 0)))
@@ -70,8 +106,8 @@ def _purchase_days(transactions: pd.DataFrame, *, start=None, end) -> _Days:
         first=day_value[cust_start],
         last=day_value[cust_end],
         n_days=np.diff(np.append(cust_start, day_code.size)),
-        total=np.add.reduceat(day_amount, cust_start) if day_code.size else day_amount,
-        first_amount=day_amount[cust_start],
+        total_c=np.add.reduceat(day_amount, cust_start) if day_code.size else day_amount,
+        first_c=day_amount[cust_start],
     )
 
 
@@ -80,11 +116,12 @@ def _day_number(timestamp) -> int:
 
 
 def summarize_purchases(
-    transactions: pd.DataFrame,
+    transactions: Source,
     *,
     as_of,
     time_unit: TimeUnit = "week",
     calibration_end=None,
+    engine: str = "duckdb",
 ) -> pd.DataFrame:
     """Summarise each customer's purchases as BG/NBD and Gamma-Gamma inputs.
 
@@ -95,8 +132,9 @@ def summarize_purchases(
 
     Parameters
     ----------
-    transactions : DataFrame
-        Canonical transactions (``customer_id``, ``order_date``, ``amount``).
+    transactions : DataFrame, path or PostgresTable
+        Canonical transactions (``customer_id``, ``order_date``, ``amount``): a DataFrame,
+        Parquet data by path, or a PostgreSQL table.
     as_of : date-like
         End of the observation window (inclusive); with ``calibration_end`` it is the end
         of the holdout window.
@@ -106,6 +144,9 @@ def summarize_purchases(
         When given, x, t_x, T and m_x are computed as of this date (customers first seen
         up to it) and ``frequency_holdout`` (purchase days in ``(calibration_end, as_of]``),
         ``monetary_value_holdout`` and ``duration_holdout`` are added.
+    engine : {"duckdb", "spark", "pandas"}
+        Where the SQL runs for a path ("spark": Parquet only); a DataFrame is summarised
+        with NumPy ("duckdb" or "pandas"), a PostgresTable inside its database.
 
     Returns
     -------
@@ -118,19 +159,17 @@ def summarize_purchases(
     >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a"], "amount": [10.0, 4.0, 6.0],
     ...     "order_date": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-08"])})
     >>> summarize_purchases(tx, as_of="2024-01-15").loc[0, ["frequency", "recency", "T"]].tolist()
-    [1, 1.0, 2.0]
+    [1.0, 1.0, 2.0]
     """
-    require_columns(
-        transactions, ["customer_id", "order_date", "amount"], where="summarize_purchases"
-    )
+    check_source(transactions, where="summarize_purchases", engine=engine)
     per = unit_days(time_unit)
     end = pd.Timestamp(as_of).normalize()
     cal_end = end if calibration_end is None else pd.Timestamp(calibration_end).normalize()
     if cal_end > end:
         raise ValueError(f"calibration_end {cal_end.date()} is after as_of {end.date()}.")
-    days = _purchase_days(transactions, end=cal_end)
+    days = _purchase_days(transactions, end=cal_end, engine=engine)
     frequency = days.n_days - 1
-    repeat_total = days.total - days.first_amount
+    repeat_total = (days.total_c - days.first_c) / 100.0
     summary = pd.DataFrame(
         {
             "customer_id": pd.array(days.ids, dtype="string"),
@@ -143,14 +182,14 @@ def summarize_purchases(
     )
     if calibration_end is None:
         return summary
-    return _add_holdout(summary, transactions, cal_end=cal_end, end=end, per=per)
+    return _add_holdout(summary, transactions, cal_end=cal_end, end=end, per=per, engine=engine)
 
 
-def _add_holdout(summary, transactions, *, cal_end, end, per) -> pd.DataFrame:
+def _add_holdout(summary, transactions, *, cal_end, end, per, engine) -> pd.DataFrame:
     """Add holdout purchase days, their mean amount and the holdout duration."""
-    holdout = _purchase_days(transactions, start=cal_end, end=end)
+    holdout = _purchase_days(transactions, start=cal_end, end=end, engine=engine)
     counts = pd.Series(holdout.n_days, index=pd.Index(holdout.ids, dtype="string"))
-    totals = pd.Series(holdout.total, index=counts.index)
+    totals = pd.Series(holdout.total_c / 100.0, index=counts.index)
     ids = summary["customer_id"]
     n = counts.reindex(ids).fillna(0).to_numpy(dtype=np.int64)
     total = totals.reindex(ids).fillna(0.0).to_numpy(dtype=float)
@@ -161,7 +200,9 @@ def _add_holdout(summary, transactions, *, cal_end, end, per) -> pd.DataFrame:
     )
 
 
-def summarize_lifetime_revenue(transactions: pd.DataFrame, *, as_of) -> pd.DataFrame:
+def summarize_lifetime_revenue(
+    transactions: Source, *, as_of, engine: str = "duckdb"
+) -> pd.DataFrame:
     """Return each customer's historical lifetime revenue against the first purchase.
 
     ``lifetime_to_first`` = lifetime revenue / first-purchase revenue (NaN when the first
@@ -171,10 +212,12 @@ def summarize_lifetime_revenue(transactions: pd.DataFrame, *, as_of) -> pd.DataF
 
     Parameters
     ----------
-    transactions : DataFrame
-        Canonical transactions.
+    transactions : DataFrame, path or PostgresTable
+        Canonical transactions (as in ``summarize_purchases``).
     as_of : date-like
         Rows after it are ignored.
+    engine : {"duckdb", "spark", "pandas"}
+        As in ``summarize_purchases``.
 
     Returns
     -------
@@ -183,11 +226,9 @@ def summarize_lifetime_revenue(transactions: pd.DataFrame, *, as_of) -> pd.DataF
         ``first_purchase_revenue``, ``repeat_revenue``, ``lifetime_revenue``,
         ``lifetime_to_first``; sorted by ``customer_id``.
     """
-    require_columns(
-        transactions, ["customer_id", "order_date", "amount"], where="summarize_lifetime_revenue"
-    )
-    days = _purchase_days(transactions, end=pd.Timestamp(as_of).normalize())
-    first = days.first_amount
+    check_source(transactions, where="summarize_lifetime_revenue", engine=engine)
+    days = _purchase_days(transactions, end=pd.Timestamp(as_of).normalize(), engine=engine)
+    first, total = days.first_c / 100.0, days.total_c / 100.0
     return pd.DataFrame(
         {
             "customer_id": pd.array(days.ids, dtype="string"),
@@ -195,31 +236,49 @@ def summarize_lifetime_revenue(transactions: pd.DataFrame, *, as_of) -> pd.DataF
             "last_purchase_date": days.last.astype("datetime64[D]").astype("datetime64[ns]"),
             "purchase_days": days.n_days,
             "first_purchase_revenue": first,
-            "repeat_revenue": days.total - first,
-            "lifetime_revenue": days.total,
-            "lifetime_to_first": np.where(
-                first > 0, days.total / np.where(first > 0, first, 1), np.nan
-            ),
+            "repeat_revenue": (days.total_c - days.first_c) / 100.0,
+            "lifetime_revenue": total,
+            "lifetime_to_first": np.where(first > 0, total / np.where(first > 0, first, 1), np.nan),
         }
     )
 
 
-def estimate_margin_share(transactions: pd.DataFrame, *, as_of) -> tuple[float | None, str]:
+def estimate_margin_share(
+    transactions: Source, *, as_of, engine: str = "duckdb"
+) -> tuple[float | None, str]:
     """Return the base's margin share of revenue from the data, and where it came from.
 
     ``sum(margin) / sum(amount)`` when a ``margin`` column is present, else
     ``(sum(amount) - sum(cost)) / sum(amount)`` when ``cost`` is; ``None`` when neither is
-    present or revenue is not positive. Rows after ``as_of`` are ignored.
+    present or revenue is not positive. Rows after ``as_of`` are ignored; sums are exact
+    (whole hundredths), so a DataFrame and the same rows in Parquet or PostgreSQL
+    (``engine`` as in ``summarize_purchases``) give the same share.
     """
-    rows = transactions.loc[pd.to_datetime(transactions["order_date"]) <= pd.Timestamp(as_of)]
-    revenue = float(rows["amount"].sum())
+    columns = check_source(transactions, where="estimate_margin_share", engine=engine)
+    stamp = pd.Timestamp(as_of).normalize()
+    if isinstance(transactions, pd.DataFrame):
+        totals = _frame_margin_totals(transactions, as_of=stamp)
+    else:
+        totals = fetch_margin_totals(transactions, columns, as_of=stamp, engine=engine)
+    revenue = totals["revenue_c"]
     if revenue <= 0:
         return None, "revenue is not positive, so no margin share can be computed"
-    if "margin" in rows and rows["margin"].notna().any():
-        return float(rows["margin"].sum()) / revenue, "the data's margin column"
-    if "cost" in rows and rows["cost"].notna().any():
-        return (revenue - float(rows["cost"].sum())) / revenue, "the data's cost column"
+    if totals.get("margin_rows", 0) > 0:
+        return totals["margin_c"] / revenue, "the data's margin column"
+    if totals.get("cost_rows", 0) > 0:
+        return (revenue - totals["cost_c"]) / revenue, "the data's cost column"
     return None, "the data has no margin or cost"
+
+
+def _frame_margin_totals(transactions: pd.DataFrame, *, as_of: pd.Timestamp) -> dict[str, float]:
+    """Return ``clv_sql.fetch_margin_totals``'s figures for a DataFrame, with NumPy."""
+    rows = transactions.loc[pd.to_datetime(transactions["order_date"]) <= as_of]
+    totals = {"revenue_c": float(_cents(rows["amount"]).sum())}
+    for col in ("margin", "cost"):
+        if col in rows:
+            totals[f"{col}_c"] = float(_cents(rows[col]).sum())
+            totals[f"{col}_rows"] = float(rows[col].notna().sum())
+    return totals
 
 
 #: Purchase-day buckets for the lifetime-vs-first-purchase comparison.

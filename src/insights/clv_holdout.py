@@ -10,7 +10,7 @@ import pandas as pd
 from insights.clv_data import TimeUnit, summarize_purchases
 from insights.clv_guard import ClvAssessment, assess_clv_data, choose_model
 from insights.clv_models import BgNbdFit, expected_purchases, fit_bgnbd
-from insights.schema import require_columns
+from insights.engine import Source, check_source
 
 #: Calibration frequencies 0..6 shown one by one, 7 and more pooled (as in the paper's plot).
 TOP_FREQUENCY_BIN = 7
@@ -48,7 +48,7 @@ class HoldoutResult:
 
 
 def validate_holdout(
-    transactions: pd.DataFrame,
+    transactions: Source,
     *,
     calibration_end,
     holdout_end,
@@ -56,6 +56,7 @@ def validate_holdout(
     model: str = "bgnbd",
     min_repeat_buyers: int = 30,
     min_history_days: int = 180,
+    engine: str = "duckdb",
 ) -> HoldoutResult:
     """Fit on the calibration window and compare predicted with actual holdout purchases.
 
@@ -68,8 +69,8 @@ def validate_holdout(
 
     Parameters
     ----------
-    transactions : DataFrame
-        Canonical transactions.
+    transactions : DataFrame, path or PostgresTable
+        Canonical transactions (as in ``clv_data.summarize_purchases``).
     calibration_end, holdout_end : date-like
         The calibration window ends (inclusive) at ``calibration_end``; the holdout is the
         rest up to ``holdout_end``.
@@ -79,19 +80,21 @@ def validate_holdout(
         Purchase model; ``"auto"`` as in ``choose_model``.
     min_repeat_buyers, min_history_days : int
         Guardrails applied to the calibration window (``assess_clv_data``).
+    engine : {"duckdb", "spark", "pandas"}
+        As in ``clv_data.summarize_purchases``.
 
     Returns
     -------
     HoldoutResult
     """
-    require_columns(transactions, ["customer_id", "order_date", "amount"], where="validate_holdout")
+    check_source(transactions, where="validate_holdout", engine=engine)
     cal_end, end = pd.Timestamp(calibration_end).normalize(), pd.Timestamp(holdout_end).normalize()
     if end <= cal_end:
         raise ValueError(
             f"holdout_end {end.date()} must be after calibration_end {cal_end.date()}."
         )
     summary = summarize_purchases(
-        transactions, as_of=end, time_unit=time_unit, calibration_end=cal_end
+        transactions, as_of=end, time_unit=time_unit, calibration_end=cal_end, engine=engine
     )
     duration = float((end - cal_end).days) / (7.0 if time_unit == "week" else 1.0)
     assessment = assess_clv_data(
