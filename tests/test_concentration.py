@@ -227,3 +227,14 @@ def test_concentration_trend_mid_quarter_as_of_uses_the_last_complete_quarter():
     tx = _monthly("A", "2023-01-01", "2026-09-01", 10.0)
     trend = c.concentration_trend(tx, as_of="2026-08-15", quarters=2)
     assert trend["quarter"].tolist() == ["2026Q1", "2026Q2"]
+
+
+def test_ranking_orders_revenue_desc_then_id_in_code_point_order():
+    rng = np.random.default_rng(3)
+    ids = [f"{chr(c)}{i}" for i, c in enumerate(rng.choice([65, 97, 1046, 90, 122], 500))]
+    revenue = pd.Series(rng.choice([-1.0, 0.0, 5.0, 7.5, 7.5, 100.0, np.nan], 500), index=ids)
+    ranked = c.rank_entities(revenue)
+    positive = revenue[revenue > 0]
+    expected = sorted(positive.items(), key=lambda kv: (-kv[1], kv[0]))  # Python: code points
+    assert list(zip(ranked["entity"], ranked["revenue"], strict=True)) == expected
+    assert ranked["rank"].tolist() == list(range(1, len(expected) + 1))

@@ -185,3 +185,13 @@ def test_input_not_mutated():
     result = kc.score_key_customers(features, params=KeyCustomerParams(exclude_customers=["A"]))
     kc.compare_key_vs_revenue(result)
     pd.testing.assert_frame_equal(features, before)
+
+
+def test_reasons_are_written_for_the_head_of_the_ranking_only(monkeypatch):
+    full = kc.score_key_customers(_features()).table
+    assert full["reasons"].notna().all()  # four customers: all within REASON_ROWS
+    monkeypatch.setattr(kc, "REASON_ROWS", 2)
+    head = kc.score_key_customers(_features()).table
+    assert head["reasons"].iloc[:2].tolist() == full["reasons"].iloc[:2].tolist()
+    assert head["reasons"].iloc[2:].isna().all()
+    pd.testing.assert_frame_equal(head.drop(columns="reasons"), full.drop(columns="reasons"))

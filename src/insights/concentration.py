@@ -54,11 +54,12 @@ def rank_entities(revenue: pd.Series) -> pd.DataFrame:
     ['a', 'b']
     """
     values = pd.to_numeric(pd.Series(revenue), errors="coerce").astype("float64")
-    frame = pd.DataFrame(
-        {"entity": pd.Index(values.index).astype("string").array, "revenue": values.to_numpy()}
-    )
-    frame = frame[frame["revenue"] > 0]
-    frame = frame.sort_values(["revenue", "entity"], ascending=[False, True], kind="mergesort")
+    positive = (values > 0).to_numpy()
+    entity = pd.Index(values.index).astype("string")[positive]
+    amounts = values.to_numpy()[positive]
+    codes, _ = pd.factorize(entity, sort=True)  # code-point order of the ids
+    order = np.lexsort((codes, -amounts))  # stable: revenue desc, then id asc
+    frame = pd.DataFrame({"entity": entity.array[order], "revenue": amounts[order]})
     total = frame["revenue"].sum()
     frame["share"] = frame["revenue"] / total if total > 0 else np.nan
     frame["cumulative_share"] = frame["share"].cumsum()
@@ -79,7 +80,10 @@ def top_shares(revenue: pd.Series, *, top_n: Sequence[int] = (1, 5, 10)) -> pd.S
     >>> top_shares(pd.Series({"a": 5.0, "b": 3.0, "c": 2.0}), top_n=(1, 2)).tolist()
     [0.5, 0.8]
     """
-    ranked = rank_entities(revenue)
+    return _top_shares(rank_entities(revenue), top_n)
+
+
+def _top_shares(ranked: pd.DataFrame, top_n: Sequence[int]) -> pd.Series:
     shares = {n: (float(ranked["share"].head(n).sum()) if len(ranked) else np.nan) for n in top_n}
     return pd.Series(shares, name="share", dtype="float64").rename_axis("top_n")
 
@@ -96,7 +100,10 @@ def top_fraction_share(revenue: pd.Series, *, fraction: float = 0.2) -> float:
     >>> top_fraction_share(pd.Series([6.0, 1.0, 1.0, 1.0, 1.0]))
     0.6
     """
-    ranked = rank_entities(revenue)
+    return _top_fraction_share(rank_entities(revenue), fraction)
+
+
+def _top_fraction_share(ranked: pd.DataFrame, fraction: float) -> float:
     if ranked.empty:
         return np.nan
     return float(ranked["share"].head(top_fraction_count(len(ranked), fraction)).sum())
@@ -125,7 +132,10 @@ def hhi(revenue: pd.Series) -> float:
     >>> round(hhi(pd.Series([0.5, 0.3, 0.2])), 6)
     3800.0
     """
-    ranked = rank_entities(revenue)
+    return _hhi(rank_entities(revenue))
+
+
+def _hhi(ranked: pd.DataFrame) -> float:
     if ranked.empty:
         return np.nan
     return float(((100.0 * ranked["share"]) ** 2).sum())
@@ -180,7 +190,11 @@ def lorenz_curve(revenue: pd.Series) -> pd.DataFrame:
     >>> lorenz_curve(pd.Series([1.0, 3.0]))["revenue_share"].tolist()
     [0.0, 0.25, 1.0]
     """
-    ranked = rank_entities(revenue).iloc[::-1]
+    return _lorenz_curve(rank_entities(revenue))
+
+
+def _lorenz_curve(ranked: pd.DataFrame) -> pd.DataFrame:
+    ranked = ranked.iloc[::-1]
     n = len(ranked)
     cumulative = ranked["revenue"].cumsum().to_numpy() / ranked["revenue"].sum() if n else []
     return pd.DataFrame(
@@ -205,7 +219,11 @@ def gini(revenue: pd.Series) -> float:
     >>> gini(pd.Series([1.0, 3.0]))
     0.25
     """
-    values = np.sort(rank_entities(revenue)["revenue"].to_numpy())
+    return _gini(rank_entities(revenue))
+
+
+def _gini(ranked: pd.DataFrame) -> float:
+    values = np.sort(ranked["revenue"].to_numpy())
     n = len(values)
     if n == 0:
         return np.nan
@@ -224,7 +242,10 @@ def disclosure_customers(revenue: pd.Series, *, threshold: float = 0.10) -> pd.D
     >>> disclosure_customers(pd.Series({"a": 9.0, "b": 1.0, "c": 0.5}))["entity"].tolist()
     ['a']
     """
-    ranked = rank_entities(revenue)
+    return _disclosure(rank_entities(revenue), threshold)
+
+
+def _disclosure(ranked: pd.DataFrame, threshold: float) -> pd.DataFrame:
     return ranked[ranked["share"] >= threshold - 1e-12].reset_index(drop=True)
 
 
@@ -300,7 +321,7 @@ def summarize_concentration(
             f"Only one {entity} has positive revenue: HHI is 10000 by definition and the "
             "Gini coefficient is 0 by convention (no inequality among one)."
         )
-    value = hhi(revenue)
+    value = _hhi(ranked)
     status, reason = "ok", ""
     if ranked.empty:
         status = "no_revenue"
@@ -311,16 +332,16 @@ def summarize_concentration(
         entities=len(ranked),
         excluded=excluded,
         total_revenue=float(ranked["revenue"].sum()),
-        top_shares={int(k): float(v) for k, v in top_shares(revenue, top_n=top_n).items()},
+        top_shares={int(k): float(v) for k, v in _top_shares(ranked, top_n).items()},
         top_fraction=float(top_fraction),
-        top_fraction_share=top_fraction_share(revenue, fraction=top_fraction),
+        top_fraction_share=_top_fraction_share(ranked, top_fraction),
         hhi=value,
         hhi_band=hhi_band(value),
         effective_number=effective_number(value),
-        gini=gini(revenue),
+        gini=_gini(ranked),
         ranking=ranked,
-        lorenz=lorenz_curve(revenue),
-        disclosure=disclosure_customers(revenue, threshold=disclosure_share),
+        lorenz=_lorenz_curve(ranked),
+        disclosure=_disclosure(ranked, disclosure_share),
         notes=tuple(notes),
     )
 

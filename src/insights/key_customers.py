@@ -44,6 +44,8 @@ CLASSIFICATION_RULE = (
 OVERRIDE_IMAGE = "image (params)"
 OVERRIDE_EXCLUDED = "excluded (params)"
 REGULARITY_QUARTERS = 8
+#: Rows of the ranking whose reasons are written out (reports and exports show at most 100).
+REASON_ROWS = 1000
 NEEDED = ("customer_id", "revenue_12m", "trend", "tenure_days", "frequency", "recency_days")
 
 
@@ -198,16 +200,19 @@ def top_reasons(
     *,
     p_alive: bool = False,
     count: int = 3,
+    scored: int | None = None,
 ) -> pd.Series:
     """Return each customer's ``count`` strongest components in words, joined by "; ".
 
     Strength is the weighted contribution w_c · x_c; components with x_c = 0 or missing
-    are never a reason; ties keep the order of ``COMPONENTS``.
+    are never a reason; ties keep the order of ``COMPONENTS``. ``scored`` is the number of
+    customers scored (for "top-5% revenue"; default: the rows of ``details``), so the
+    reasons of a few rows can be asked for.
     """
     weighted = pd.DataFrame(
         {c: components[c] * weights.get(c, 0.0) for c in COMPONENTS if c in components}
     )
-    scored = len(details)
+    scored = len(details) if scored is None else scored
     reasons = []
     for index, row in weighted.iterrows():
         strong = row[row > 0].sort_values(ascending=False, kind="mergesort").index[:count]
@@ -364,7 +369,11 @@ def _assemble(
     params: KeyCustomerParams,
     p_alive: pd.Series | None,
 ) -> pd.DataFrame:
-    """Join features, details, class, score, reasons and components; rank the result."""
+    """Join features, details, class, score, reasons and components; rank the result.
+
+    Reasons are written for the first ``REASON_ROWS`` rows of the ranking (every key
+    customer a report or an export shows); below them the column is empty.
+    """
     category, loss_maker = classify_customers(
         details, min_margin_share=params.profitable_min_margin_share
     )
@@ -375,16 +384,25 @@ def _assemble(
             category,
             loss_maker,
             combine_score(components, weights),
-            top_reasons(components, details, weights, p_alive=p_alive is not None),
+            pd.Series(pd.NA, index=scored.index, name="reasons", dtype="string"),
             components.add_prefix("x_"),
         ],
         axis=1,
     )
-    return _rank(table)
+    ranked = _rank(table)
+    head = ranked.index[:REASON_ROWS]
+    ranked.loc[head, "reasons"] = top_reasons(
+        components.loc[head], details.loc[head], weights, p_alive=p_alive is not None,
+        scored=len(details),
+    )
+    return ranked.reset_index(drop=True)
 
 
 def _rank(table: pd.DataFrame) -> pd.DataFrame:
-    """Sort by score (excluded last; ties: revenue desc, id asc) and number the key ranks."""
+    """Sort by score (excluded last; ties: revenue desc, id asc) and number the key ranks.
+
+    The result keeps ``table``'s index (the caller resets it).
+    """
     excluded = table["override"].eq(OVERRIDE_EXCLUDED)
     ordered = table.assign(_excluded=excluded).sort_values(
         ["_excluded", "score", "revenue_12m", "customer_id"],
@@ -393,7 +411,7 @@ def _rank(table: pd.DataFrame) -> pd.DataFrame:
     )
     rank = (~ordered["_excluded"]).cumsum().where(~ordered["_excluded"])
     ordered.insert(0, "key_rank", rank.astype("Int64"))
-    return ordered.drop(columns="_excluded").reset_index(drop=True)
+    return ordered.drop(columns="_excluded")
 
 
 def key_customers_as_of(
