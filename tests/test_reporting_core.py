@@ -66,3 +66,13 @@ def test_customer_labels_hide_names_unless_allowed():
     shown = customer_labels(frame, show_names=True, salt="u")
     assert shown.iloc[0] == "ООО Вектор"
     assert shown.iloc[1].startswith("C-")  # no name: pseudonym, never empty
+
+
+def test_small_shares_and_negative_zero_are_not_shown_as_zero_or_minus_zero():
+    from insights.reporting.core import fmt_number, fmt_share
+
+    assert fmt_share(0.0001) == "<0.1%" and fmt_share(-0.0001) == ">-0.1%"
+    assert fmt_share(0.0004, digits=2) == "0.04%" and fmt_share(0.0) == "0.0%"
+    assert fmt_share(0.0005) == "0.1%"  # 0.05 points rounds to 0.1 at one decimal
+    assert fmt_number(-0.4, digits=0) == "0" and fmt_number(-0.6, digits=0) == "-1"
+    assert fmt_number(-0.04) == "0.0" and fmt_number(-1234.5, digits=0) == "-1,234"

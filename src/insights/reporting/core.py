@@ -80,11 +80,17 @@ def note(text: str, *, tone: str = "info") -> Html:
 def fmt_share(value: float | None, *, digits: int = 1) -> str:
     """Format a fraction as a percentage: 0.573 -> '57.3%'; missing -> '–'.
 
-    >>> fmt_share(0.573)
-    '57.3%'
+    A share too small to show at ``digits`` is written "<0.1%" (">-0.1%" below zero), never
+    "0.0%" or "-0.0%", so a real but small share is not read as none.
+
+    >>> fmt_share(0.573), fmt_share(0.00004), fmt_share(0.0)
+    ('57.3%', '<0.1%', '0.0%')
     """
     if value is None or pd.isna(value):
         return "–"
+    smallest = 10.0 ** -digits
+    if value != 0 and abs(value * 100) < smallest / 2:
+        return f"<{smallest:.{digits}f}%" if value > 0 else f">-{smallest:.{digits}f}%"
     return f"{value * 100:.{digits}f}%"
 
 
@@ -117,10 +123,15 @@ def fmt_int(value: float | None) -> str:
 
 
 def fmt_number(value: float | None, *, digits: int = 1) -> str:
-    """Format a plain number with ``digits`` decimals and thousands separators."""
+    """Format a plain number with ``digits`` decimals and thousands separators (no "-0").
+
+    >>> fmt_number(1234.56), fmt_number(-0.01, digits=0)
+    ('1,234.6', '0')
+    """
     if value is None or pd.isna(value) or (isinstance(value, float) and math.isinf(value)):
         return "–"
-    return f"{value:,.{digits}f}"
+    text = f"{value:,.{digits}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
 
 
 _FORMATS: dict[str, Callable[[object], str]] = {

@@ -73,6 +73,15 @@ def customer_label_map(frame: pd.DataFrame, *, show_names: bool, salt: str) -> M
     return CustomerLabels(frame, show_names=show_names, salt=salt)
 
 
+def fmt_hhi(value: float) -> str:
+    """Format an HHI: whole points, one decimal below 10 (a base of thousands of customers).
+
+    >>> fmt_hhi(3800.0), fmt_hhi(0.35)
+    ('3,800', '0.3')
+    """
+    return fmt_number(value, digits=0 if pd.isna(value) or value >= 10 else 1)
+
+
 def label_of(customer_id: object, labels: Mapping[str, str] | None) -> str:
     """Return the display label of one customer: from ``labels``, else its id."""
     return (labels or {}).get(str(customer_id), str(customer_id))
@@ -145,9 +154,9 @@ def describe_concentration(
     band = sentence(
         "The Herfindahl-Hirschman Index is {hhi} ({band}): revenue is spread as if over {eff} "
         "equally large customers (of {n}); the Gini coefficient is {gini}.",
-        hhi=fmt_number(summary.hhi, digits=0),
+        hhi=fmt_hhi(summary.hhi),
         band=summary.hhi_band,
-        eff=fmt_number(summary.effective_number),
+        eff=fmt_number(summary.effective_number, digits=0 if summary.effective_number >= 100 else 1),
         n=fmt_int(summary.entities),
         gini=fmt_number(summary.gini, digits=2),
     )
@@ -227,8 +236,8 @@ def describe_concentration_trend(trend: pd.DataFrame) -> Html:
             q1=end["quarter"],
             s0=fmt_share(start.get("top_1_share")),
             s1=fmt_share(end.get("top_1_share")),
-            h0=fmt_number(start["hhi"], digits=0),
-            h1=fmt_number(end["hhi"], digits=0),
+            h0=fmt_hhi(start["hhi"]),
+            h1=fmt_hhi(end["hhi"]),
             direction=direction,
         )
     )
@@ -259,7 +268,7 @@ def describe_manager_risk(risk, *, scope: str = "unit") -> Html:
         single=fmt_int(risk.single_manager_customers),
         total=fmt_int(risk.customers),
         m=fmt_int(len(risk.table)),
-        hhi=fmt_number(risk.concentration.hhi, digits=0),
+        hhi=fmt_hhi(risk.concentration.hhi),
         band=risk.concentration.hhi_band,
         eff=fmt_number(risk.concentration.effective_number),
     )
@@ -306,7 +315,7 @@ def describe_mix(mix) -> Html:
             dimension=top["dimension"].replace("_", " "),
             value=top["top_value"],
             share=fmt_share(top["top_share"]),
-            hhi=fmt_number(top["hhi"], digits=0),
+            hhi=fmt_hhi(top["hhi"]),
             band=top["hhi_band"],
             change=fmt_number(top["hhi_change"], digits=0),
         )
@@ -381,7 +390,7 @@ def describe_group(portfolio, *, labels: Mapping[str, str] | None = None) -> Htm
                 unit=row["top_value"],
                 share=fmt_share(row["top_share"]),
                 n=fmt_int(row["values"]),
-                hhi=fmt_number(row["hhi"], digits=0),
+                hhi=fmt_hhi(row["hhi"]),
                 band=row["hhi_band"],
             )
         )
