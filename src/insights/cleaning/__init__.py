@@ -17,8 +17,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
+from insights.cleaning.duplicates import find_conflicts, find_repeats
 from insights.cleaning.quality import summarize_quality
 from insights.cleaning.rules import QUARANTINE_COLUMNS, REJECT_RULES
 from insights.cleaning.values import (
@@ -29,6 +31,7 @@ from insights.cleaning.values import (
     parse_flags,
     parse_numbers,
 )
+from insights.cleaning.values import quote as _quote
 from insights.schema import (
     CANONICAL,
     LINEAGE,
@@ -75,25 +78,33 @@ class _Verdicts:
         self.column = pd.Series(None, index=index, dtype="object")
         self.raw = pd.Series(None, index=index, dtype="object")
         self.reason = pd.Series(None, index=index, dtype="object")
+        self._open = np.ones(len(index), dtype=bool)  # not rejected yet
 
     def add(self, mask: pd.Series, rule: str, column: str, raw, reason) -> None:
-        """Reject rows in ``mask`` not rejected yet; ``raw``/``reason`` are scalars or Series."""
-        new = mask.fillna(False).astype(bool) & self.rule.isna()
+        """Reject rows in ``mask`` not rejected yet.
+
+        ``raw``/``reason`` are scalars, Series holding at least those rows, or functions
+        of those rows' index returning either (texts are then built for them alone).
+        """
+        new = mask.fillna(False).astype(bool).to_numpy() & self._open
         if new.any():
+            rows = self.rule.index[new]
             self.rule[new], self.column[new] = rule, column
-            self.raw[new] = raw[new] if isinstance(raw, pd.Series) else raw
-            self.reason[new] = reason[new] if isinstance(reason, pd.Series) else reason
+            self.raw[new] = _at(raw, rows)
+            self.reason[new] = _at(reason, rows)
+            self._open &= ~new
 
     @property
     def ok(self) -> pd.Series:
         """Rows not rejected so far."""
-        return self.rule.isna()
+        return pd.Series(self._open.copy(), index=self.rule.index)
 
 
-def _quote(text: pd.Series, limit: int = 60) -> pd.Series:
-    """Return text shortened for a reason sentence."""
-    short = text.str.slice(0, limit)
-    return short.where(text.str.len() <= limit, short + "…")
+def _at(value, rows: pd.Index):
+    """Return a scalar as is, or the values at ``rows`` of a Series (or a function's)."""
+    if callable(value):
+        value = value(rows)
+    return value.loc[rows].to_numpy() if isinstance(value, pd.Series) else value
 
 
 def clean_transactions(raw: pd.DataFrame, *, source) -> CleanResult:
@@ -143,7 +154,7 @@ def clean_transactions(raw: pd.DataFrame, *, source) -> CleanResult:
     amount = parsed["amount"]
     kept = _kept_frame(frame, parsed, columns, verdicts.ok)
     rejected = _rejected_frame(frame, columns, verdicts, amount)
-    amount_in = math.fsum(amount.dropna())
+    amount_in = math.fsum(amount.dropna().tolist())
     return CleanResult(kept, rejected, len(frame), amount_in, tuple(notes))
 
 
@@ -174,8 +185,9 @@ def _parse_optional(frame: pd.DataFrame, text: dict, source, verdicts: _Verdicts
         codes = normalise_currency(frame["currency"])
         foreign = (codes != "") & (codes != unit_currency)
         verdicts.add(foreign, "other_currency", "currency", text["currency"],
-                     "currency '" + _quote(text["currency"]) + f"' is not the unit's currency "
-                     f"{unit_currency} (no exchange-rate table: convert at the source)")
+                     lambda rows: "currency '" + _quote(text["currency"].loc[rows])
+                     + f"' is not the unit's currency {unit_currency} (no exchange-rate "
+                     "table: convert at the source)")
         parsed["currency"] = codes.where(codes != "", unit_currency)
     for column in (c for c in OPTIONAL_NUMERIC if c in frame.columns):
         numbers = parse_numbers(frame[column], decimal=source.decimal, thousands=source.thousands)
@@ -185,7 +197,8 @@ def _parse_optional(frame: pd.DataFrame, text: dict, source, verdicts: _Verdicts
     if "is_reference" in frame.columns:
         flags = parse_flags(frame["is_reference"])
         verdicts.add(flags.invalid, "bad_flag", "is_reference", text["is_reference"],
-                     "is_reference '" + _quote(text["is_reference"]) + "' is not yes/no")
+                     lambda rows: "is_reference '" + _quote(text["is_reference"].loc[rows])
+                     + "' is not yes/no")
         parsed["is_reference"] = flags.values.astype(bool)
     for column in (c for c in OPTIONAL_TEXT if c in frame.columns and c not in parsed):
         parsed[column] = text[column].where(text[column] != "")
@@ -208,49 +221,65 @@ def _total_rows(text: dict, markers: list[str], customer: pd.Series, dates) -> p
 
 
 def _starts_with_marker(values: pd.Series, markers: list[str]) -> pd.Series:
-    """Return whether each text starts with one of ``markers`` as a whole word."""
-    folded = values.str.casefold()
+    """Return whether each text starts with one of ``markers`` as a whole word.
+
+    Texts are compared casefolded; ASCII texts are lower-cased instead (the same there).
+    """
+    ascii_text = values.str.isascii().to_numpy(dtype=bool)
+    folded = values.str.lower()
+    if not ascii_text.all():
+        folded[~ascii_text] = values[~ascii_text].str.casefold().to_numpy()
     hit = pd.Series(False, index=values.index)
     for marker in markers:
-        after = folded.str.slice(len(marker), len(marker) + 1)
-        hit |= folded.str.startswith(marker) & ~after.str.isalnum()
+        starts = folded.str.startswith(marker).to_numpy(dtype=bool)
+        if starts.any():
+            after = folded[starts].str.slice(len(marker), len(marker) + 1)
+            hit[starts] = hit[starts].to_numpy() | ~after.str.isalnum().to_numpy(dtype=bool)
     return hit
 
 
 def _number_verdicts(verdicts: _Verdicts, column: str, numbers, text: pd.Series, currency: str,
                      *, required: bool) -> None:
     """Reject empty (when required), unparseable and foreign-currency numbers."""
-    shown = "'" + _quote(text) + "'"
+    def shown(rows: pd.Index) -> pd.Series:
+        return "'" + _quote(text.loc[rows]) + "'"
+
     if required:
         verdicts.add(numbers.empty, f"missing_{column}", column, "", f"{column} is empty")
     rule = f"bad_{column}" if required else "bad_number"
-    verdicts.add(numbers.invalid, rule, column, text, column + " " + shown + " is not a number")
+    verdicts.add(numbers.invalid, rule, column, text,
+                 lambda rows: column + " " + shown(rows) + " is not a number")
     if numbers.currency is not None:
         foreign = numbers.currency.notna() & (numbers.currency != currency)
         verdicts.add(foreign, "other_currency", column, text,
-                     column + " " + shown + f" is not in the unit's currency {currency} "
-                     "(no exchange-rate table: convert at the source)")
+                     lambda rows: column + " " + shown(rows) + " is not in the unit's currency "
+                     f"{currency} (no exchange-rate table: convert at the source)")
 
 
 def _date_verdicts(verdicts: _Verdicts, dates, text: pd.Series, source) -> None:
     """Reject empty, unparseable, future and implausibly old order dates."""
-    shown = "'" + _quote(text) + "'"
     verdicts.add(dates.empty, "missing_date", "order_date", "", "order_date is empty")
     hint = ("" if "order_date" in source.excel_date_columns else
             " (if it is an Excel serial date, list order_date in source.excel_date_columns)")
-    numeric = text.str.fullmatch(r"\d{3,6}(?:[.,]\d+)?")
-    verdicts.add(dates.invalid, "bad_date", "order_date", text,
-                 ("order_date " + shown + " is not a date").where(~numeric,
-                  "order_date " + shown + " is a number, not a date" + hint))
-    day = dates.values.dt.strftime("%Y-%m-%d")
+
+    def not_a_date(rows: pd.Index) -> pd.Series:
+        shown = "'" + _quote(text.loc[rows]) + "'"
+        numeric = text.loc[rows].str.fullmatch(r"\d{3,6}(?:[.,]\d+)?")
+        return ("order_date " + shown + " is not a date").where(
+            ~numeric, "order_date " + shown + " is a number, not a date" + hint)
+
+    def day(rows: pd.Index) -> pd.Series:
+        return "order_date " + dates.values.loc[rows].dt.strftime("%Y-%m-%d")
+
+    verdicts.add(dates.invalid, "bad_date", "order_date", text, not_a_date)
     if source.export_date is not None:
         late = dates.values > pd.Timestamp(source.export_date)
         verdicts.add(late, "date_in_future", "order_date", text,
-                     "order_date " + day + f" is after the export date {source.export_date} "
+                     lambda rows: day(rows) + f" is after the export date {source.export_date} "
                      "(in the future)")
     early = dates.values < pd.Timestamp(source.min_date)
     verdicts.add(early, "date_too_old", "order_date", text,
-                 "order_date " + day + f" is before source.min_date {source.min_date} "
+                 lambda rows: day(rows) + f" is before source.min_date {source.min_date} "
                  "(implausible)")
 
 
@@ -260,41 +289,14 @@ def _reject_duplicates(frame: pd.DataFrame, parsed: dict, verdicts: _Verdicts, g
     keys = pd.DataFrame({c: v for c, v in parsed.items()})[ok]
     if keys.empty:
         return
-    columns = list(keys.columns)
-    groups = keys.groupby(columns, dropna=False, sort=False).ngroup()
-    first = frame.loc[ok].groupby(groups)["source_line"].transform("first")
-    first_file = frame.loc[ok].groupby(groups)["source_file"].transform("first")
-    repeat = keys.duplicated(keep="first")
-    where = first.astype(str).where(first_file == frame.loc[ok, "source_file"],
-                                    first.astype(str) + " of " + first_file.astype(str))
+    lines, files = frame.loc[ok, "source_line"], frame.loc[ok, "source_file"]
+    repeat, reason = find_repeats(keys, files, lines)
     verdicts.add(repeat.reindex(frame.index, fill_value=False), "duplicate_row", "(row)", "",
-                 ("an exact duplicate of line " + where + " (every column equal); the first "
-                  "copy is kept").reindex(frame.index))
+                 reason)
     if "order_id" in keys.columns:
-        _reject_conflicts(frame, keys[~repeat], verdicts, grain)
-
-
-def _reject_conflicts(frame: pd.DataFrame, keys: pd.DataFrame, verdicts: _Verdicts, grain: str) -> None:
-    """Reject every row of an order id whose rows disagree (any column, or the customer)."""
-    keys = keys[keys["order_id"].notna()]
-    compare = ["customer_id"] if grain == "order_line" else [c for c in keys if c != "order_id"]
-    grouped = keys.groupby("order_id", sort=False)
-    differs = pd.DataFrame({c: grouped[c].transform("nunique", dropna=False) > 1 for c in compare})
-    conflict = differs.any(axis=1)
-    if not conflict.any():
-        return
-    names = pd.Series("", index=differs.index, dtype="str")
-    for column in compare:
-        names = names + differs[column].map({True: column + ", ", False: ""}).astype("str")
-    lines = frame.loc[keys.index, "source_line"].groupby(keys["order_id"]).transform("min")
-    count = grouped["order_id"].transform("size")
-    expected = "one row per order (source.grain: order)" if grain == "order" else \
-        "an order belongs to one customer"
-    reason = ("order '" + _quote(keys["order_id"].astype(str)) + "' has " + count.astype(str)
-              + " rows (first on line " + lines.astype(str) + ") with different "
-              + names.str.rstrip(", ") + "; " + expected)
-    verdicts.add(conflict.reindex(frame.index, fill_value=False), "order_conflict", "order_id",
-                 keys["order_id"].reindex(frame.index), reason.reindex(frame.index))
+        conflict, reason = find_conflicts(keys[~repeat], lines, grain)
+        verdicts.add(conflict.reindex(frame.index, fill_value=False), "order_conflict",
+                     "order_id", keys["order_id"], reason)
 
 
 def _kept_frame(frame: pd.DataFrame, parsed: dict, columns: list[str], ok: pd.Series) -> pd.DataFrame:

@@ -1,20 +1,30 @@
-"""Parse column values from exports into numbers, dates, flags and currency codes.
+"""Parse column values from exports into numbers, flags and currency codes (dates: ``dates``).
 
 Every parser takes a Series of any dtype (text from CSV, typed cells from Excel, typed
 columns from Parquet) and returns parsed values with masks of empty and invalid cells;
 it never raises on a bad value. Plain numbers (digits, separators, one sign mark or
 parentheses) are parsed in bulk with vectorised string operations; only unusual values
 (currency marks, letters, non-ASCII digits, doubled signs) are parsed one distinct value at
-a time, and the bulk path gives exactly what that per-value parser would.
+a time, and the bulk path gives exactly what that per-value parser would. A column whose
+every value is a common number of one reading (``1234.5``; ``-1 234,5``) skips even the
+bulk machinery (:func:`_read_common`), and short plain numbers are cast by pyarrow rather
+than ``pd.to_numeric`` (:func:`_to_float`) -- both give exactly the same values.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from insights.cleaning.dates import _parse_dates_slow as _parse_dates_slow
+from insights.cleaning.dates import parse_dates as parse_dates
+from insights.cleaning.text import Parsed as Parsed
+from insights.cleaning.text import as_text as as_text
+from insights.cleaning.text import quote as quote
 
 #: Minus signs: hyphen-minus, U+2212 minus, figure dash, en dash, em dash, small/fullwidth.
 MINUS = "-\u2212\u2012\u2013\u2014\ufe63\uff0d"
@@ -38,40 +48,10 @@ _BODY_DIGIT = f"(?:[0-9{_IN}][0-9{_IN}{SPACES}]*)?[0-9]"
 #: Plain values parsed in bulk: body, sign + body, (body), body + trailing minus.
 _PLAIN = f"[{_M}+]?{_BODY}|\\({_BODY}\\)|{_BODY_DIGIT}[{_M}]"
 _SIGN_MARKS = f"^[{_M}+(]|[{_M})]$"
-_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-_MAX_SERIAL = 2_958_465  # 9999-12-31
-_TIME_PART = r"(?:[T ]|\s+)\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?$"
+_SHORT_NUMBER = r"-?[0-9]*\.?[0-9]+"
 
 TRUE_WORDS = frozenset({"да", "д", "yes", "y", "true", "t", "1", "истина", "x", "+"})
 FALSE_WORDS = frozenset({"нет", "н", "no", "n", "false", "f", "0", "ложь", "-", ""})
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """Parsed values of one column, aligned with the input."""
-
-    values: pd.Series
-    empty: pd.Series  # bool: nothing in the cell
-    invalid: pd.Series  # bool: something in the cell that does not parse
-    currency: pd.Series | None = None  # ISO code of a currency mark found in the cell, else NaN
-    note: str | None = None
-
-
-def as_text(values: pd.Series) -> pd.Series:
-    """Return the values as stripped text (str dtype; missing -> ''; 12.0 -> '12')."""
-    if values.dtype == object or pd.api.types.is_float_dtype(values.dtype):
-        values = values.map(_cell_text, na_action="ignore")
-    text = values.astype("str").fillna("")
-    return text.str.strip().str.strip("\u200b\u200c\u200d\u2060\ufeff").str.strip()
-
-
-def _cell_text(value: object) -> str:
-    """Return one typed cell as text."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, pd.Timestamp | np.datetime64) or hasattr(value, "isoformat"):
-        return pd.Timestamp(value).isoformat()
-    return str(value)
 
 
 def number_pattern(decimal: str, seps: str) -> re.Pattern:
@@ -120,8 +100,11 @@ def _parse_numbers(values: pd.Series, decimal: str, thousands: str, bulk: bool) 
     typed = values.map(_is_number) if values.dtype == object else pd.Series(False, index=values.index)
     text = as_text(values.where(~typed))
     empty = (text == "") & ~typed
-    plain = text.str.fullmatch(_PLAIN) if bulk else None
-    if decimal != "auto":
+    common = _read_common(text, empty, decimal, thousands) if bulk and not typed.any() else None
+    plain = text.str.fullmatch(_PLAIN) if bulk and common is None else None
+    if common is not None:
+        numbers, currency, note = common
+    elif decimal != "auto":
         numbers, currency = _read(text, decimal, _separators(decimal, thousands), plain)
         note = None
     else:
@@ -148,11 +131,7 @@ def _read(text: pd.Series, decimal: str, seps: str,
     """
     pattern = number_pattern(decimal, seps)
     simple = _simple(text, pattern, plain)
-    cleaned = text.where(simple, "")
-    if seps:
-        cleaned = cleaned.str.replace(f"[{re.escape(seps)}]", "", regex=True)
-    numbers = pd.to_numeric(cleaned.str.replace(decimal, ".", regex=False).where(simple),
-                            errors="coerce").astype("float64")
+    numbers = _read_simple(text, simple, decimal, seps, reference=plain is None)
     currency = pd.Series(np.nan, index=text.index, dtype="object")
     todo = ~simple & (text != "")
     if plain is not None:
@@ -166,6 +145,98 @@ def _read(text: pd.Series, decimal: str, seps: str,
         numbers.loc[rest.index] = rest.map(lambda v: parsed[v][0]).astype("float64")
         currency.loc[rest.index] = rest.map(lambda v: parsed[v][1])
     return numbers, currency.where(currency.notna())  # no mark: NaN (map may give None)
+
+
+def _read_simple(text: pd.Series, simple: pd.Series, decimal: str, seps: str, *,
+                 reference: bool) -> pd.Series:
+    """Return the ``simple`` values (digits, separators, a hyphen-minus) as floats, else NaN.
+
+    ``reference`` reads them with ``pd.to_numeric``; otherwise :func:`_to_float`.
+    """
+    cleaned = text.where(simple, "")
+    if reference and seps:
+        cleaned = cleaned.str.replace(f"[{re.escape(seps)}]", "", regex=True)
+    elif seps and cleaned.str.contains(f"[{re.escape(seps)}]").any():
+        # the same, one character at a time (a literal replace is much faster)
+        for sep in (c for c in seps if cleaned.str.contains(c, regex=False).any()):
+            cleaned = cleaned.str.replace(sep, "", regex=False)
+    cleaned = cleaned.str.replace(decimal, ".", regex=False).where(simple)
+    if reference:
+        return pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    return _to_float(cleaned)
+
+
+def _read_common(text: pd.Series, empty: pd.Series, decimal: str,
+                 thousands: str) -> tuple[pd.Series, pd.Series, str | None] | None:
+    """Read a column whose every value is a common number of one reading; else None.
+
+    A common number is ASCII digits, optionally grouped in threes by spaces the reading
+    accepts, with at most a leading hyphen-minus and the reading's decimal mark
+    (``-1 234,5`` with a decimal comma, ``1234.5`` with a point). Such values are simple
+    in that reading (:func:`_read`); with ``decimal="auto"`` the reading is the detected
+    one when some value does not fit the other reading (and every value fits this one).
+    """
+    present = ~empty
+    if not present.any():
+        return None
+    for mark in [decimal] if decimal != "auto" else [".", ","]:
+        seps = _separators(mark, thousands)
+        seps = seps.replace(mark, "") if decimal == "auto" else seps
+        if mark in seps or not _all_fit(text, present, _common_number(mark, seps)):
+            continue
+        if decimal != "auto":
+            note = None
+        elif _decides(text, present, mark, thousands):
+            note = f"decimal {'point' if mark == '.' else 'comma'} (detected)"
+        else:
+            return None
+        numbers = _read_simple(text, present, mark, seps, reference=False)
+        return numbers, pd.Series(np.nan, index=text.index, dtype="object"), note
+    return None
+
+
+def _all_fit(text: pd.Series, present: pd.Series, pattern: str) -> bool:
+    """Return True when every present value full-matches ``pattern`` (the first few first)."""
+    head = text.iloc[:1000][present.iloc[:1000]]
+    if not head.str.fullmatch(pattern).all():
+        return False
+    return bool((text.str.fullmatch(pattern) | ~present).all())
+
+
+def _common_number(mark: str, seps: str) -> str:
+    """Return the full-match pattern of a common number (see :func:`_read_common`)."""
+    spaces = re.escape("".join(c for c in SPACES if c in seps))
+    integer = rf"[0-9]{{1,3}}(?:[{spaces}][0-9]{{3}})+|[0-9]+" if spaces else "[0-9]+"
+    return rf"-?(?:{integer})(?:{re.escape(mark)}[0-9]+)?"
+
+
+def _decides(text: pd.Series, present: pd.Series, mark: str, thousands: str) -> bool:
+    """Return True when some present value does not fit the other decimal mark's reading.
+
+    Common numbers of one reading are plain; the other reading reads a plain value only
+    when it is a hyphen-signed number of its own pattern (else :func:`_read_plain` finds
+    no body either), so that pattern decides.
+    """
+    other = "," if mark == "." else "."
+    pattern = number_pattern(other, _separators(other, thousands).replace(other, ""))
+    return not _all_fit(text, present, rf"-?(?:{pattern.pattern})".replace(r"\d", "[0-9]"))
+
+
+def _to_float(text: pd.Series) -> pd.Series:
+    """Return ``pd.to_numeric(text, errors="coerce")`` as float64; pyarrow casts short numbers.
+
+    Texts of at most 15 characters shaped ``-?digits[.digits]`` have at most 15 digits, which
+    both pandas' parser and pyarrow's read exactly (correctly rounded); pandas reads a column
+    of integers with nothing missing as int64, where ``-0`` is ``0``.
+    """
+    present = text.notna().to_numpy()
+    fits = text.str.fullmatch(_SHORT_NUMBER) & (text.str.len() <= 15)
+    if not np.array_equal(fits.to_numpy(dtype=bool, na_value=False), present):
+        return pd.to_numeric(text, errors="coerce").astype("float64")
+    numbers = np.asarray(pc.cast(pa.array(text), pa.float64()), dtype="float64")
+    if present.all() and not text.str.contains(".", regex=False).any():
+        numbers = numbers + 0.0  # read as integers by pandas: no negative zero
+    return pd.Series(numbers, index=text.index)
 
 
 def _simple(text: pd.Series, pattern: re.Pattern, plain: pd.Series | None) -> pd.Series:
@@ -255,79 +326,6 @@ def _read_auto(text: pd.Series, thousands: str,
     numbers = comma.where(larger | point.isna(), point)
     note = "no value showed the decimal separator; 1,234 read as 1234" if only_comma else None
     return numbers, cur_c.where(cur_c.notna(), cur_p), note
-
-
-def parse_dates(values: pd.Series, *, date_format: str | None = None, dayfirst: bool = True,
-                excel_serial: bool = False) -> Parsed:
-    """Parse dates: day-first ``dd.mm.yyyy``, ISO, date-times (day kept), Excel serials.
-
-    Returns datetime64[us] values normalised to midnight (NaT where empty or invalid).
-    Numbers are Excel serial dates (days since 1899-12-30) only when ``excel_serial``.
-    """
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        dates = values.dt.tz_localize(None) if values.dt.tz is not None else values
-        dates = dates.astype("datetime64[us]").dt.normalize()
-        return Parsed(dates, dates.isna(), pd.Series(False, index=values.index))
-    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
-    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-        numeric = values.astype("float64")
-        if excel_serial:
-            result = _from_serial(numeric)
-        return Parsed(result, numeric.isna(), result.isna() & numeric.notna())
-    typed = values.map(_is_date) if values.dtype == object else pd.Series(False, index=values.index)
-    if typed.any():
-        result[typed] = pd.to_datetime(values[typed].map(pd.Timestamp)).astype("datetime64[us]")
-    text = as_text(values.where(~typed))
-    empty = (text == "") & ~typed
-    if excel_serial:
-        serial = text.str.fullmatch(r"\d+(?:[.,]\d+)?")
-        numbers = pd.to_numeric(text.where(serial).str.replace(",", ".", regex=False), errors="coerce")
-        result = result.where(~serial, _from_serial(numbers))
-    _parse_text_dates(text, result, date_format, dayfirst)
-    result = result.dt.normalize()
-    return Parsed(result, empty, result.isna() & ~empty)
-
-
-def _is_date(value: object) -> bool:
-    """Return True for a typed date/datetime cell."""
-    return hasattr(value, "year") and hasattr(value, "month") and hasattr(value, "day")
-
-
-def _from_serial(numbers: pd.Series) -> pd.Series:
-    """Return Excel serial day numbers as dates (NaT outside 1..9999-12-31)."""
-    valid = (numbers >= 1) & (numbers <= _MAX_SERIAL)
-    days = np.floor(numbers.where(valid))
-    return (_EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).astype("datetime64[us]")
-
-
-def _date_formats(dayfirst: bool) -> list[tuple[str, str]]:
-    """Return (full-match pattern, strptime format) pairs tried when no format is given."""
-    dm = ("%d", "%m") if dayfirst else ("%m", "%d")
-    pairs = [(r"\d{4}-\d{1,2}-\d{1,2}", "%Y-%m-%d"), (r"\d{4}\.\d{1,2}\.\d{1,2}", "%Y.%m.%d"),
-             (r"\d{4}/\d{1,2}/\d{1,2}", "%Y/%m/%d")]
-    for sep in (".", "/", "-"):
-        pairs.append((rf"\d{{1,2}}{re.escape(sep)}\d{{1,2}}{re.escape(sep)}\d{{4}}",
-                      f"{dm[0]}{sep}{dm[1]}{sep}%Y"))
-        pairs.append((rf"\d{{1,2}}{re.escape(sep)}\d{{1,2}}{re.escape(sep)}\d{{2}}",
-                      f"{dm[0]}{sep}{dm[1]}{sep}%y"))
-    return pairs
-
-
-def _parse_text_dates(text: pd.Series, result: pd.Series, date_format: str | None,
-                      dayfirst: bool) -> None:
-    """Fill ``result`` (in place, where still NaT) from date text."""
-    keeps_time = bool(date_format) and any(f in date_format for f in ("%H", "%I", "%M", "%S"))
-    core = text if keeps_time else text.str.replace(_TIME_PART, "", regex=True)
-    todo = result.isna() & (core != "")
-    iso = [(r"\d{4}-\d{1,2}-\d{1,2}", "%Y-%m-%d")]  # unambiguous, accepted with any format
-    formats = [(None, date_format)] + iso if date_format else _date_formats(dayfirst)
-    for pattern, fmt in formats:
-        mask = todo & result.isna()
-        if pattern is not None:
-            mask &= core.str.fullmatch(pattern)
-        if mask.any():
-            parsed = pd.to_datetime(core[mask], format=fmt, errors="coerce")
-            result[mask] = parsed.astype("datetime64[us]")
 
 
 def parse_flags(values: pd.Series) -> Parsed:
