@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from insights.features import build_customer_features, customer_quarter_activity, revenue_by
-from insights.ingest import ingest_csv
+from insights.ingest import ingest as ingest_unit
 from insights.params import FeatureParams, Params
 
 AS_OF = "2026-09-30"
@@ -48,7 +48,7 @@ def ingest(args: dict) -> int:
         {"unit": "bench", "source": {"paths": [csv.name], "delimiter": ",", "encoding": "utf-8",
                                      "date_format": "%Y-%m-%d", "decimal": "."}}
     )
-    return ingest_csv(params, root=csv.parent, cache_dir=Path(args["cache"])).rows_kept
+    return ingest_unit(params, root=csv.parent, cache_dir=Path(args["cache"])).rows_kept
 
 
 def ingest_anchor(args: dict) -> int:

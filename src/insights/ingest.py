@@ -1,62 +1,104 @@
-"""Stream a CSV export larger than memory into a cleaned Parquet dataset, cached by input.
+"""Stream an export larger than memory into a cleaned Parquet dataset, cached by input.
 
-``ingest_csv`` reads the unit's CSV files in batches (pyarrow's streaming reader, every
-value as text), maps source columns to canonical ones through ``params.column_map``,
-cleans each batch with the same ``insights.cleaning.clean_transactions`` the in-memory
-path uses, and writes kept rows as ``part-NNNNN.parquet`` files of one dataset plus the
-rejected rows as a quarantine dataset. ``build_customer_features`` and the other feature
+``ingest`` reads the unit's files in batches with ``loading.iter_batches`` (the same
+columns, values, physical lines and structural rejects as ``loading.load_transactions``),
+cleans each batch with the same ``cleaning.clean_transactions`` the in-memory path uses,
+and writes the kept rows as ``part-NNNNNN.parquet`` files of one dataset and the rejected
+rows as a quarantine dataset. ``build_customer_features`` and the other analysis
 functions scan that dataset with DuckDB without loading it into pandas.
 
-The output lives in ``<cache_dir>/<fingerprint>/``: the fingerprint is the SHA-256 of the
-input files' bytes, the source params, the column map and the ingest format version, so
-a rerun of the same quarter reuses it and any change re-ingests. A run writes into a
-temporary directory renamed into place at the end: an interrupted run leaves no dataset.
+What one batch cannot see is settled over the whole input (``insights.ingest_checks``):
+exact duplicates and order ids with conflicting rows in different batches are found by
+DuckDB over the written dataset, with cleaning's rules, rule names and reasons; with
+``source.decimal: auto`` the separator is decided over the whole file, as the in-memory
+path decides it, and a batch that alone would have decided otherwise is cleaned again.
+So the kept rows, the rejected rows (file, line, rule, reason) and ``quality`` equal the
+in-memory path's on the same files. To clean a batch without its own duplicate and
+conflict checks, each row gets a unique order id for the call (its own id plus a private
+suffix), stripped off afterwards.
 
-Limits: ``source_line`` is the header line plus the record's number, exact unless a quoted
-field spans lines; duplicates and order-id conflicts are found within a batch only
-(cleaning's contract) -- rows repeated across batches stay; blank lines are skipped.
+The output lives in ``<cache_dir>/<fingerprint>/``: the fingerprint is the SHA-256 of the
+input files' bytes, the source params, the column map and ``FORMAT_VERSION``, so a rerun
+of the same quarter reuses it and any change re-ingests. A run writes into a temporary
+directory renamed into place at the end: an interrupted run leaves no dataset.
+
+Limits: Excel (one batch) and PostgreSQL inputs are read whole; rejected raw values of
+Excel cells of mixed types are kept as text in the quarantine.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import shutil
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from insights.cleaning import clean_transactions
+from insights import loading
+from insights.cleaning import QUARANTINE_COLUMNS, clean_transactions
+from insights.cleaning.values import as_text
+from insights.ingest_checks import BatchLedger, reject_across_batches, summarize_streamed_quality
 from insights.params import Params
 from insights.schema import CANONICAL
 
+__all__ = ["DEFAULT_BATCH_ROWS", "FORMAT_VERSION", "IngestError", "IngestResult", "fingerprint",
+           "ingest", "read_quarantine"]
+
 #: Bump when the dataset layout or the cleaning contract changes (invalidates caches).
-FORMAT_VERSION = "1"
-SAMPLE_BYTES = 1 << 20
+FORMAT_VERSION = "2"
+#: Records per batch unless told otherwise.
+DEFAULT_BATCH_ROWS = loading.DEFAULT_BATCH_ROWS
+#: Joins a row's order id and its row number while its batch is cleaned (private use area).
+MARK = "\ue000"
+#: ``source_file`` of the rows added to steer ``decimal: auto`` (dropped after cleaning).
+DECIDER_FILE = MARK + "decider"
 
 
 class IngestError(ValueError):
-    """Raised when a source cannot be streamed (missing file, unknown column layout)."""
+    """Raised when a source cannot be streamed (a file is missing)."""
 
 
 @dataclass(frozen=True)
 class IngestResult:
-    """Where a streamed ingest put its data and what it counted."""
+    """Where a streamed ingest put its data and what it counted.
 
-    dataset: str  # directory of part-*.parquet files with the kept rows
-    quarantine: str  # directory of rejected rows (may hold no files)
+    Attributes
+    ----------
+    dataset : str
+        Directory of ``part-*.parquet`` files with the kept rows (cleaning's ``kept``).
+    quarantine : str
+        Directory of the rejected rows (``read_quarantine`` reads them back).
+    fingerprint : str
+        SHA-256 of the inputs and params (the cache key).
+    rows_in, rows_kept, rows_rejected : int
+        Records read, kept and rejected (rows_in = rows_kept + rows_rejected).
+    amount_in : float
+        Sum of the amounts that parse over the rows given to cleaning.
+    batches : int
+        Batches read.
+    sources : list of dict
+        One per file, equal to ``LoadResult.sources``.
+    quality : dict
+        Equal to ``cleaning.summarize_quality`` of the in-memory path on the same files.
+    cached : bool
+        True when the dataset came from the cache.
+    """
+
+    dataset: str
+    quarantine: str
     fingerprint: str
     rows_in: int
     rows_kept: int
     rows_rejected: int
     amount_in: float
     batches: int
+    sources: list[dict] = field(default_factory=list)
+    quality: dict = field(default_factory=dict)
     cached: bool = False
 
 
@@ -66,7 +108,9 @@ def fingerprint(params: Params, *, root: Path) -> str:
     digest.update(params.source.model_dump_json().encode())
     digest.update(json.dumps(params.column_map, sort_keys=True).encode())
     for entry in params.source.paths:
-        path = _input_path(entry, root)
+        path = Path(root) / entry
+        if not path.is_file():
+            raise IngestError(f"{entry}: file not found under {root}; check params source.paths.")
         digest.update(entry.encode())
         with path.open("rb") as handle:
             while chunk := handle.read(8 << 20):
@@ -74,74 +118,9 @@ def fingerprint(params: Params, *, root: Path) -> str:
     return digest.hexdigest()
 
 
-def _input_path(entry: str, root: Path) -> Path:
-    path = Path(root) / entry
-    if not path.is_file():
-        raise IngestError(f"{entry}: file not found under {root}; check params source.paths.")
-    return path
-
-
-def _sniff(path: Path, params: Params) -> tuple[str, str]:
-    """Return (encoding, delimiter) from the params, or sniffed from the file's start."""
-    with path.open("rb") as handle:
-        sample = handle.read(SAMPLE_BYTES)
-    encoding = params.source.encoding
-    if encoding == "auto":
-        try:
-            sample.decode("utf-8")
-            encoding = "utf-8-sig" if sample.startswith(b"\xef\xbb\xbf") else "utf-8"
-        except UnicodeDecodeError as exc:
-            encoding = "utf-8" if exc.start > len(sample) - 4 else "cp1251"
-    delimiter = params.source.delimiter
-    if delimiter == "auto":
-        text = sample.decode(encoding, errors="ignore")
-        delimiter = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", ",;\t|").delimiter
-    return encoding, delimiter
-
-
-def _targets(header: list[str], params: Params) -> dict[str, str]:
-    """Map source header names to canonical names (column_map first, then same names)."""
-    norm = {str(k).strip().casefold(): v for k, v in params.column_map.items()}
-    taken = set(norm.values())
-    out = {}
-    for name in header:
-        key = name.strip().casefold()
-        if key in norm:
-            out[name] = norm[key]
-        elif key in CANONICAL and key not in taken:
-            out[name] = key
-    return out
-
-
-def _batches(path: Path, params: Params, batch_bytes: int) -> Iterator[pd.DataFrame]:
-    """Yield text frames with canonical names for one CSV file, batch by batch."""
-    encoding, delimiter = _sniff(path, params)
-    skip = (params.source.header_line or 1) - 1
-    with path.open("r", encoding=encoding, newline="") as handle:
-        rows = csv.reader(handle, delimiter=delimiter)
-        for _ in range(skip):
-            next(rows, None)
-        header = next(rows, [])
-    targets = _targets(header, params)
-    missing = [c for c in ("customer_id", "order_date", "amount") if c not in targets.values()]
-    if missing:
-        raise IngestError(f"{path.name}: no column maps to {', '.join(missing)}; add it to column_map.")
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(encoding=encoding, block_size=batch_bytes, skip_rows=skip,
-                                       column_names=header, skip_rows_after_names=1),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in header},
-            include_columns=list(targets), strings_can_be_null=False,
-        ),
-    )
-    for batch in reader:
-        yield batch.to_pandas().rename(columns=targets)
-
-
-def ingest_csv(params: Params, *, root: Path, cache_dir: Path, batch_bytes: int = 64 << 20) -> IngestResult:
-    """Stream the unit's CSV files into a cleaned Parquet dataset (reused when cached).
+def ingest(params: Params, *, root: Path, cache_dir: Path,
+           batch_rows: int = DEFAULT_BATCH_ROWS) -> IngestResult:
+    """Stream the unit's files into a cleaned Parquet dataset (reused when cached).
 
     Parameters
     ----------
@@ -151,14 +130,25 @@ def ingest_csv(params: Params, *, root: Path, cache_dir: Path, batch_bytes: int 
         Directory the paths in ``source.paths`` start from.
     cache_dir : Path
         Where datasets are kept, one directory per input fingerprint.
-    batch_bytes : int
-        Bytes of CSV read per batch (peak memory grows with it, not with the file).
+    batch_rows : int
+        Records read and cleaned per batch (peak memory grows with it, not with the file).
 
     Returns
     -------
     IngestResult
         Paths of the kept-rows dataset and the quarantine, counts (rows in = kept +
-        rejected) and whether the cache was used.
+        rejected), ``sources`` and ``quality`` as the in-memory path gives them.
+
+    Raises
+    ------
+    loading.LoadError
+        A file cannot be read (the same message as ``load_transactions``).
+
+    Examples
+    --------
+    >>> result = ingest(params, root=Path("."), cache_dir=Path("data/cache/ingest"))  # doctest: +SKIP
+    >>> result.rows_in == result.rows_kept + result.rows_rejected  # doctest: +SKIP
+    True
     """
     key = fingerprint(params, root=root)
     final = Path(cache_dir) / key
@@ -167,37 +157,138 @@ def ingest_csv(params: Params, *, root: Path, cache_dir: Path, batch_bytes: int 
         return IngestResult(**(info | {"cached": True}))
     tmp = Path(cache_dir) / f".{key}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
-    (tmp / "data").mkdir(parents=True)
-    (tmp / "quarantine").mkdir()
-    counts = {"rows_in": 0, "rows_kept": 0, "rows_rejected": 0, "amount_in": 0.0, "batches": 0}
-    for entry in params.source.paths:
-        first_line = (params.source.header_line or 1) + 1
-        for raw in _batches(_input_path(entry, root), params, batch_bytes):
-            raw["source_file"] = entry
-            raw["source_line"] = pd.RangeIndex(first_line, first_line + len(raw))
-            first_line += len(raw)
-            _write_batch(clean_transactions(raw, source=params.source), tmp, counts)
-    result = IngestResult(dataset=str(final / "data"), quarantine=str(final / "quarantine"),
-                          fingerprint=key, **counts)
-    (tmp / "_SUCCESS.json").write_text(json.dumps(asdict(result)), encoding="utf-8")
+    try:
+        result = _build(params, Path(root), tmp, final, key, batch_rows)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     shutil.rmtree(final, ignore_errors=True)
     tmp.rename(final)
     return result
 
 
-def _write_batch(cleaned, tmp: Path, counts: dict) -> None:
-    """Append one cleaned batch to the dataset and the quarantine; update the counts."""
-    number = counts["batches"]
-    if len(cleaned.kept):
-        kept = cleaned.kept.assign(order_date=cleaned.kept["order_date"].astype("datetime64[ns]"))
-        pq.write_table(pa.Table.from_pandas(kept, preserve_index=False),
-                       tmp / "data" / f"part-{number:05d}.parquet", coerce_timestamps="us")
-    if len(cleaned.rejected):
-        rejected = cleaned.rejected.astype("str")
-        pq.write_table(pa.Table.from_pandas(rejected, preserve_index=False),
-                       tmp / "quarantine" / f"part-{number:05d}.parquet")
-    counts["rows_in"] += cleaned.rows_in
-    counts["rows_kept"] += len(cleaned.kept)
-    counts["rows_rejected"] += len(cleaned.rejected)
-    counts["amount_in"] += cleaned.amount_in
-    counts["batches"] += 1
+def _build(params: Params, root: Path, tmp: Path, final: Path, key: str,
+           batch_rows: int) -> IngestResult:
+    """Write the dataset and quarantine into ``tmp``; return the result (paths under ``final``)."""
+    for name in ("data", "quarantine", "raw"):
+        (tmp / name).mkdir(parents=True)
+    ledger = BatchLedger(params.source)
+    sources, batches = _stream(params, root, tmp, batch_rows, ledger, redo=None)
+    redo = ledger.disagreeing()
+    if redo:
+        _stream(params, root, tmp, batch_rows, ledger, redo=redo)
+    reject_across_batches(tmp, paths=[s["path"] for s in sources], grain=params.source.grain)
+    shutil.rmtree(tmp / "raw")
+    quality = summarize_streamed_quality(tmp, sources, notes=ledger.notes())
+    result = IngestResult(
+        dataset=str(final / "data"), quarantine=str(final / "quarantine"), fingerprint=key,
+        rows_in=quality["rows_read"], rows_kept=quality["rows_kept"],
+        rows_rejected=quality["rows_rejected"], amount_in=quality["amount_read"],
+        batches=batches, sources=sources, quality=quality)
+    (tmp / "_SUCCESS.json").write_text(json.dumps(asdict(result)), encoding="utf-8")
+    return result
+
+
+def _stream(params: Params, root: Path, tmp: Path, batch_rows: int, ledger: BatchLedger,
+            redo: set[int] | None) -> tuple[list[dict], int]:
+    """Read, clean and write every batch (again, only those in ``redo`` when given)."""
+    sources, number = [], 0
+    for number, batch in enumerate(loading.iter_batches(params, root=root, batch_rows=batch_rows)):
+        if batch.source is not None:
+            sources.append(batch.source)
+        if redo is None:
+            _write(batch.rejected, tmp / "quarantine" / f"load-{number:06d}.parquet")
+            ledger.count(number, batch.frame)
+            frame, extra = batch.frame, None
+        elif number in redo:
+            frame, extra = ledger.complete(number, batch.frame)
+        else:
+            continue
+        kept, rejected = _clean_batch(frame, params.source, extra)
+        _write(kept, tmp / "data" / f"part-{number:06d}.parquet")
+        _write(frame[frame["source_line"].isin(kept["source_line"])],
+               tmp / "raw" / f"part-{number:06d}.parquet")
+        _write(rejected, tmp / "quarantine" / f"clean-{number:06d}.parquet")
+        if number == 0:  # the columns and dtypes of cleaning's rejects, even when none
+            pq.write_table(_arrow(rejected.iloc[:0]), tmp / "quarantine" / "clean-schema.parquet")
+    return sources, number + 1
+
+
+def _clean_batch(frame: pd.DataFrame, source, extra: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Clean one batch without cleaning's duplicate and conflict checks.
+
+    Every row gets a unique order id for the call (``<its id>MARK<row number>``), so no
+    two rows are equal and no order has two rows; the ids are restored afterwards.
+    ``extra`` rows (deciders for ``decimal: auto``) are cleaned along and dropped.
+    """
+    has_id = "order_id" in frame.columns
+    ids = as_text(frame["order_id"]) if has_id else pd.Series("", index=frame.index, dtype="str")
+    prepared = frame.assign(order_id=ids + MARK + pd.Series(range(len(frame)), index=frame.index,
+                                                          dtype="int64").astype("str"))
+    if extra is not None and len(extra):
+        prepared = pd.concat([prepared, extra], ignore_index=True)
+    cleaned = clean_transactions(prepared, source=source)
+    kept = cleaned.kept
+    if has_id:  # the kept rows' own ids: lines increase within a batch, so find them by line
+        at = np.searchsorted(frame["source_line"].to_numpy(), kept["source_line"].to_numpy())
+        own = pd.Series(ids.to_numpy()[at], index=kept.index, dtype="str")
+        kept = kept.assign(order_id=own.where(own != ""))
+    else:
+        kept = kept.drop(columns="order_id")
+    rejected = cleaned.rejected[cleaned.rejected["source_file"] != DECIDER_FILE]
+    if has_id:
+        raw = pd.Series(frame["order_id"].to_numpy(), index=frame["source_line"].to_numpy())
+        rejected = rejected.assign(order_id=pd.Series(raw.loc[rejected["source_line"]].to_numpy(),
+                                                      index=rejected.index, dtype=frame["order_id"].dtype))
+    else:
+        rejected = rejected.drop(columns="order_id")
+    return kept.reset_index(drop=True), rejected.reset_index(drop=True)
+
+
+def _write(frame: pd.DataFrame, path: Path) -> None:
+    """Write a frame as one Parquet file (no file when it has no rows)."""
+    if not len(frame):
+        path.unlink(missing_ok=True)
+        return
+    if "order_date" in frame.columns and pd.api.types.is_datetime64_any_dtype(frame["order_date"]):
+        frame = frame.assign(order_date=frame["order_date"].astype("datetime64[ns]"))
+    pq.write_table(_arrow(frame.reset_index(drop=True)), path, coerce_timestamps="us")
+
+
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    """Return a frame as an Arrow table; cells of mixed types (Excel) are kept as text."""
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        mixed = {c: frame[c].map(lambda v: None if v is None or v != v else str(v)).astype("str")
+                 for c in frame.columns if frame[c].dtype == object}
+        return pa.Table.from_pandas(frame.assign(**mixed), preserve_index=False)
+
+
+def read_quarantine(result: IngestResult) -> pd.DataFrame:
+    """Return the rejected rows of an ingest, as the in-memory path lists them.
+
+    The same columns, dtypes and order as ``pd.concat([loaded.rejected, cleaned.rejected],
+    ignore_index=True)`` of the in-memory path: the structural rejects (file order, then
+    line), then cleaning's (file order, then line). Held in memory: the rejected rows are
+    expected to be few.
+    """
+    folder = Path(result.quarantine)
+    files = {s["path"]: i for i, s in enumerate(result.sources)}
+    records: dict[str, list] = {s["path"]: [] for s in result.sources}
+    for part in sorted(folder.glob("load-*.parquet")):
+        for row in pq.read_table(part).to_pylist():
+            records[row["source_file"]].append(row)
+    loaded = []
+    for source in result.sources:
+        body = [c for c in CANONICAL if c in source["column_map"].values()]
+        rows = sorted(records[source["path"]], key=lambda r: r["source_line"])
+        loaded.append(pd.DataFrame(rows, columns=list(QUARANTINE_COLUMNS) + body).astype(
+            {"source_line": "int64", "amount_value": "float64"}))
+    combined = pd.concat(loaded, ignore_index=True)
+    body = [c for c in CANONICAL if c in combined.columns]
+    frames = [pq.read_table(p).to_pandas() for p in sorted(folder.glob("clean-*.parquet"))]
+    cleaned = pd.concat(frames, ignore_index=True)
+    order = cleaned["source_file"].map(files).astype("int64") * (1 << 40) + cleaned["source_line"]
+    cleaned = cleaned.iloc[order.argsort(kind="stable")]
+    return pd.concat([combined[list(QUARANTINE_COLUMNS) + body], cleaned], ignore_index=True)

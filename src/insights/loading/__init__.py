@@ -23,7 +23,7 @@ in a deterministic order (see ``loading.database``).
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,15 +31,17 @@ import numpy as np
 import pandas as pd
 
 from insights.cleaning import QUARANTINE_COLUMNS
-from insights.loading.columnar import read_parquet
+from insights.loading.columnar import read_parquet, stream_parquet
 from insights.loading.database import read_postgres
+from insights.loading.scan import ByteScan, data_chunks, file_chunks, scan_bytes
 from insights.loading.table import LoadError, Table, looks_like_data
-from insights.loading.text import read_csv
+from insights.loading.text import read_csv, stream_csv
 from insights.loading.workbook import read_excel
 from insights.params import Params
 from insights.schema import CANONICAL, REQUIRED
 
-__all__ = ["LoadError", "LoadResult", "load_transactions"]
+__all__ = ["DEFAULT_BATCH_ROWS", "Batch", "LoadError", "LoadResult", "iter_batches",
+           "load_transactions"]
 
 #: File suffixes per format when ``source.format`` is ``auto``.
 SUFFIX_FORMATS = {
@@ -51,6 +53,8 @@ UNSUPPORTED_SUFFIXES = {".xls": "old binary Excel (.xls)", ".xlsb": "binary Exce
                         ".ods": "OpenDocument (.ods)"}
 _MAGIC = {b"PK\x03\x04": "excel", b"PAR1": "parquet", b"\xd0\xcf\x11\xe0": "ole"}
 _READERS = {"csv": read_csv, "parquet": read_parquet, "excel": read_excel}
+#: Records per batch yielded by ``iter_batches`` unless told otherwise.
+DEFAULT_BATCH_ROWS = 500_000
 
 #: Source headers that often mean a canonical column; only used to suggest a column_map.
 SYNONYMS = {
@@ -124,38 +128,178 @@ def load_transactions(params: Params, *, root: Path) -> LoadResult:
         frame, rejected = _to_frames(entry, table)
         frames.append(frame)
         rejects.append(rejected)
-        keys = {_norm(h) for h in table.header}
-        used |= {k for k in params.column_map if _norm(k) in keys}
-        sources.append(info | {
-            "rows_read": len(frame) + len(rejected),
-            "columns": list(table.header),
-            "column_map": {h: t for h, t in zip(table.header, table.targets, strict=True) if t},
-            "unused_columns": [h for h, t in zip(table.header, table.targets, strict=True) if not t],
-            "notes": list(table.notes),
-        })
+        used |= _used_keys(params, table)
+        sources.append(_source_info(info, table, len(frame) + len(rejected)))
     _check_unused_keys(params, used, sources)
     return LoadResult(_concat(frames, lead=[], tail=["source_file", "source_line"]),
                       _concat(rejects, lead=list(QUARANTINE_COLUMNS), tail=[]), sources)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Rows of one file yielded by ``iter_batches``.
+
+    Attributes
+    ----------
+    path : str
+        The file, as written in ``source.paths`` (``source_file`` of the rows).
+    frame : DataFrame
+        The rows that align with the header, exactly as ``load_transactions`` gives them.
+    rejected : DataFrame
+        The structural rejects among these records, as in ``LoadResult.rejected``.
+    source : dict or None
+        On the last batch of each file only: the file's ``sources`` entry (the same dict
+        ``load_transactions`` returns), complete now that the file has been read.
+    """
+
+    path: str
+    frame: pd.DataFrame
+    rejected: pd.DataFrame
+    source: dict | None = None
+
+
+def iter_batches(params: Params, *, root: Path, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[Batch]:
+    """Read the unit's files in batches, with what ``load_transactions`` gives for the same rows.
+
+    CSV is read line by line (never the whole file): a first pass over the bytes
+    fingerprints the file and settles its encoding (``auto`` needs to know whether every
+    byte is UTF-8), then records are parsed by the same loop as ``load_transactions``, so
+    columns, values, ``source_line`` (physical lines, also for quoted values spanning
+    lines) and structural rejects are identical. Parquet is read one record batch at a
+    time, typed as ``load_transactions`` types it; Excel (and a PostgreSQL table) comes as
+    one batch.
+
+    Parameters
+    ----------
+    params : Params
+        The unit's params (``source`` and ``column_map``).
+    root : Path
+        Directory the relative paths in ``source.paths`` start from.
+    batch_rows : int
+        Records (rows plus structural rejects) per batch at most; memory grows with it,
+        not with the file. Excel and PostgreSQL ignore it.
+
+    Yields
+    ------
+    Batch
+        Files in ``source.paths`` order, rows in file order; every file gives at least one
+        batch, and its last batch carries the file's ``sources`` entry.
+
+    Raises
+    ------
+    LoadError
+        As ``load_transactions``, with the same messages; a file's error is raised when the
+        stream reaches that file, a ``column_map`` key matching no file after the last one.
+
+    Examples
+    --------
+    >>> rows = sum(len(b.frame) + len(b.rejected) for b in iter_batches(params, root=root))  # doctest: +SKIP
+    """
+    if params.source.format == "postgres":
+        entry = f"postgres:{params.source.table}"
+        table, info = _read_one(entry, Path(root), params)
+        frame, rejected = _to_frames(entry, table)
+        source = _source_info(info, table, len(frame) + len(rejected))
+        _check_unused_keys(params, _used_keys(params, table), [source])
+        yield Batch(entry, frame, rejected, source)
+        return
+    used, sources = set(), []
+    for entry in params.source.paths:
+        head, tables, info = _open_stream(entry, Path(root), params, batch_rows)
+        rows, ahead = 0, next(tables)
+        while ahead is not None:
+            table, ahead = ahead, next(tables, None)
+            table.targets = head.targets
+            frame, rejected = _to_frames(entry, table)
+            rows += len(frame) + len(rejected)
+            source = None if ahead is not None else _source_info(info, head, rows)
+            if source is not None:
+                used |= _used_keys(params, head)
+                sources.append(source)
+            yield Batch(entry, frame, rejected, source)
+    _check_unused_keys(params, used, sources)
+
+
+def _open_stream(entry: str, root: Path, params: Params,
+                 batch_rows: int) -> tuple[Table, Iterator[Table], dict]:
+    """Scan one file, check its format and open it for batches; map its header.
+
+    Returns the header Table (with targets), the batch Tables and the file's ``sources``
+    fields, of which the reader's extras (e.g. ``blank_lines``) fill in while reading.
+    """
+    path = _existing(entry, root)
+    scan = scan_bytes(file_chunks(path))
+    info = _file_info(entry, path, scan, params)
+    if info["format"] == "csv":
+        head, tables, extra = stream_csv(entry, path, params.source, scan, batch_rows)
+    elif info["format"] == "parquet":
+        head, tables, extra = stream_parquet(entry, path, params.source, batch_rows)
+    else:
+        head, extra = read_excel(entry, path.read_bytes(), params.source)
+        tables = iter([head])
+    head.targets = _targets(entry, head, params)
+    return head, _filled(tables, info, extra), info
+
+
+def _filled(tables: Iterator[Table], info: dict, extra: dict) -> Iterator[Table]:
+    """Yield the tables; copy the reader's extras into ``info`` as they become final."""
+    for table in tables:
+        info.update(extra)
+        yield table
+    info.update(extra)
 
 
 def _read_one(entry: str, root: Path, params: Params) -> tuple[Table, dict]:
     """Read one file's bytes (or the table), fingerprint them, parse them and map the header."""
     if params.source.format == "postgres":
         return read_postgres(entry, params.source, map_header=lambda t: _targets(entry, t, params))
+    path = _existing(entry, root)
+    data = path.read_bytes()
+    scan = scan_bytes(data_chunks(data))
+    info = _file_info(entry, path, scan, params)
+    if info["format"] == "csv":
+        table, extra = read_csv(entry, data, params.source, scan)
+    else:
+        table, extra = _READERS[info["format"]](entry, data, params.source)
+    table.targets = _targets(entry, table, params)
+    return table, info | extra
+
+
+def _existing(entry: str, root: Path) -> Path:
+    """Return the path of ``entry`` under ``root``; raise when there is no such file."""
     path = root / entry
     if not path.is_file():
         raise LoadError(f"{entry}: file not found (looked for {path}); check source.paths in "
                         "the params (relative paths start at the project root).")
-    data = path.read_bytes()
-    if not data.strip():
+    return path
+
+
+def _file_info(entry: str, path: Path, scan: ByteScan, params: Params) -> dict:
+    """Return the fingerprint part of a file's ``sources`` entry; refuse empty files."""
+    if scan.blank:
         raise LoadError(f"{entry}: the file is empty; check source.paths or re-export it.")
-    fmt = _detect_format(entry, path, data, params.source.format)
-    info = {"path": entry, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data),
+    fmt = _detect_format(entry, path, scan.head, params.source.format)
+    return {"path": entry, "sha256": scan.sha256, "bytes": scan.size,
             "format": fmt, "encoding": None, "delimiter": None, "sheet": None,
             "header_line": 1, "blank_lines": 0}
-    table, extra = _READERS[fmt](entry, data, params.source)
-    table.targets = _targets(entry, table, params)
-    return table, info | extra
+
+
+def _used_keys(params: Params, table: Table) -> set:
+    """Return the column_map keys that match a column of ``table``."""
+    keys = {_norm(h) for h in table.header}
+    return {k for k in params.column_map if _norm(k) in keys}
+
+
+def _source_info(info: dict, table: Table, rows_read: int) -> dict:
+    """Return one file's ``sources`` entry: fingerprint, counts, columns and mapping."""
+    pairs = list(zip(table.header, table.targets, strict=True))
+    return info | {
+        "rows_read": rows_read,
+        "columns": list(table.header),
+        "column_map": {h: t for h, t in pairs if t},
+        "unused_columns": [h for h, t in pairs if not t],
+        "notes": list(dict.fromkeys(table.notes)),
+    }
 
 
 def _detect_format(entry: str, path: Path, data: bytes, declared: str) -> str:

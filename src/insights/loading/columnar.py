@@ -10,7 +10,10 @@ booleans, numbers and strings. Anything else is an error naming the column and i
 from __future__ import annotations
 
 import io
+import itertools
+from collections.abc import Iterator
 from functools import partial
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -32,13 +35,79 @@ def read_parquet(entry: str, data: bytes, source) -> tuple[Table, dict]:
                         "and source.format.") from None
     header, duplicates = unique_header(table.column_names)
     result = Table(header=header, lines=range(1, table.num_rows + 1), duplicates=duplicates)
-    result.converter = partial(_convert, entry, table, header, source, result.notes)
+    result.converter = partial(_convert, entry, table, header, source, result.notes, None)
     return result, {}
 
 
+def stream_parquet(entry: str, path: Path, source,
+                   batch_rows: int) -> tuple[Table, Iterator[Table], dict]:
+    """Open a Parquet file for reading in batches of at most ``batch_rows`` rows.
+
+    Returns the header (an empty Table), an iterator of Tables (at least one) and the
+    ``sources`` extras. Columns are typed as ``read_parquet`` types them: whether a float
+    column holds whole numbers (read as text ids) is decided once over the whole file.
+    """
+    try:
+        parquet = pq.ParquetFile(path)
+        names = parquet.schema_arrow.names
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise LoadError(f"{entry}: not a readable Parquet file ({exc}); check source.paths "
+                        "and source.format.") from None
+    header, duplicates = unique_header(names)
+    notes: list[str] = []
+    whole = _FileWide(parquet)
+    return (Table(header=header, lines=[], duplicates=duplicates, notes=notes),
+            _parquet_tables(entry, parquet, header, duplicates, source, notes, whole,
+                            max(int(batch_rows), 1)), {})
+
+
+def _parquet_tables(entry: str, parquet, header: list[str], duplicates: dict, source,
+                    notes: list[str], whole, batch_rows: int) -> Iterator[Table]:
+    """Yield one Table per record batch (an empty one for a file without rows)."""
+    offset = 0
+    batches = (b.slice(start, batch_rows) for b in parquet.iter_batches(batch_size=batch_rows)
+               for start in range(0, b.num_rows, batch_rows))  # pyarrow may exceed batch_size
+    for batch in itertools.chain(batches, [None] if parquet.metadata.num_rows == 0 else []):
+        table = (pa.Table.from_batches([batch]) if batch is not None
+                 else parquet.schema_arrow.empty_table())
+        result = Table(header=header, lines=range(offset + 1, offset + table.num_rows + 1),
+                       duplicates=duplicates, notes=notes)
+        result.converter = partial(_convert, entry, table, header, source, notes, whole)
+        offset += table.num_rows
+        yield result
+
+
+class _FileWide:
+    """Per-column facts over a whole Parquet file, computed once on first use."""
+
+    def __init__(self, parquet) -> None:
+        self.parquet, self.cache = parquet, {}
+
+    def __call__(self, index: int) -> bool:
+        """Return True when column ``index`` is floats, all whole, over the whole file."""
+        if index not in self.cache:
+            count, whole = 0, True
+            names = self.parquet.schema_arrow.names
+            single = names.count(names[index]) == 1  # read only this column when unambiguous
+            for batch in self.parquet.iter_batches(batch_size=1 << 16,
+                                                   columns=[names[index]] if single else None):
+                column = batch.column(0 if single else index)
+                kind = column.type.value_type if pat.is_dictionary(column.type) else column.type
+                values = column.cast(kind).drop_null().to_numpy(zero_copy_only=False)
+                count += len(values)
+                whole = whole and pat.is_floating(kind) and bool(((values % 1) == 0).all()) \
+                    and (not len(values) or bool(abs(values).max() < 2**53))
+            self.cache[index] = whole and count > 0
+        return self.cache[index]
+
+
 def _convert(entry: str, table: pa.Table, header: list[str], source, notes: list[str],
-             index: int, target: str) -> pd.Series:
-    """Return column ``index`` as a pandas Series fit for ``target``, or raise LoadError."""
+             whole, index: int, target: str) -> pd.Series:
+    """Return column ``index`` as a pandas Series fit for ``target``, or raise LoadError.
+
+    ``whole(index)`` says whether a float column holds only whole numbers over the whole
+    file (streaming); None: look at this table's column.
+    """
     column = table.column(index)
     kind = column.type
     if pat.is_dictionary(kind):
@@ -47,7 +116,11 @@ def _convert(entry: str, table: pa.Table, header: list[str], source, notes: list
         return pd.Series([None] * len(column), dtype="object")
     if pat.is_string(kind) or pat.is_large_string(kind) or getattr(pat, "is_string_view", bool)(kind):
         return pd.Series(column.to_pylist(), dtype="str")
-    converted = _typed(column, kind, target, source, notes, header[index])
+    if whole is None:
+        is_whole = partial(_whole_floats, column, kind)
+    else:
+        is_whole = partial(lambda i: pat.is_floating(kind) and whole(i), index)
+    converted = _typed(column, kind, target, source, notes, header[index], is_whole)
     if converted is None:
         raise LoadError(f"{entry}: column {header[index]!r} (mapped to {target}) has Parquet "
                         f"type {kind}; {target} must be {_EXPECTED[_kind(target)]}. Fix the "
@@ -72,11 +145,15 @@ def _kind(target: str) -> str:
     return "flag" if target == "is_reference" else "text"
 
 
-def _typed(column, kind, target: str, source, notes: list[str], name: str) -> pd.Series | None:
-    """Convert a non-string Parquet column for ``target``; None when the type is not allowed."""
+def _typed(column, kind, target: str, source, notes: list[str], name: str,
+           whole) -> pd.Series | None:
+    """Convert a non-string Parquet column for ``target``; None when the type is not allowed.
+
+    ``whole()`` says whether the column is floats holding only whole numbers.
+    """
     expected = _kind(target)
     numeric = pat.is_integer(kind) or pat.is_floating(kind) or pat.is_decimal(kind)
-    if expected == "text" and (pat.is_integer(kind) or _whole_floats(column, kind)):
+    if expected == "text" and (pat.is_integer(kind) or whole()):
         notes.append(f"{name}: stored as numbers in Parquet; {target} is read as text "
                      "(leading zeros, if the ids had any, were already lost in the export)")
         return pd.Series(column.cast(pa.int64()).cast(pa.string()).to_pylist(), dtype="str")

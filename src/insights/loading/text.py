@@ -4,10 +4,15 @@ Encodings: UTF-8 (with or without a byte-order mark) and cp1251 are accepted; UT
 Latin-1, KOI8-R and text that is already mojibake are refused with a clear error instead
 of being decoded into garbage. cp1251 is only accepted when the decoded words look like
 Russian (no Latin letters inside Cyrillic words, no ``лМЙЕОФ`` casing that KOI8-R gives).
+The encoding is chosen from one pass over the bytes (``loading.scan``) and the checks look
+at a leading sample, so reading the whole file (``read_csv``) and streaming it in batches
+(``stream_csv``) decide alike.
 
 Records are parsed with :mod:`csv` in strict mode over the physical lines, so a row with a
 broken quote is rejected on its own line and parsing resumes on the next line instead of
-swallowing the rest of the file.
+swallowing the rest of the file. Both readers run the same record loop
+(``_read_records``); the streaming one keeps only the lines of the current record (and a
+few lines of look-ahead) in memory.
 """
 
 from __future__ import annotations
@@ -16,7 +21,11 @@ import codecs
 import csv
 import io
 import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
+from insights.loading.scan import ByteScan, DecodeError, data_chunks, scan_bytes
 from insights.loading.table import LoadError, RowReject, Table, unique_header
 
 #: Delimiters tried by ``source.delimiter: auto``, in order of preference on a tie.
@@ -25,6 +34,8 @@ DELIMITERS = (";", "\t", ",", "|")
 SAMPLE_CHARS = 262_144
 #: Share of non-ASCII words allowed to look wrong before an encoding is refused.
 MAX_ODD_WORDS = 0.10
+#: Lines looked at by ``source.delimiter: auto`` (from the header on).
+SNIFF_LINES = 50
 
 _WORD = re.compile(r"[^\W\d_]+")
 _TOKEN = re.compile(r"[^\s;,\t|\"']+")
@@ -36,6 +47,13 @@ _NAMES = {";": "semicolon", "\t": "tab", ",": "comma", "|": "pipe"}
 
 def decode(entry: str, data: bytes, declared: str) -> tuple[str, str]:
     """Return (encoding, text) of a CSV file's bytes; raise LoadError when unsure."""
+    encoding = choose_encoding(entry, scan_bytes(data_chunks(data)), declared)
+    return encoding, data.decode(encoding)
+
+
+def choose_encoding(entry: str, scan: ByteScan, declared: str) -> str:
+    """Return the encoding of a CSV file from a scan of its bytes; raise LoadError when unsure."""
+    data = scan.head
     if data[:4] in (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00") or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise LoadError(f"{entry}: the file is UTF-16/UTF-32 text (it starts with that byte-order "
                         "mark); re-save it as UTF-8 CSV. source.encoding supports utf-8, "
@@ -50,46 +68,47 @@ def decode(entry: str, data: bytes, declared: str) -> tuple[str, str]:
                         "source.encoding is cp1251; set source.encoding: auto.")
     if bom or declared in ("utf-8", "utf-8-sig"):
         encoding = "utf-8-sig" if bom else "utf-8"
-        text = _strict(entry, data, encoding)
+        _strict(entry, scan.utf8_error, encoding)
     elif declared == "cp1251":
-        return "cp1251", _strict(entry, data, "cp1251")
+        _strict(entry, scan.cp1251_error, "cp1251")
+        return "cp1251"
+    elif scan.utf8_error is None:
+        encoding = "utf-8"
     else:
-        try:
-            encoding, text = "utf-8", data.decode("utf-8")
-        except UnicodeDecodeError:
-            return "cp1251", _as_cp1251(entry, data)
-    example = _mojibake(text)
+        _check_cp1251(entry, scan)
+        return "cp1251"
+    example = _mojibake(_sample(data, encoding))
     if example:
         raise LoadError(f"{entry}: the text is already garbled (mojibake): {example[0]!r} reads "
                         f"as {example[1]!r} once repaired. Re-export the file as UTF-8 from "
                         "the source system instead of re-saving a mis-read copy.")
-    return encoding, text
+    return encoding
 
 
-def _strict(entry: str, data: bytes, encoding: str) -> str:
-    """Decode strictly; on failure name the line and the params key."""
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+def _sample(head: bytes, encoding: str) -> str:
+    """Return the first ``SAMPLE_CHARS`` characters of a file from its leading bytes."""
+    return codecs.getincrementaldecoder(encoding)().decode(head)[:SAMPLE_CHARS]
+
+
+def _strict(entry: str, error: DecodeError | None, encoding: str) -> None:
+    """Raise when the file does not decode strictly, naming the line and the params key."""
+    if error is not None:
         other = "cp1251" if encoding.startswith("utf") else "utf-8"
-        raise LoadError(f"{entry}: line {line} is not valid {encoding} (byte "
-                        f"{data[exc.start]:#04x}); the file may be {other}: set "
-                        f"source.encoding: auto or {other}, or re-save it as UTF-8.") from None
+        raise LoadError(f"{entry}: line {error.line} is not valid {encoding} (byte "
+                        f"{error.byte:#04x}); the file may be {other}: set "
+                        f"source.encoding: auto or {other}, or re-save it as UTF-8.")
 
 
-def _as_cp1251(entry: str, data: bytes) -> str:
-    """Decode non-UTF-8 bytes as cp1251 when the result reads as Russian, else refuse."""
-    try:
-        text = data.decode("cp1251")
-    except UnicodeDecodeError:
-        text = None
-    odd = _odd_cp1251_word(text) if text is not None else "<undefined cp1251 byte>"
+def _check_cp1251(entry: str, scan: ByteScan) -> None:
+    """Accept non-UTF-8 bytes as cp1251 only when the text reads as Russian, else refuse."""
+    if scan.cp1251_error is not None:
+        odd = "<undefined cp1251 byte>"
+    else:
+        odd = _odd_cp1251_word(_sample(scan.head, "cp1251"))
     if odd is not None:
         raise LoadError(f"{entry}: the file is neither UTF-8 nor Russian cp1251 text (read as "
                         f"cp1251 it gives words like {odd!r}); it may be Latin-1, KOI8-R or "
                         "another encoding. Re-save it as UTF-8 CSV.")
-    return text
 
 
 def _odd_cp1251_word(text: str) -> str | None:
@@ -150,28 +169,107 @@ def _loose_rows(sample: list[str], delimiter: str) -> list[list[str]]:
 
 
 class _Feed:
-    """Physical lines fed to csv.reader, with a position that can be moved back."""
+    """Physical lines fed to csv.reader, read lazily, with a position that can be moved back.
 
-    def __init__(self, lines: list[str], pos: int) -> None:
-        self.lines, self.pos = lines, pos
+    Lines are kept from the start of the current record on (``forget_before``), so a
+    broken record can be re-read from its next line without holding the whole file.
+    """
+
+    def __init__(self, source: Iterable[str]) -> None:
+        self.source, self.buffer, self.base, self.pos = iter(source), [], 0, 0
 
     def __iter__(self) -> _Feed:
         return self
 
     def __next__(self) -> str:
-        if self.pos >= len(self.lines):
+        line = self.line(self.pos)
+        if line is None:
             raise StopIteration
         self.pos += 1
-        return self.lines[self.pos - 1]
+        return line
+
+    def line(self, index: int) -> str | None:
+        """Return physical line ``index`` (0-based), or None past the end of the file."""
+        while index - self.base >= len(self.buffer):
+            line = next(self.source, None)
+            if line is None:
+                return None
+            self.buffer.append(line)
+        return self.buffer[index - self.base]
+
+    def forget_before(self, index: int) -> None:
+        """Let go of the lines before ``index`` (in steps, to keep this cheap)."""
+        if index - self.base > 4096:
+            del self.buffer[: index - self.base]
+            self.base = index
 
 
-def read_csv(entry: str, data: bytes, source) -> tuple[Table, dict]:
+@dataclass
+class _Records:
+    """An open CSV after its header: the reader, the header and what goes in ``sources``."""
+
+    feed: _Feed
+    reader: object
+    header: list[str]
+    duplicates: dict[str, list[str]]
+    header_norm: list[str]
+    extra: dict
+
+    def new_table(self) -> Table:
+        """Return an empty Table for the next rows."""
+        return Table(header=list(self.header), lines=[], rows=[], dtype="str",
+                     duplicates=self.duplicates)
+
+
+def read_csv(entry: str, data: bytes, source, scan: ByteScan | None = None) -> tuple[Table, dict]:
     """Read CSV bytes into a Table of text rows; structural problems become rejects."""
-    encoding, text = decode(entry, data, source.encoding)
-    lines = list(io.StringIO(text, newline=""))
-    start = _header_index(entry, lines, source.header_line)
-    delimiter = sniff_delimiter(entry, lines[start : start + 50], source.delimiter)
-    feed = _Feed(lines, start)
+    scan = scan if scan is not None else scan_bytes(data_chunks(data))
+    encoding = choose_encoding(entry, scan, source.encoding)
+    records = _open_records(entry, io.StringIO(data.decode(encoding), newline=""), source, encoding)
+    table = records.new_table()
+    blank, _ = _read_records(records, table)
+    return table, records.extra | {"blank_lines": blank}
+
+
+def stream_csv(entry: str, path: Path, source, scan: ByteScan,
+               batch_rows: int) -> tuple[Table, Iterator[Table], dict]:
+    """Open a CSV file for reading in batches of at most ``batch_rows`` records.
+
+    Returns the header (an empty Table), an iterator of Tables (at least one) and the
+    ``sources`` extras, whose ``blank_lines`` is final once the iterator is exhausted.
+    The file is read line by line; only the current record's lines stay in memory.
+    """
+    encoding = choose_encoding(entry, scan, source.encoding)
+    raw = Path(path).open("rb")  # noqa: SIM115 -- closed by _csv_tables when it ends
+    handle = io.TextIOWrapper(raw, encoding=encoding, newline="")
+    try:
+        records = _open_records(entry, handle, source, encoding)
+    except BaseException:
+        handle.close()
+        raise
+    extra = records.extra | {"blank_lines": 0}
+    return records.new_table(), _csv_tables(records, handle, extra, batch_rows), extra
+
+
+def _csv_tables(records: _Records, handle, extra: dict, batch_rows: int) -> Iterator[Table]:
+    """Yield Tables of at most ``batch_rows`` records; count blank lines into ``extra``."""
+    with handle:
+        done = False
+        while not done:
+            table = records.new_table()
+            blank, done = _read_records(records, table, limit=max(int(batch_rows), 1))
+            extra["blank_lines"] += blank
+            if table.rows or table.rejects or done:
+                yield table
+
+
+def _open_records(entry: str, lines: Iterable[str], source, encoding: str) -> _Records:
+    """Find the header, sniff the delimiter and read the header record."""
+    feed = _Feed(lines)
+    start = _header_index(entry, feed, source.header_line)
+    sample = [line for i in range(start, start + SNIFF_LINES) if (line := feed.line(i)) is not None]
+    delimiter = sniff_delimiter(entry, sample, source.delimiter)
+    feed.pos = start
     reader = csv.reader(feed, delimiter=delimiter, strict=True)
     try:
         raw_header = next(reader)
@@ -182,56 +280,67 @@ def read_csv(entry: str, data: bytes, source) -> tuple[Table, dict]:
     while raw_header and not raw_header[-1].strip():
         raw_header.pop()
     header, duplicates = unique_header(raw_header)
-    table = Table(header=header, lines=[], rows=[], dtype="str", duplicates=duplicates)
-    blank = _read_records(feed, reader, [h.casefold() for h in map(str.strip, raw_header)], table)
     extra = {"encoding": encoding, "delimiter": delimiter, "header_line": start + 1,
-             "blank_lines": blank, "trailing_delimiter": trailing}
-    return table, extra
+             "trailing_delimiter": trailing}
+    return _Records(feed, reader, header, duplicates,
+                    [h.casefold() for h in map(str.strip, raw_header)], extra)
 
 
-def _header_index(entry: str, lines: list[str], header_line: int | None) -> int:
+def _header_index(entry: str, feed: _Feed, header_line: int | None) -> int:
     """Return the 0-based index of the header line."""
     if header_line is not None:
-        if header_line > len(lines):
+        if feed.line(header_line - 1) is None:
+            count = feed.base + len(feed.buffer)
             raise LoadError(f"{entry}: source.header_line is {header_line} but the file has "
-                            f"only {len(lines)} lines.")
+                            f"only {count} lines.")
         return header_line - 1
-    for i, line in enumerate(lines):
+    index = 0
+    while (line := feed.line(index)) is not None:
         if line.strip():
-            return i
+            return index
+        feed.forget_before(index)
+        index += 1
     raise LoadError(f"{entry}: the file has no header line (only blank lines); re-export it.")
 
 
-def _read_records(feed: _Feed, reader, header_norm: list[str], table: Table) -> int:
-    """Append aligned rows to ``table`` and reject the rest; return the blank-line count."""
+def _read_records(records: _Records, table: Table, limit: int | None = None) -> tuple[int, bool]:
+    """Append aligned rows to ``table`` and reject the rest, up to ``limit`` records.
+
+    Returns the number of blank lines passed and whether the file is exhausted. Called
+    again with a new table, it goes on where it stopped.
+    """
+    feed, reader, header_norm = records.feed, records.reader, records.header_norm
     width, blank = len(header_norm), 0
-    while feed.pos < len(feed.lines):
+    while limit is None or len(table.rows) + len(table.rejects) < limit:
         first = feed.pos
+        feed.forget_before(first)
+        if feed.line(first) is None:
+            return blank, True
         try:
             fields = next(reader)
         except StopIteration:
-            break
+            return blank, True
         except csv.Error as exc:
             spans = feed.pos - first > 1
-            table.rejects.append(_quote_reject(feed.lines[first], first, str(exc), spans))
+            table.rejects.append(_quote_reject(feed.line(first), first, str(exc), spans))
             feed.pos = first + 1
             continue
         while len(fields) > width and not fields[-1].strip():
             fields.pop()
         if feed.pos - first > 1 and len(fields) != width:
-            table.rejects.append(_quote_reject(feed.lines[first], first, "", True))
+            table.rejects.append(_quote_reject(feed.line(first), first, "", True))
             feed.pos = first + 1
             continue
         if not any(f.strip() for f in fields):
             blank += feed.pos - first
             continue
-        reject = _shape_reject(fields, header_norm, first, feed.lines[first])
+        reject = _shape_reject(fields, header_norm, first, feed.line(first))
         if reject is not None:
             table.rejects.append(reject)
             continue
         table.rows.append(fields)
         table.lines.append(first + 1)
-    return blank
+    return blank, feed.line(feed.pos) is None
 
 
 def _shape_reject(fields: list[str], header_norm: list[str], first: int, raw: str) -> RowReject | None:
