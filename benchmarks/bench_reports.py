@@ -6,7 +6,13 @@ cores) in the same run, alternating, and prints the ratio parallel / sequential 
 goal: at most 0.65 on two cores). Also times one ``make report``-equivalent run (notebook
 execution + HTML export) of the fleet unit.
 
-    python benchmarks/bench_reports.py [--repeat 1]
+With ``--rows 100m`` (or 10m, 1m) it instead publishes the report of one synthetic unit of
+that many transactions (``synth.py``'s CSV, streamed: ``source.stream: true``) in the same
+throw-away project, and records its wall time and peak memory: the kernel's peak resident
+set (the largest process) and the machine's peak used memory (MemTotal - MemAvailable,
+sampled every 0.5 s, minus what was used before the run).
+
+    python benchmarks/bench_reports.py [--repeat 1] [--rows 100m]
 """
 
 from __future__ import annotations
@@ -14,11 +20,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from synth import AS_OF, write_synthetic  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / ".bench"
@@ -41,11 +53,75 @@ def _time(args: list[str]) -> float:
     return time.perf_counter() - start
 
 
+SIZES = {"1m": 1_000_000, "10m": 10_000_000, "100m": 100_000_000}
+
+LARGE_UNIT = """\
+unit: {unit}
+description: "Synthetic unit of {label} transactions (benchmarks/synth.py)."
+source:
+  paths: [data/{unit}.csv]
+  format: csv
+  encoding: utf-8
+  delimiter: ","
+  decimal: "."
+  thousands: ""
+  date_format: "%Y-%m-%d"
+  export_date: 2026-10-01
+  stream: true
+features:
+  service_product_lines: [service, repair]
+  online_channels: [online]
+report:
+  execution_timeout_seconds: 7200
+"""
+
+
+def _used_mb() -> float:
+    info = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+    kb = int(info["MemTotal"].split()[0]) - int(info["MemAvailable"].split()[0])
+    return kb / 1024
+
+
+def large_report(project: Path, label: str) -> dict:
+    """Publish one synthetic unit of ``label`` rows; return wall time and peak memory."""
+    unit = f"synth{label}"
+    data = BENCH / "data" / f"tx_{label}.csv"
+    if not data.exists():
+        write_synthetic(data, rows=SIZES[label])
+    (project / "data").mkdir(exist_ok=True)
+    (project / "data" / f"{unit}.csv").symlink_to(data)
+    (project / "params" / f"{unit}.yaml").write_text(LARGE_UNIT.format(unit=unit, label=label))
+    before, peak, done = _used_mb(), [0.0], threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.5):
+            peak[0] = max(peak[0], _used_mb())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    wall = _time(["--root", str(project), "report", "--unit", unit, "--quarter", "2026Q3"])
+    done.set()
+    sampler.join()
+    return {
+        "rows": SIZES[label], "as_of": AS_OF, "wall_s": round(wall, 1),
+        "largest_process_peak_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+        "machine_peak_used_mb": round(peak[0] - before), "load_avg": os.getloadavg(),
+    }
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--rows", choices=sorted(SIZES), help="publish one synthetic unit instead")
     args = parser.parse_args(argv)
     project = _project()
+    if args.rows:
+        result = large_report(project, args.rows)
+        BENCH.mkdir(exist_ok=True)
+        (BENCH / f"report-{args.rows}.json").write_text(json.dumps(result, indent=2))
+        print(f"make report of a {args.rows}-transaction unit: {result['wall_s']} s, largest process "
+              f"{result['largest_process_peak_mb']} MB, machine peak {result['machine_peak_used_mb']} MB")
+        return result
     cores = os.cpu_count() or 1
     root = ["--root", str(project)]
     one = _time([*root, "report", "--unit", "fleet"])

@@ -1,8 +1,12 @@
 """The report's data step in one call: load a unit's export, clean it, pick the quarter.
 
 The notebook calls ``load_unit`` once and gets the kept transactions, the quarantined rows
-with reasons, the reconciliation and the input fingerprints. Everything transaction-level
-stays in loading, cleaning and features; this module only strings them together.
+with reasons, the reconciliation and the input fingerprints. The kept transactions are a
+pandas frame, or -- when the unit streams (``source.stream``) -- the path of the cleaned
+Parquet dataset written by ``insights.ingest``, which every analysis function scans with
+the SQL engine instead of holding the rows in memory. Both give the same numbers.
+Everything transaction-level stays in loading, cleaning, ingest and the engines; this
+module only strings them together.
 """
 
 from __future__ import annotations
@@ -12,32 +16,63 @@ from pathlib import Path
 
 import pandas as pd
 
-from insights import cleaning, loading
+from insights import cleaning, ingest, loading
+from insights.engine import Source, count_rows, order_date_bounds
 from insights.params import Params
 from insights.periods import latest_complete_quarter, parse_quarter, quarter_end
+
+#: Total size of the input files above which ``source.stream: auto`` streams them.
+STREAM_BYTES = 1 << 30
+
+#: Where streamed datasets are cached, under the project root (one folder per input).
+INGEST_CACHE = Path("data") / "cache" / "ingest"
 
 
 @dataclass(frozen=True)
 class UnitData:
     """A unit's cleaned transactions with everything needed to account for them."""
 
-    transactions: pd.DataFrame
+    transactions: Source  # a DataFrame, or the path of the streamed Parquet dataset
     rejected: pd.DataFrame
     quality: dict
     sources: list[dict]
+    engine: str = "duckdb"  # the engine that scans a streamed dataset
 
 
-def load_unit(params: Params, *, root: Path) -> UnitData:
+def streams(params: Params, *, root: Path) -> bool:
+    """Return True when the unit's files are streamed to a Parquet dataset (``source.stream``).
+
+    ``auto`` streams when ``features.engine`` is spark or the files exceed ``STREAM_BYTES``.
+    """
+    source = params.source
+    if source.format == "postgres" or source.stream is False:
+        return False
+    if source.stream is True or params.features.engine == "spark":
+        return True
+    sizes = [(Path(root) / entry).stat().st_size for entry in source.paths
+             if (Path(root) / entry).is_file()]
+    return sum(sizes) > STREAM_BYTES
+
+
+def load_unit(params: Params, *, root: Path, cache_dir: Path | None = None) -> UnitData:
     """Load and clean ``params``' sources; rows in = rows kept + rows rejected.
 
-    Raises ``loading.LoadError`` when a file cannot be read at all (its message names the
-    file and what to change in the params).
+    Streams to a cached Parquet dataset under ``cache_dir`` (default
+    ``<root>/data/cache/ingest``) when ``streams`` says so. Raises ``loading.LoadError`` when
+    a file cannot be read at all (its message names the file and what to change in the
+    params).
     """
-    loaded = loading.load_transactions(params, root=Path(root))
+    root = Path(root)
+    engine = "spark" if params.features.engine == "spark" else "duckdb"
+    if streams(params, root=root):
+        result = ingest.ingest(params, root=root, cache_dir=cache_dir or root / INGEST_CACHE)
+        return UnitData(result.dataset, ingest.read_quarantine(result), result.quality,
+                        list(result.sources), engine)
+    loaded = loading.load_transactions(params, root=root)
     cleaned = cleaning.clean_transactions(loaded.frame, source=params.source)
     rejected = pd.concat([loaded.rejected, cleaned.rejected], ignore_index=True)
     quality = cleaning.summarize_quality(loaded, cleaned)
-    return UnitData(cleaned.kept, rejected, quality, list(loaded.sources))
+    return UnitData(cleaned.kept, rejected, quality, list(loaded.sources), engine)
 
 
 def resolve_quarter(data: UnitData, quarter: str | None, *, params: Params) -> pd.Period:
@@ -49,19 +84,20 @@ def resolve_quarter(data: UnitData, quarter: str | None, *, params: Params) -> p
     if quarter:
         return parse_quarter(quarter)
     export = pd.Timestamp(params.source.export_date) if params.source.export_date else None
-    return latest_complete_quarter(data.transactions["order_date"], export_date=export)
+    first, last, _ = order_date_bounds(data.transactions, engine=data.engine)
+    dates = pd.Series([first, last] if first is not None else [], dtype="datetime64[ns]")
+    return latest_complete_quarter(dates, export_date=export)
 
 
 def count_after(data: UnitData, quarter: pd.Period) -> int:
     """Return how many kept rows fall after the quarter's end (ignored by this report)."""
-    return int((data.transactions["order_date"] > quarter_end(quarter)).sum())
+    return count_rows(data.transactions, after=quarter_end(quarter), engine=data.engine)
 
 
 def history_days(data: UnitData, as_of: pd.Timestamp) -> int:
     """Return how many days of history the data holds up to ``as_of`` (0 when none)."""
-    dates = data.transactions["order_date"]
-    dates = dates[dates <= as_of]
-    return int((as_of - dates.min()).days) + 1 if len(dates) else 0
+    first, _, _ = order_date_bounds(data.transactions, until=as_of, engine=data.engine)
+    return int((as_of - first).days) + 1 if first is not None else 0
 
 
 def unknown_customer_share(data: UnitData) -> float:

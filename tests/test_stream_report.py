@@ -1,0 +1,87 @@
+"""A streamed unit publishes the same report as the same unit held in memory.
+
+``source.stream: true`` sends the export through ``insights.ingest`` (batches, cleaned by
+the same code, kept as a Parquet dataset) and every analysis scans that dataset with DuckDB
+instead of a pandas frame. The fleet demo unit is published both ways in one temporary
+project; the report, its figures and every published table must be identical -- only the
+params (``stream``) and the run's timing may differ.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from insights import demo, pipeline
+from insights.params import load_params
+from insights.publish import publish_report
+from insights.runinfo import params_digest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("project")
+    for name in ("params", "notebooks"):
+        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("*.ipynb", "exploratory"))
+    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
+    demo.write_demo_exports(root / "data" / "demo")
+    return root
+
+
+def _set_stream(root: Path, value: str) -> None:
+    path = root / "params" / "fleet.yaml"
+    text = path.read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines(keepends=True) if not line.startswith("  stream:")]
+    at = lines.index("source:\n") + 1
+    lines.insert(at, f"  stream: {value}\n")
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def _comparable(metadata: dict) -> dict:
+    meta = json.loads(json.dumps(metadata))
+    for key in ("run", "git_commit"):
+        meta.pop(key)
+    meta["params"]["source"].pop("stream")
+    return meta
+
+
+def test_stream_setting_decides_the_path(project):
+    _set_stream(project, "true")
+    params = load_params(project / "params" / "fleet.yaml")
+    data = pipeline.load_unit(params, root=project, cache_dir=project / "cache")
+    assert isinstance(data.transactions, str) and Path(data.transactions).is_dir()
+    assert data.quality["reconciles"] is True
+    assert data.quality["rows_read"] == data.quality["rows_kept"] + data.quality["rows_rejected"]
+    assert len(data.rejected) == data.quality["rows_rejected"] > 0  # the demo plants bad rows
+    _set_stream(project, "auto")  # auto: a few MB stay in memory
+    params = load_params(project / "params" / "fleet.yaml")
+    assert not pipeline.streams(params, root=project)
+
+
+@pytest.mark.slow
+def test_streamed_unit_publishes_the_same_report(project, tmp_path):
+    digests = []
+    _set_stream(project, "false")
+    digests.append(params_digest(load_params(project / "params" / "fleet.yaml")))
+    in_memory = publish_report("fleet", quarter="2026Q3", root=project)
+    kept = tmp_path / "in_memory"
+    shutil.copytree(in_memory.report_dir, kept)
+    _set_stream(project, "true")
+    digests.append(params_digest(load_params(project / "params" / "fleet.yaml")))
+    streamed = publish_report("fleet", quarter="2026Q3", root=project)
+    assert (project / "data" / "cache" / "ingest").is_dir()  # the dataset the report scanned
+    meta = _comparable(streamed.metadata)
+    assert meta["headline"] and meta["sections"] and meta["data_quality"]["rows_rejected"] > 0
+    assert meta == _comparable(json.loads((kept / "metadata.json").read_text(encoding="utf-8")))
+    names = sorted(p.name for p in kept.iterdir() if p.suffix in (".csv", ".html"))
+    assert "report.html" in names and "quarantine.csv" in names
+    assert names == sorted(p.name for p in streamed.report_dir.iterdir() if p.suffix in (".csv", ".html"))
+    for name in names:
+        # the run-metadata appendix shows the params digest, which covers source.stream
+        ours = (streamed.report_dir / name).read_bytes().replace(*(d.encode() for d in digests[::-1]))
+        assert (kept / name).read_bytes() == ours, name
