@@ -9,6 +9,7 @@ broken records and decimal-separator evidence on both sides of batch boundaries.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -254,3 +255,19 @@ def test_missing_required_column_is_the_load_error(export):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(ingest.IngestError, match="tx.csv"):
         ingest.ingest(_params(), root=tmp_path, cache_dir=tmp_path / "cache")
+
+
+def test_worker_processes_write_the_same_dataset(tmp_path, monkeypatch):
+    """Batches cleaned in two worker processes give the files one process gives."""
+    demo.write_demo_exports(tmp_path / "data" / "demo")
+    params = load_params(Path(__file__).resolve().parents[1] / "params" / "fleet.yaml")
+    alone = ingest.ingest(params, root=tmp_path, cache_dir=tmp_path / "alone", batch_rows=5000, workers=0)
+    monkeypatch.setattr(ingest, "POOL_MIN_ROWS", 0)
+    pooled = ingest.ingest(params, root=tmp_path, cache_dir=tmp_path / "pooled", batch_rows=5000, workers=2)
+    assert pooled.batches == alone.batches > 2 and pooled.quality == alone.quality
+    for folder in ("data", "quarantine"):
+        ours = sorted(Path(getattr(pooled, "dataset" if folder == "data" else "quarantine")).iterdir())
+        theirs = sorted(Path(getattr(alone, "dataset" if folder == "data" else "quarantine")).iterdir())
+        assert [p.name for p in ours] == [p.name for p in theirs]
+        for a, b in zip(ours, theirs, strict=True):
+            assert pd.read_parquet(a).equals(pd.read_parquet(b)), a.name

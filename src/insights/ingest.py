@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from joblib.externals.loky import get_reusable_executor
 
 from insights import loading
 from insights.cleaning import QUARANTINE_COLUMNS, clean_transactions
@@ -118,8 +120,13 @@ def fingerprint(params: Params, *, root: Path) -> str:
     return digest.hexdigest()
 
 
+def default_workers() -> int:
+    """Return the cleaning processes used beside the reading one: the cores, at most 4."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 def ingest(params: Params, *, root: Path, cache_dir: Path,
-           batch_rows: int = DEFAULT_BATCH_ROWS) -> IngestResult:
+           batch_rows: int = DEFAULT_BATCH_ROWS, workers: int | None = None) -> IngestResult:
     """Stream the unit's files into a cleaned Parquet dataset (reused when cached).
 
     Parameters
@@ -132,6 +139,10 @@ def ingest(params: Params, *, root: Path, cache_dir: Path,
         Where datasets are kept, one directory per input fingerprint.
     batch_rows : int
         Records read and cleaned per batch (peak memory grows with it, not with the file).
+    workers : int, optional
+        Processes that clean and write batches while this one reads the next (default
+        ``default_workers()``; 0 = all in this process). The output is the same for any
+        number.
 
     Returns
     -------
@@ -158,7 +169,7 @@ def ingest(params: Params, *, root: Path, cache_dir: Path,
     tmp = Path(cache_dir) / f".{key}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        result = _build(params, Path(root), tmp, final, key, batch_rows)
+        result = _build(params, Path(root), tmp, final, key, batch_rows, default_workers() if workers is None else workers)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -168,15 +179,15 @@ def ingest(params: Params, *, root: Path, cache_dir: Path,
 
 
 def _build(params: Params, root: Path, tmp: Path, final: Path, key: str,
-           batch_rows: int) -> IngestResult:
+           batch_rows: int, workers: int) -> IngestResult:
     """Write the dataset and quarantine into ``tmp``; return the result (paths under ``final``)."""
     for name in ("data", "quarantine", "raw"):
         (tmp / name).mkdir(parents=True)
     ledger = BatchLedger(params.source)
-    sources, batches = _stream(params, root, tmp, batch_rows, ledger, redo=None)
+    sources, batches = _stream(params, root, tmp, batch_rows, ledger, redo=None, workers=workers)
     redo = ledger.disagreeing()
     if redo:
-        _stream(params, root, tmp, batch_rows, ledger, redo=redo)
+        _stream(params, root, tmp, batch_rows, ledger, redo=redo, workers=workers)
     reject_across_batches(tmp, paths=[s["path"] for s in sources], grain=params.source.grain)
     shutil.rmtree(tmp / "raw")
     quality = summarize_streamed_quality(tmp, sources, notes=ledger.notes())
@@ -190,28 +201,77 @@ def _build(params: Params, root: Path, tmp: Path, final: Path, key: str,
 
 
 def _stream(params: Params, root: Path, tmp: Path, batch_rows: int, ledger: BatchLedger,
-            redo: set[int] | None) -> tuple[list[dict], int]:
-    """Read, clean and write every batch (again, only those in ``redo`` when given)."""
+            redo: set[int] | None, workers: int) -> tuple[list[dict], int]:
+    """Read, clean and write every batch (again, only those in ``redo`` when given).
+
+    This process reads; cleaning and writing run in ``workers`` processes while it reads
+    on (none for a single batch). Each batch writes its own numbered files, so the output
+    does not depend on the number of workers.
+    """
     sources, number = [], 0
-    for number, batch in enumerate(loading.iter_batches(params, root=root, batch_rows=batch_rows)):
-        if batch.source is not None:
-            sources.append(batch.source)
-        if redo is None:
-            _write(batch.rejected, tmp / "quarantine" / f"load-{number:06d}.parquet")
-            ledger.count(number, batch.frame)
-            frame, extra = batch.frame, None
-        elif number in redo:
-            frame, extra = ledger.complete(number, batch.frame)
-        else:
-            continue
-        kept, rejected = _clean_batch(frame, params.source, extra)
-        _write(kept, tmp / "data" / f"part-{number:06d}.parquet")
-        _write(frame[frame["source_line"].isin(kept["source_line"])],
-               tmp / "raw" / f"part-{number:06d}.parquet")
-        _write(rejected, tmp / "quarantine" / f"clean-{number:06d}.parquet")
-        if number == 0:  # the columns and dtypes of cleaning's rejects, even when none
-            pq.write_table(_arrow(rejected.iloc[:0]), tmp / "quarantine" / "clean-schema.parquet")
+    with _Workers(workers) as pool:
+        for number, batch in enumerate(loading.iter_batches(params, root=root, batch_rows=batch_rows)):
+            if batch.source is not None:
+                sources.append(batch.source)
+            if redo is None:
+                _write(batch.rejected, tmp / "quarantine" / f"load-{number:06d}.parquet")
+                ledger.count(number, batch.frame)
+                frame, extra = batch.frame, None
+            elif number in redo:
+                frame, extra = ledger.complete(number, batch.frame)
+            else:
+                continue
+            pool.submit(_clean_and_write, number, frame, params.source, extra, tmp)
     return sources, number + 1
+
+
+def _clean_and_write(number: int, frame: pd.DataFrame, source, extra, tmp: Path) -> None:
+    """Clean one batch and write its kept rows, their raw text and its rejects."""
+    kept, rejected = _clean_batch(frame, source, extra)
+    _write(kept, tmp / "data" / f"part-{number:06d}.parquet")
+    _write(frame[frame["source_line"].isin(kept["source_line"])],
+           tmp / "raw" / f"part-{number:06d}.parquet")
+    _write(rejected, tmp / "quarantine" / f"clean-{number:06d}.parquet")
+    if number == 0:  # the columns and dtypes of cleaning's rejects, even when none
+        pq.write_table(_arrow(rejected.iloc[:0]), tmp / "quarantine" / "clean-schema.parquet")
+
+
+#: Rows read before batches go to worker processes (starting them costs about a second).
+POOL_MIN_ROWS = 1_000_000
+
+
+class _Workers:
+    """Run tasks in this process until ``POOL_MIN_ROWS`` rows were read, then in a pool.
+
+    At most ``workers + 1`` tasks wait at a time (bounded memory); leaving the ``with``
+    waits for all of them and re-raises the first failure.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers, self.pool, self.pending, self.rows = workers, None, [], 0
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def submit(self, fn, number: int, frame: pd.DataFrame, *args) -> None:
+        self.rows += len(frame)
+        if self.workers < 1 or (self.pool is None and self.rows < POOL_MIN_ROWS):
+            fn(number, frame, *args)
+            return
+        if self.pool is None:  # loky: fresh processes (no fork), no __main__ guard needed
+            self.pool = get_reusable_executor(max_workers=self.workers, timeout=60)
+        while len(self.pending) > self.workers:
+            self.pending.pop(0).result()
+        self.pending.append(self.pool.submit(fn, number, frame, *args))
+
+    def __exit__(self, kind, error, trace) -> None:
+        try:
+            for future in self.pending:
+                if kind is None:
+                    future.result()
+        finally:
+            for future in self.pending if kind is not None else ():
+                future.cancel()
 
 
 def _clean_batch(frame: pd.DataFrame, source, extra: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:

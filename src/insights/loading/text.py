@@ -36,6 +36,8 @@ SAMPLE_CHARS = 262_144
 MAX_ODD_WORDS = 0.10
 #: Lines looked at by ``source.delimiter: auto`` (from the header on).
 SNIFF_LINES = 50
+#: Lines split at once when none needs CSV parsing (``plain_rows``); 0 = always csv.reader.
+PLAIN_BLOCK_LINES = 4096
 
 _WORD = re.compile(r"[^\W\d_]+")
 _TOKEN = re.compile(r"[^\s;,\t|\"']+")
@@ -197,6 +199,11 @@ class _Feed:
             self.buffer.append(line)
         return self.buffer[index - self.base]
 
+    def lines_from(self, index: int, count: int) -> list[str]:
+        """Return up to ``count`` physical lines from ``index`` on (fewer at the end)."""
+        self.line(index + count - 1)
+        return self.buffer[index - self.base : index - self.base + count]
+
     def forget_before(self, index: int) -> None:
         """Let go of the lines before ``index`` (in steps, to keep this cheap)."""
         if index - self.base > 4096:
@@ -310,12 +317,22 @@ def _read_records(records: _Records, table: Table, limit: int | None = None) -> 
     again with a new table, it goes on where it stopped.
     """
     feed, reader, header_norm = records.feed, records.reader, records.header_norm
-    width, blank = len(header_norm), 0
+    width, blank, careful_until = len(header_norm), 0, 0
     while limit is None or len(table.rows) + len(table.rejects) < limit:
         first = feed.pos
         feed.forget_before(first)
         if feed.line(first) is None:
             return blank, True
+        if first >= careful_until and PLAIN_BLOCK_LINES:
+            room = PLAIN_BLOCK_LINES if limit is None else limit - len(table.rows) - len(table.rejects)
+            block = feed.lines_from(first, min(room, PLAIN_BLOCK_LINES))
+            rows = plain_rows(block, records.extra["delimiter"], header_norm)
+            if rows is not None:
+                table.rows.extend(rows)
+                table.lines.extend(range(first + 1, first + 1 + len(rows)))
+                feed.pos = first + len(rows)
+                continue
+            careful_until = first + len(block)  # read these lines record by record
         try:
             fields = next(reader)
         except StopIteration:
@@ -341,6 +358,32 @@ def _read_records(records: _Records, table: Table, limit: int | None = None) -> 
         table.rows.append(fields)
         table.lines.append(first + 1)
     return blank, feed.line(feed.pos) is None
+
+
+def plain_rows(lines: list[str], delimiter: str, header_norm: list[str]) -> list[list[str]] | None:
+    """Parse a block of lines in one csv.reader pass; None when any needs record-by-record care.
+
+    The block is fine when every line is one whole record that csv.reader parses without
+    error into exactly one field per header column, and no line is blank (only spaces,
+    quotes and delimiters) or repeats the header: the rows are then exactly those the
+    record-by-record loop of ``_read_records`` keeps. Anything else (a quoted value across
+    lines, broken quoting, a wrong field count, NUL, an over-long value) goes through that
+    loop, which rejects it with its reason.
+    """
+    if not lines:
+        return None
+    try:
+        rows = list(csv.reader(lines, delimiter=delimiter, strict=True))
+    except csv.Error:
+        return None
+    if len(rows) != len(lines):
+        return None
+    width, first = len(header_norm), header_norm[0]
+    for row, line in zip(rows, lines, strict=True):
+        if (len(row) != width or not line.replace(delimiter, " ").replace('"', " ").strip()
+                or row[0].strip().casefold() == first):
+            return None
+    return rows
 
 
 def _shape_reject(fields: list[str], header_norm: list[str], first: int, raw: str) -> RowReject | None:

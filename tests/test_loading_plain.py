@@ -1,0 +1,72 @@
+"""The plain-line fast lane of the CSV reader gives exactly what csv.reader gives.
+
+``loading.text.plain_rows`` splits blocks of lines that need no CSV parsing; everything
+else goes record by record through csv.reader. Every CSV file of the hostile battery and
+every demo export is read with the fast lane and with it switched off
+(``PLAIN_BLOCK_LINES = 0``): the frames, the structural rejects and the sources must be
+identical.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_hostile_inputs import CASES, Fails
+
+from insights import demo
+from insights.loading import LoadError, load_transactions, text
+from insights.params import load_params, parse_params
+
+ROOT = Path(__file__).resolve().parents[1]
+CSV_CASES = [c for c in CASES if not callable(c.data) and not c.data.startswith((b"PK", b"PAR1"))]
+
+
+def _both(params, root: Path, monkeypatch):
+    fast = load_transactions(params, root=root)
+    monkeypatch.setattr(text, "PLAIN_BLOCK_LINES", 0)
+    careful = load_transactions(params, root=root)
+    monkeypatch.undo()
+    return fast, careful
+
+
+def _assert_same(fast, careful) -> None:
+    pd.testing.assert_frame_equal(fast.frame, careful.frame, check_exact=True)
+    pd.testing.assert_frame_equal(fast.rejected, careful.rejected, check_exact=True)
+    assert fast.sources == careful.sources
+
+
+@pytest.mark.parametrize("case", CSV_CASES, ids=[c.id for c in CSV_CASES])
+def test_hostile_csv_reads_the_same_with_and_without_the_fast_lane(case, tmp_path, monkeypatch):
+    (tmp_path / case.name).write_bytes(case.data)
+    params = parse_params({"unit": "hostile", "source": {"paths": [case.name], **(case.source or {})},
+                           "column_map": case.column_map or {}}, origin="test")
+    if any(isinstance(e, Fails) for e in case.expect):
+        with pytest.raises(LoadError):
+            load_transactions(params, root=tmp_path)
+        return
+    _assert_same(*_both(params, tmp_path, monkeypatch))
+
+
+def test_demo_exports_read_the_same_and_through_the_fast_lane(tmp_path, monkeypatch):
+    demo.write_demo_exports(tmp_path / "data" / "demo")
+    calls = []
+    original = text.plain_rows
+    monkeypatch.setattr(text, "plain_rows", lambda *a: calls.append(r := original(*a)) or r)
+    for unit in ("fleet", "corporate", "retail", "service"):
+        params = load_params(ROOT / "params" / f"{unit}.yaml")
+        fast = load_transactions(params, root=tmp_path)
+        monkeypatch.setattr(text, "PLAIN_BLOCK_LINES", 0)
+        careful = load_transactions(params, root=tmp_path)
+        monkeypatch.setattr(text, "PLAIN_BLOCK_LINES", 4096)
+        _assert_same(fast, careful)
+    assert calls and all(r is not None for r in calls)  # no structural damage: all fast
+
+
+def test_plain_rows_parses_whole_line_records_and_refuses_the_rest():
+    header = ["a", "b"]
+    lines = ['1;2\n', '"3";"x;y"\r\n', '"say ""hi""";6']
+    assert text.plain_rows(lines, ";", header) == [["1", "2"], ["3", "x;y"], ['say "hi"', "6"]]
+    for odd in ('"1;2\n', '"x"y;2\n', "1;2;3\n", "1\n", " ; \n", '"";""\n', "\n", "A ;b\n"):
+        assert text.plain_rows(["1;2\n", odd, "3;4\n"], ";", header) is None, odd
