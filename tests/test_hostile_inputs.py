@@ -211,6 +211,10 @@ CASES = [
           Kept("customer_id", "002")), source={"export_date": "2026-10-01"}),
     Case("date before min_date", "a.csv", text(HEADER, "001;01.01.1900;1"),
          (Rejected("date_too_old", 2),)),
+    Case("placeholder date 9999-12-31, no export date", "a.csv",
+         text(HEADER, "001;31.12.9999;1", "002;30.09.2026;1"),
+         (Rejected("date_out_of_range", 2, "9999-12-31 is after 2262-04-10"),
+          Kept("customer_id", "002"))),
     # --- rows that are not transactions -------------------------------------------------
     Case("Итого total row", "a.csv", text(HEADER, "001;01.02.2025;5", "Итого;;5"),
          (Rejected("total_row", 3), Kept("customer_id", "001"))),

@@ -256,6 +256,10 @@ def _number_verdicts(verdicts: _Verdicts, column: str, numbers, text: pd.Series,
                      f"{currency} (no exchange-rate table: convert at the source)")
 
 
+#: The last order date kept: timestamps in nanoseconds end on 2262-04-11.
+LAST_DATE = pd.Timestamp.max.normalize() - pd.Timedelta(days=1)
+
+
 def _date_verdicts(verdicts: _Verdicts, dates, text: pd.Series, source) -> None:
     """Reject empty, unparseable, future and implausibly old order dates."""
     verdicts.add(dates.empty, "missing_date", "order_date", "", "order_date is empty")
@@ -277,6 +281,10 @@ def _date_verdicts(verdicts: _Verdicts, dates, text: pd.Series, source) -> None:
         verdicts.add(late, "date_in_future", "order_date", text,
                      lambda rows: day(rows) + f" is after the export date {source.export_date} "
                      "(in the future)")
+    beyond = dates.values > LAST_DATE
+    verdicts.add(beyond, "date_out_of_range", "order_date", text,
+                 lambda rows: day(rows) + f" is after {LAST_DATE:%Y-%m-%d}, the last day the "
+                 "analysis can hold (a placeholder date such as 9999-12-31?)")
     early = dates.values < pd.Timestamp(source.min_date)
     verdicts.add(early, "date_too_old", "order_date", text,
                  lambda rows: day(rows) + f" is before source.min_date {source.min_date} "

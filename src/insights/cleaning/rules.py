@@ -24,6 +24,7 @@ REJECT_RULES = {
     "bad_date": "order date is not a date",
     "date_in_future": "order date after the export date",
     "date_too_old": "order date before source.min_date",
+    "date_out_of_range": "order date past 2262 (a placeholder?)",
     "other_currency": "currency other than the unit's",
     "bad_number": "cost, margin or discount is not a number",
     "bad_flag": "is_reference is not yes/no",
