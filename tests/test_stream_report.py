@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from insights import demo, pipeline
-from insights.params import load_params
+from insights.params import load_params, parse_params
+from insights.periods import PeriodError
 from insights.publish import publish_report
 from insights.runinfo import params_digest
 
@@ -85,3 +86,17 @@ def test_streamed_unit_publishes_the_same_report(project, tmp_path):
         # the run-metadata appendix shows the params digest, which covers source.stream
         ours = (streamed.report_dir / name).read_bytes().replace(*(d.encode() for d in digests[::-1]))
         assert (kept / name).read_bytes() == ours, name
+
+
+def test_a_stream_whose_rows_are_all_rejected_fails_like_the_in_memory_path(tmp_path):
+    (tmp_path / "x.csv").write_text("customer_id;order_date;amount\n;01.02.2025;5\n", encoding="utf-8")
+    results = []
+    for stream in (True, False):
+        params = parse_params({"unit": "empty", "source": {"paths": ["x.csv"], "stream": stream}},
+                              origin="test")
+        data = pipeline.load_unit(params, root=tmp_path, cache_dir=tmp_path / "cache")
+        assert data.quality["rows_read"] == data.quality["rows_rejected"] == len(data.rejected) == 1
+        with pytest.raises(PeriodError, match="no valid order dates") as error:
+            pipeline.resolve_quarter(data, "", params=params)
+        results.append(str(error.value))
+    assert results[0] == results[1]

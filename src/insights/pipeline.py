@@ -66,13 +66,21 @@ def load_unit(params: Params, *, root: Path, cache_dir: Path | None = None) -> U
     engine = "spark" if params.features.engine == "spark" else "duckdb"
     if streams(params, root=root):
         result = ingest.ingest(params, root=root, cache_dir=cache_dir or root / INGEST_CACHE)
-        return UnitData(result.dataset, ingest.read_quarantine(result), result.quality,
+        kept = result.dataset if result.rows_kept else _no_rows()  # no part file to scan
+        return UnitData(kept, ingest.read_quarantine(result), result.quality,
                         list(result.sources), engine)
     loaded = loading.load_transactions(params, root=root)
     cleaned = cleaning.clean_transactions(loaded.frame, source=params.source)
     rejected = pd.concat([loaded.rejected, cleaned.rejected], ignore_index=True)
     quality = cleaning.summarize_quality(loaded, cleaned)
     return UnitData(cleaned.kept, rejected, quality, list(loaded.sources), engine)
+
+
+def _no_rows() -> pd.DataFrame:
+    """Return an empty frame of kept transactions (every row was rejected)."""
+    return pd.DataFrame({"customer_id": pd.Series(dtype="str"),
+                         "order_date": pd.Series(dtype="datetime64[ns]"),
+                         "amount": pd.Series(dtype="float64")})
 
 
 def resolve_quarter(data: UnitData, quarter: str | None, *, params: Params) -> pd.Period:
