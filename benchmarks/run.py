@@ -8,12 +8,17 @@ in its own process (``benchmarks/stage.py``) so its peak memory is its own:
   DuckDB's own ``COPY (SELECT * FROM read_csv(...)) TO parquet`` (no cleaning);
 - features: ``build_customer_features`` on the Parquet dataset, anchor: the hand-written
   DuckDB GROUP BY of issue 7 (recency/frequency/monetary/breadth) on the same files;
-- revenue_12m and quarter_activity (no anchor).
+- revenue_12m and quarter_activity (no anchor);
+- clustering (whole step on the features), concentration (summary, stress test and the
+  8-quarter trend over the dataset) and lifetime_value (``build_clv`` on the dataset), once
+  each; the fit against ``lifetimes`` is ``bench_clv.py``'s table.
 
 Ours and the anchor alternate, ``--repeat`` times each (ingest once); the table shows the
 best wall time, the CPU time of that run and the highest peak memory over the runs, with
 ratios to the anchor. Results go to ``.bench/features-<size>.json`` and
-``.bench/latest.json``. Then ``benchmarks/bench_clv.py`` runs when present.
+``.bench/latest.json``. Then ``benchmarks/bench_reports.py`` times ``make reports`` and the
+whole ``make report`` of a synthetic unit of each size (notebook run and HTML export apart),
+and ``benchmarks/bench_clv.py`` runs when present.
 
     python benchmarks/run.py [--sizes 1m,10m] [--with-100m] [--repeat 3] [--skip-ingest]
 """
@@ -81,6 +86,10 @@ def bench_size(label: str, rows: int, *, repeat: int, skip_ingest: bool) -> dict
         for stage in runs:
             runs[stage].append(measure(stage, data=str(dataset)))
     out |= {stage: best(r) for stage, r in runs.items()}
+    features = BENCH / "datasets" / f"features-{label}.parquet"
+    measure("features_file", data=str(dataset), out=str(features))
+    for stage in ("clustering", "concentration", "lifetime_value"):
+        out[stage] = measure(stage, data=str(dataset), features=str(features))
     return out
 
 
@@ -94,7 +103,9 @@ def table(results: dict) -> str:
              f"{'anchor wall':>11} {'anchor MB':>9} {'time x':>7} {'mem x':>6}"]
     for label, res in results.items():
         for stage, anchor in (("ingest", "ingest_anchor"), ("features", "features_anchor"),
-                              ("revenue_12m", None), ("quarter_activity", None)):
+                              ("revenue_12m", None), ("quarter_activity", None),
+                              ("clustering", None), ("concentration", None),
+                              ("lifetime_value", None)):
             if stage not in res:
                 continue
             ours, anc = res[stage], res.get(anchor, {}) if anchor else {}
@@ -131,7 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average during the run: {meta['load_avg']}; figures in .bench/latest.json")
     codes = []
     if not args.no_reports:
-        codes.append(subprocess.run([sys.executable, str(HERE / "bench_reports.py")], check=False).returncode)
+        reports = [sys.executable, str(HERE / "bench_reports.py")]
+        codes.append(subprocess.run(reports, check=False).returncode)
+        for label in sizes:  # the whole `make report` of a unit of each size, streamed
+            codes.append(subprocess.run([*reports, "--rows", label], check=False).returncode)
     clv = HERE / "bench_clv.py"
     if clv.exists() and not args.no_clv:
         codes.append(subprocess.run([sys.executable, str(clv)], check=False).returncode)

@@ -17,10 +17,19 @@ import time
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
+from insights.clustering import build_clusters
+from insights.clv import build_clv
+from insights.concentration import (
+    concentration_trend,
+    customer_revenue,
+    stress_test,
+    summarize_concentration,
+)
 from insights.features import build_customer_features, customer_quarter_activity, revenue_by
 from insights.ingest import ingest as ingest_unit
-from insights.params import FeatureParams, Params
+from insights.params import ClusteringParams, ClvParams, FeatureParams, Params
 
 AS_OF = "2026-09-30"
 FEATURES = FeatureParams(service_product_lines=["service", "insurance"], online_channels=["online"])
@@ -82,8 +91,36 @@ def quarter_activity(args: dict) -> int:
     return len(customer_quarter_activity(args["data"], as_of=AS_OF))
 
 
+def features_file(args: dict) -> int:
+    """Write the customer features to ``out`` (input of the stages below; not in the table)."""
+    frame = build_customer_features(args["data"], as_of=AS_OF, params=FEATURES)
+    frame.to_parquet(args["out"], index=False)
+    return len(frame)
+
+
+def clustering(args: dict) -> int:
+    """The whole clustering step (k by silhouette on a sample, fit, stability, profiles)."""
+    frame = pd.read_parquet(args["features"])
+    result = build_clusters(frame, params=ClusteringParams(), random_state=42)
+    return len(result.labels)
+
+
+def concentration(args: dict) -> int:
+    """Customer concentration and stress test, plus the 8-quarter trend over the dataset."""
+    revenue = customer_revenue(pd.read_parquet(args["features"]))
+    summarize_concentration(revenue)
+    stress_test(revenue)
+    return len(concentration_trend(args["data"], as_of=AS_OF, quarters=8))
+
+
+def lifetime_value(args: dict) -> int:
+    """BG/NBD + Gamma-Gamma from the dataset: summaries in SQL, fits, scoring, holdout."""
+    return len(build_clv(args["data"], as_of=AS_OF, params=ClvParams()).customers)
+
+
 STAGES = {f.__name__: f for f in (ingest, ingest_anchor, features, features_anchor, revenue_12m,
-                                  quarter_activity)}
+                                  quarter_activity, features_file, clustering, concentration,
+                                  lifetime_value)}
 
 
 def main() -> None:
