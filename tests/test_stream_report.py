@@ -100,3 +100,33 @@ def test_a_stream_whose_rows_are_all_rejected_fails_like_the_in_memory_path(tmp_
             pipeline.resolve_quarter(data, "", params=params)
         results.append(str(error.value))
     assert results[0] == results[1]
+
+
+@pytest.mark.slow
+def test_spark_unit_publishes_the_same_report(project, tmp_path):
+    """features.engine: spark runs every aggregate of the report on a real local Spark."""
+    pytest.importorskip("pyspark", reason="PySpark is not installed (pip install -e '.[spark]')")
+    path = project / "params" / "fleet.yaml"
+    original = path.read_text(encoding="utf-8")
+    _set_stream(project, "auto")
+    duckdb_run = publish_report("fleet", quarter="2026Q3", root=project)
+    kept = tmp_path / "duckdb"
+    shutil.copytree(duckdb_run.report_dir, kept)
+    digests = [params_digest(load_params(path))]
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "features:\n", "features:\n  engine: spark\n", 1), encoding="utf-8")
+    digests.append(params_digest(load_params(path)))
+    try:
+        spark_run = publish_report("fleet", quarter="2026Q3", root=project)
+    finally:
+        path.write_text(original, encoding="utf-8")
+    meta = _comparable(spark_run.metadata)
+    assert meta["params"]["features"].pop("engine") == "spark"
+    expected = _comparable(json.loads((kept / "metadata.json").read_text(encoding="utf-8")))
+    expected["params"]["features"].pop("engine")
+    for side in (meta, expected):  # Spark's JVM logs to the kernel's stderr (kept out of HTML)
+        side.pop("kernel_warnings")
+    assert meta["sections"] and meta == expected
+    for name in ("report.html", "quarantine.csv", "export_key_customers.csv"):
+        ours = (spark_run.report_dir / name).read_bytes().replace(*(d.encode() for d in digests[::-1]))
+        assert (kept / name).read_bytes() == ours, name
