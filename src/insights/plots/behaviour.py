@@ -32,7 +32,7 @@ def plot_segments(
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("share of total")
     ax.set_title(title)
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the bars, never on one
     return ax
 
 
