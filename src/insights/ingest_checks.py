@@ -30,10 +30,10 @@ import pyarrow.parquet as pq
 
 from insights.cleaning import QUARANTINE_COLUMNS, REJECT_RULES
 from insights.cleaning.values import parse_numbers
+from insights.engine import memory_limit
 from insights.schema import CANONICAL, OPTIONAL_NUMERIC, OPTIONAL_TEXT
 
 #: DuckDB memory for the cross-batch checks; beyond it DuckDB spills to the work folder.
-DUCKDB_MEMORY = "2GB"
 _NUMBER_COLUMNS = ("amount",) + OPTIONAL_NUMERIC
 _SCALE = 1126  # 2**-1126 is below the smallest float64 step of frexp mantissas
 
@@ -168,18 +168,42 @@ def reject_across_batches(work: Path, *, paths: list[str], grain: str) -> None:
     names = pq.read_schema(parts[0]).names
     keys = [c for c in CANONICAL if c in names]
     with duckdb.connect() as con:
-        con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+        con.execute(f"SET memory_limit = '{memory_limit()}'")
         con.execute(f"SET temp_directory = '{_sql_text(str(work / 'duckdb'))}'")
         con.register("files", pd.DataFrame({"source_file": pd.Series(paths, dtype="str"),
                                             "_f": np.arange(len(paths), dtype="int64")}))
         glob = _sql_text(str(work / "data" / "part-*.parquet"))
-        con.execute("CREATE TEMP TABLE ok AS SELECT t.*, f._f FROM read_parquet("
-                    f"'{glob}', filename = true) t JOIN files f USING (source_file)")
+        con.execute(f"CREATE TEMP VIEW kept AS SELECT * FROM read_parquet('{glob}', filename = true)")
+        suspects = _suspects(con, keys, grain)
+        con.execute("CREATE TEMP TABLE ok AS SELECT t.*, f._f FROM kept t "
+                    f"JOIN files f USING (source_file) WHERE {suspects}")
         _find_rejects(con, keys, grain)
         for (part,) in con.execute("SELECT DISTINCT part FROM rejects ORDER BY part").fetchall():
             found = con.execute("SELECT * FROM rejects WHERE part = ? ORDER BY source_line",
                                 [part]).df()
             _move(Path(part), work, found, paths, grain)
+
+
+def _suspects(con, keys: list[str], grain: str) -> str:
+    """Return a filter keeping only rows that may be duplicates or in a conflicting order.
+
+    One pass hashes every kept row: a row can be a duplicate only if its hash (of the same
+    keys the duplicate check compares) occurs twice, and an order can conflict only if the
+    hashes of its compared columns differ. Only those rows (a handful in real exports) go
+    through the exact checks of ``_find_rejects``, instead of sorting the whole dataset.
+    """
+    kinds = {c: "number" if c in _NUMBER_COLUMNS else "other" for c in keys}
+    row_hash = "hash(" + ", ".join(_key(c, kinds[c]) for c in keys) + ")"
+    con.execute(f"CREATE TEMP TABLE twin_hashes AS SELECT {row_hash} AS h FROM kept "
+                "GROUP BY 1 HAVING count(*) > 1")
+    test = f"{row_hash} IN (SELECT h FROM twin_hashes)"
+    compare = ["customer_id"] if grain == "order_line" else [c for c in keys if c != "order_id"]
+    if "order_id" in keys:
+        compared = "hash(" + ", ".join(_key(c, kinds[c]) for c in compare) + ")"
+        con.execute("CREATE TEMP TABLE mixed_orders AS SELECT order_id FROM kept "
+                    f"WHERE order_id IS NOT NULL GROUP BY 1 HAVING min({compared}) <> max({compared})")
+        test += " OR order_id IN (SELECT order_id FROM mixed_orders)"
+    return f"({test})"
 
 
 def _sql_text(text: str) -> str:
