@@ -60,3 +60,15 @@ def postgres():
         subprocess.run([*as_user, _pg_bin("pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
                        check=False, capture_output=True, timeout=120)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def copy_project(root: Path) -> Path:
+    """Fill ``root`` with a runnable project: params, notebooks, pyproject and the demo exports."""
+    from insights import demo
+
+    source = Path(__file__).resolve().parents[1]
+    for name in ("params", "notebooks"):
+        shutil.copytree(source / name, root / name, ignore=shutil.ignore_patterns("*.ipynb", "exploratory"))
+    shutil.copy(source / "pyproject.toml", root / "pyproject.toml")
+    demo.write_demo_exports(root / "data" / "demo")
+    return root

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import copy_project
 
 from insights import cli, demo
 from insights.publish import PublishError, publish_report
@@ -42,11 +43,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("project")
-    for name in ("params", "notebooks"):
-        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("*.ipynb", "exploratory"))
-    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
-    demo.write_demo_exports(root / "data" / "demo")
+    root = copy_project(tmp_path_factory.mktemp("project"))
     return root
 
 

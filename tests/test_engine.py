@@ -161,6 +161,16 @@ def assert_same_result(left, right, path: str = "result") -> None:
         assert left == right, path
 
 
+#: The dependency sections that read transactions, each run on one source (any kind).
+DEPENDENCY_SECTIONS = {
+    "trend": lambda s: concentration_trend(s, as_of=AS_OF, quarters=6),
+    "managers": lambda s: manager_departure_stress(s, as_of=AS_OF),
+    "mix": lambda s: mix_diversification(s, as_of=AS_OF, service_product_lines=["service"],
+                                         online_channels=["online"]),
+    "portfolio": lambda s: group_portfolio(s, as_of=AS_OF, top=5),
+}
+
+
 def test_dependency_sections_equal_on_dataframe_and_parquet(tmp_path):
     """Trend, key-person risk, mix and the group portfolio read Parquet as they read frames."""
     frame = random_transactions().assign(unit=lambda f: np.where(f["region"] == "north", "a", "b"))
@@ -168,14 +178,7 @@ def test_dependency_sections_equal_on_dataframe_and_parquet(tmp_path):
     frame.to_parquet(path, index=False)
     for source in (frame, path):
         assert set(frame.columns) <= columns_of(source)
-    checks = {
-        "trend": lambda s: concentration_trend(s, as_of=AS_OF, quarters=6),
-        "managers": lambda s: manager_departure_stress(s, as_of=AS_OF),
-        "mix": lambda s: mix_diversification(s, as_of=AS_OF, service_product_lines=["service"],
-                                             online_channels=["online"]),
-        "portfolio": lambda s: group_portfolio(s, as_of=AS_OF, top=5),
-    }
-    for name, run in checks.items():
+    for name, run in DEPENDENCY_SECTIONS.items():
         assert_same_result(run(frame), run(path), name)
     # the random frame has managers missing on about a quarter of the rows: they are pooled
     assert "(unassigned)" in set(manager_departure_stress(path, as_of=AS_OF).table["account_manager"])

@@ -12,9 +12,8 @@ import pytest
 pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[postgres]')")
 
 import psycopg  # noqa: E402
-from test_engine import assert_same_result, random_transactions  # noqa: E402
+from test_engine import DEPENDENCY_SECTIONS, assert_same_result, random_transactions  # noqa: E402
 
-from insights.concentration import concentration_trend  # noqa: E402
 from insights.engine import count_rows, order_date_bounds  # noqa: E402
 from insights.engine_postgres import PostgresTable  # noqa: E402
 from insights.features import (  # noqa: E402
@@ -23,8 +22,6 @@ from insights.features import (  # noqa: E402
     first_purchases,
     revenue_by,
 )
-from insights.key_person import manager_departure_stress  # noqa: E402
-from insights.mix import group_portfolio, mix_diversification  # noqa: E402
 from insights.params import FeatureParams  # noqa: E402
 
 AS_OF = pd.Timestamp("2026-09-30")
@@ -95,14 +92,7 @@ def test_postgres_without_optional_columns(loaded, postgres):
 def test_postgres_dependency_sections_equal_the_frame(loaded):
     """Trend, key-person risk, mix and portfolio pushed down equal the in-memory results."""
     tx, table = loaded
-    checks = {
-        "trend": lambda s: concentration_trend(s, as_of=AS_OF, quarters=6),
-        "managers": lambda s: manager_departure_stress(s, as_of=AS_OF),
-        "mix": lambda s: mix_diversification(s, as_of=AS_OF, service_product_lines=["service"],
-                                             online_channels=["online"]),
-        "portfolio": lambda s: group_portfolio(s, as_of=AS_OF, top=5),
-    }
-    for name, run in checks.items():
+    for name, run in DEPENDENCY_SECTIONS.items():
         assert_same_result(run(tx), run(table), name)
     assert order_date_bounds(table, until=AS_OF) == order_date_bounds(tx, until=AS_OF)
     assert count_rows(table, after=AS_OF) == count_rows(tx, after=AS_OF) > 0

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +20,7 @@ import pytest
 pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[postgres]')")
 
 import psycopg  # noqa: E402
+from conftest import copy_project
 from psycopg import sql  # noqa: E402
 
 from insights import demo  # noqa: E402
@@ -36,11 +36,7 @@ SECRET = "s3cret-pw"
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     """A temporary project with the demo exports and params/corporate_pg.yaml."""
-    root = tmp_path_factory.mktemp("project")
-    for name in ("params", "notebooks"):
-        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("*.ipynb", "exploratory"))
-    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
-    demo.write_demo_exports(root / "data" / "demo")
+    root = copy_project(tmp_path_factory.mktemp("project"))
     text = (root / "params" / "corporate.yaml").read_text(encoding="utf-8")
     twin = text.replace("unit: corporate\n", "unit: corporate_pg\n")
     twin = twin.replace("  paths: [data/demo/corporate.csv]", f"  table: {TABLE}")

@@ -14,8 +14,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import copy_project
 
-from insights import demo, pipeline
+from insights import pipeline
 from insights.params import load_params, parse_params
 from insights.periods import PeriodError
 from insights.publish import publish_report
@@ -26,11 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("project")
-    for name in ("params", "notebooks"):
-        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("*.ipynb", "exploratory"))
-    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
-    demo.write_demo_exports(root / "data" / "demo")
+    root = copy_project(tmp_path_factory.mktemp("project"))
     return root
 
 
