@@ -53,6 +53,19 @@ def test_cohort_retention_and_revenue_on_paper():
     assert str(table.first_data_quarter) == "2025Q4" and table.reason == ""
 
 
+def test_cohorts_count_a_customer_once_per_quarter_and_skip_rows_without_a_quarter():
+    # activity passed in by hand may list a customer twice in a quarter, or lack a quarter
+    extra = activity([("a", "2026Q2", 1, 1), ("c", "2026Q2", 1, 2), ("a", "2026Q1", 0, 0)])
+    undated = activity([("q", "2026Q1", 1, 1000)]).assign(quarter=pd.NaT).astype(
+        {"quarter": "period[Q-DEC]"})
+    table = acquisition_cohorts(pd.concat([ACTIVITY, extra, undated], ignore_index=True),
+                                quarter="2026Q3", max_quarters=4)
+    assert table.sizes.tolist() == [2, 1, 1]  # q has no quarter: no cohort
+    np.testing.assert_allclose(table.retention.iloc[:, 1].to_numpy(), [0.5, 0.0, np.nan])
+    np.testing.assert_allclose(table.revenue.iloc[:, :2].to_numpy(),
+                               [[110.0, 46.0], [32.0, 0.0], [7.0, np.nan]])
+
+
 def test_unobservable_cells_are_blank_but_observed_zero_is_zero():
     table = acquisition_cohorts(ACTIVITY, quarter="2026Q3", max_quarters=4,
                                 skip_first_data_quarter=False)

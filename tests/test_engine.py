@@ -143,7 +143,19 @@ def test_duckdb_memory_limit(monkeypatch):
         memory_limit()
     monkeypatch.delenv("INSIGHTS_DUCKDB_MEMORY")
     total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
-    assert memory_limit() == f"{max(total_mb // 2, 256)}MB"  # half the machine
+    default = memory_limit()
+    assert default.endswith("MB") and 256 <= int(default[:-2]) <= max(total_mb // 2, 256)
+
+
+def test_duckdb_memory_limit_leaves_what_the_report_holds():
+    from insights.engine import available_memory, spare_memory_mb
+
+    gib = 2**30
+    assert spare_memory_mb(24 * gib, 23 * gib) == 12 * 1024  # a fresh process: half the machine
+    assert spare_memory_mb(24 * gib, 10 * gib) == 6 * 1024  # 14 GB held: 60% of what is left
+    assert spare_memory_mb(24 * gib, None) == 12 * 1024  # no /proc/meminfo: half the machine
+    assert spare_memory_mb(24 * gib, 100 * 2**20) == 256  # never below DuckDB's working floor
+    assert 0 < available_memory() <= os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
 def assert_same_result(left, right, path: str = "result") -> None:

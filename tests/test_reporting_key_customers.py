@@ -91,3 +91,14 @@ def test_at_risk_sentence():
     assert "1 customers show a warning sign" in text and "100 RUB" in text
     assert ESCAPED in text and "300 days ago" in text
     assert "No active customer" in rk.describe_at_risk(at_risk.iloc[0:0])
+
+
+def test_loss_maker_table_shows_the_worst_and_says_how_many_in_all():
+    features = _features().assign(margin_total=[-50.0, -90.0, -10.0, 30.0])  # A, B, C lose
+    result = kc.score_key_customers(features, params=KeyCustomerParams(top_n=2))
+    table = rk.loss_maker_table(result, labels={"A": "Alpha", "B": "Beta", "C": "Gamma"})
+    assert "The 2 customers who cost the most, of 3 who cost more than they bring" in table
+    assert table.index("Beta") < table.index("Alpha") and "Gamma" not in table  # worst first
+    everyone = rk.loss_maker_table(result, labels={"C": "Gamma"}, limit=3)
+    assert "Gamma" in everyone and "of 3" not in everyone
+

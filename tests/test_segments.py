@@ -278,6 +278,24 @@ def test_movement_without_revenue_and_with_a_vanished_customer():
     assert len(flows) == 5
 
 
+def test_movement_rejects_a_customer_listed_twice():
+    twice = pd.concat([CURR, CURR.iloc[[0]]], ignore_index=True)
+    with pytest.raises(ValueError, match="not unique"):
+        segment_transitions(PREV, twice)
+    with pytest.raises(ValueError, match="not unique"):
+        segment_transitions(PREV, CURR, prev_revenue=pd.concat([PREV_REVENUE, PREV_REVENUE]))
+
+
+def test_movement_keeps_customers_whose_ids_look_alike():
+    # ids that differ only in case, accents or trailing space are different customers
+    prev = seg_frame([("Ab", "regular"), ("ab", "lost"), ("é", "new"), ("e ", "regular")])
+    curr = seg_frame([("ab", "regular"), ("Ab", "lost"), ("e ", "regular"), ("e", "new")])
+    m = segment_transitions(prev, curr).customers
+    assert m.loc["regular", "lost"] == 1 and m.loc["lost", "regular"] == 1
+    assert m.loc["regular", "regular"] == 1 and m.loc[NOT_YET, "new"] == 1
+    assert segment_transitions(prev, curr).missing_customers == 1  # "é" left
+
+
 def test_no_movement_gives_no_flows():
     assert key_flows(segment_transitions(PREV, PREV)).empty
 

@@ -347,7 +347,7 @@ def _assemble(
     cluster = renumber[fit.labels]
     labels = pd.DataFrame(
         {
-            "customer_id": ids.to_numpy(),
+            "customer_id": ids.array,
             "cluster": cluster,
             "cluster_name": names.loc[cluster].to_numpy(),
         }

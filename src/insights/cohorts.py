@@ -77,22 +77,30 @@ def acquisition_cohorts(
             f"got {activity['quarter'].dtype}; build it with features.customer_quarter_activity."
         )
     report_q = quarter if isinstance(quarter, pd.Period) else parse_quarter(quarter)
-    act = activity.loc[activity["quarter"] <= report_q, list(_ACTIVITY_COLUMNS)]
-    first_data = act["quarter"].min() if len(act) else None
+    # integer arrays only: customers as factor codes, quarters as Period ordinals
+    quarter_no = activity["quarter"].array.asi8
+    seen = activity["quarter"].notna().to_numpy() & (quarter_no <= report_q.ordinal)
+    first_data = pd.Period(ordinal=int(quarter_no[seen].min()), freq=report_q.freq) if seen.any() else None
     offsets = range(max_quarters)
     cohorts = pd.period_range(end=report_q, periods=max_quarters, freq="Q")
     if skip_first_data_quarter and first_data is not None:
         cohorts = cohorts[cohorts > first_data]
-    buying = act[act["purchases"] > 0]
-    cohort_of = buying.groupby("customer_id")["quarter"].min().rename("cohort")
-    act = act.join(cohort_of, on="customer_id", how="inner")
-    act = act[act["cohort"].isin(cohorts)]
-    act = act.assign(offset=_ordinal(act["quarter"]) - _ordinal(act["cohort"]))
-    grid = pd.MultiIndex.from_product([cohorts, offsets], names=["cohort", "offset"])
-    active = act[act["purchases"] > 0].groupby(["cohort", "offset"])["customer_id"].nunique()
-    revenue = act.groupby(["cohort", "offset"])["revenue"].sum()
-    active = active.reindex(grid, fill_value=0).unstack("offset").astype(float)
-    revenue = revenue.reindex(grid, fill_value=0.0).unstack("offset").astype(float)
+    customer, _ = pd.factorize(activity["customer_id"])
+    bought = seen & (activity["purchases"].to_numpy() > 0)
+    first = pd.Series(quarter_no[bought]).groupby(customer[bought]).min()
+    cohort_no = np.full(int(customer.max()) + 1 if len(customer) else 0, np.iinfo("int64").max)
+    cohort_no[first.index.to_numpy()] = first.to_numpy()
+    row_cohort = cohort_no[customer]
+    slot = np.searchsorted(cohorts.asi8, row_cohort)  # the row's cohort among those shown
+    shown = seen & (slot < len(cohorts))
+    shown[shown] = cohorts.asi8[slot[shown]] == row_cohort[shown]
+    offset = quarter_no - row_cohort
+    shown &= (offset >= 0) & (offset < max_quarters)
+    cell = slot * max_quarters + offset
+    pairs = pd.DataFrame({"customer": customer[shown & bought], "cell": cell[shown & bought]})
+    active = _by_cell(pairs.drop_duplicates()["cell"], None, cohorts, offsets)
+    revenue = _by_cell(pd.Series(cell[shown]), activity["revenue"].to_numpy("float64")[shown],
+                       cohorts, offsets)
     sizes = (
         active[0].astype("int64").rename("customers")
         if len(cohorts)
@@ -112,6 +120,18 @@ def acquisition_cohorts(
         first_data_quarter=first_data,
         reason=reason,
     )
+
+
+def _by_cell(cell: pd.Series, value: np.ndarray | None, cohorts: pd.PeriodIndex,
+             offsets: range) -> pd.DataFrame:
+    """Count rows (or sum ``value``) per cell ``cohort slot * len(offsets) + offset``."""
+    if value is None:
+        table = cell.groupby(cell.to_numpy()).size()
+    else:
+        table = pd.Series(value, index=cell.index).groupby(cell.to_numpy()).sum()
+    full = table.reindex(range(len(cohorts) * len(offsets)), fill_value=0).to_numpy("float64")
+    return pd.DataFrame(full.reshape(len(cohorts), len(offsets)),
+                        index=cohorts.rename("cohort"), columns=pd.Index(offsets, name="offset"))
 
 
 def _ordinal(quarters: pd.Series) -> pd.Series:

@@ -91,10 +91,13 @@ def source_columns(source: Source) -> list[str]:
 
 
 def memory_limit() -> str:
-    """Return DuckDB's memory limit: ``INSIGHTS_DUCKDB_MEMORY`` or half the physical memory.
+    """Return DuckDB's memory limit: ``INSIGHTS_DUCKDB_MEMORY``, else what the machine can spare.
 
-    DuckDB's own default (80%) leaves too little beside pandas and the notebook on a large
-    unit; past the limit its aggregates spill to a temporary directory instead of failing.
+    That is half the physical memory, but no more than 60% of the memory available when
+    the query starts (``MemAvailable``), so a query late in a large report does not claim
+    what the report's own frames already hold. DuckDB's own default (80% of the machine)
+    does not look at either; past the limit its aggregates spill to a temporary directory
+    instead of failing.
     """
     configured = os.environ.get("INSIGHTS_DUCKDB_MEMORY", "").strip()
     if configured:
@@ -102,7 +105,28 @@ def memory_limit() -> str:
             raise ValueError(f"INSIGHTS_DUCKDB_MEMORY={configured!r}: use a size such as 8GB or 500MB.")
         return configured
     total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return f"{max(total // 2 // 2**20, 256)}MB"
+    return f"{spare_memory_mb(total, available_memory())}MB"
+
+
+def spare_memory_mb(total: int, available: int | None) -> int:
+    """Return the DuckDB limit in MB for ``total`` and ``available`` bytes (at least 256).
+
+    >>> spare_memory_mb(24 * 2**30, 20 * 2**30), spare_memory_mb(24 * 2**30, 10 * 2**30)
+    (12288, 6144)
+    """
+    limit = total // 2 if available is None else min(total // 2, available * 6 // 10)
+    return max(limit // 2**20, 256)
+
+
+def available_memory() -> int | None:
+    """Return the bytes the kernel can give without swapping (``MemAvailable``), if it says."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
 
 
 def _connect() -> duckdb.DuckDBPyConnection:

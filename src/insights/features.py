@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from insights import feature_sql as sql
 from insights import features_reference as reference
@@ -74,11 +76,14 @@ def _line_count(agg: pd.DataFrame) -> pd.Series:
 
 def _sorted_by_customer_quarter(agg: pd.DataFrame) -> bool:
     """Return True when rows are in (customer_id, quarter_id) order, code points first."""
-    ids, quarters = agg["customer_id"].to_numpy(dtype=object), agg["quarter_id"].to_numpy()
-    if len(ids) < 2:
+    if len(agg) < 2:
         return True
-    same = ids[1:] == ids[:-1]
-    return bool(((ids[1:] > ids[:-1]) | (same & (quarters[1:] > quarters[:-1]))).all())
+    ids = pa.array(agg["customer_id"].astype("str"), type=pa.large_string())
+    quarters = agg["quarter_id"].to_numpy()
+    after, before = ids[1:], ids[:-1]  # UTF-8 byte order is code point order
+    later = pc.greater(after, before).to_numpy(zero_copy_only=False)
+    same = pc.equal(after, before).to_numpy(zero_copy_only=False)
+    return bool((later | (same & (quarters[1:] > quarters[:-1]))).all())
 
 
 def _money(cents: pd.Series) -> pd.Series:
@@ -316,7 +321,7 @@ def customer_quarter_activity(
     quarters = pd.PeriodIndex.from_ordinals(ordinals, freq="Q-DEC")
     return pd.DataFrame(
         {
-            "customer_id": agg["customer_id"].to_numpy(),
+            "customer_id": agg["customer_id"].array,
             "quarter": pd.Series(quarters),
             "purchases": agg["purchases"].astype("int64").to_numpy(),
             "revenue": _money(agg["revenue_c"]).to_numpy(),

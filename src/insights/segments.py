@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from insights.params import ExpressTestParams, LifecycleParams, RfmRule
 from insights.schema import require_columns
@@ -83,7 +85,7 @@ def assign_lifecycle(features: pd.DataFrame, *, params: LifecycleParams) -> pd.D
     labels = np.select(conditions, ["lost", "new", "regular", "one-time"], default="occasional")
     return pd.DataFrame(
         {
-            "customer_id": features["customer_id"].to_numpy(),
+            "customer_id": features["customer_id"].array,
             "segment": pd.Categorical(labels, dtype=SEGMENT_DTYPE),
         },
         index=features.index,
@@ -351,36 +353,59 @@ def segment_transitions(
     """
     for frame in (prev_segments, curr_segments):
         require_columns(frame, ["customer_id", "segment"], where="segment_transitions")
-    joined = curr_segments[["customer_id", "segment"]].merge(
-        prev_segments[["customer_id", "segment"]].rename(columns={"segment": "previous"}),
-        on="customer_id",
-        how="left",
-        validate="1:1",
-    )
-    joined["previous"] = joined["previous"].astype("string").fillna(NOT_YET)
-    joined["segment"] = joined["segment"].astype("string")
     rows, cols = [NOT_YET, *SEGMENT_ORDER], list(SEGMENT_ORDER)
-    missing = int((~prev_segments["customer_id"].isin(curr_segments["customer_id"])).sum())
-    customers = _cross(joined, None, rows, cols)
+    at = row_positions(curr_segments["customer_id"], prev_segments["customer_id"])
+    before = _label_codes(prev_segments["segment"], rows)
+    previous = np.where(at >= 0, before[np.maximum(at, 0)], -1)
+    previous[previous < 0] = 0  # absent, or no segment before: not yet a customer
+    current = _label_codes(curr_segments["segment"], cols)
+    cell = pd.Series(np.where(current >= 0, previous * len(cols) + current, -1))
+    missing = int((row_positions(prev_segments["customer_id"], curr_segments["customer_id"]) < 0).sum())
+    customers = _cross(cell, None, rows, cols)
     if prev_revenue is None:
         return SegmentTransitions(customers, None, None, None, missing)
     require_columns(prev_revenue, ["customer_id", "revenue_12m"], where="segment_transitions")
-    joined = joined.merge(
-        prev_revenue[["customer_id", "revenue_12m"]], on="customer_id", how="left", validate="1:1"
-    )
-    joined["revenue_12m"] = joined["revenue_12m"].fillna(0.0)
-    revenue = _cross(joined, "revenue_12m", rows, cols)
+    where = row_positions(curr_segments["customer_id"], prev_revenue["customer_id"])
+    amounts = prev_revenue["revenue_12m"].to_numpy(dtype="float64", na_value=np.nan)
+    moved = np.where(where >= 0, amounts[np.maximum(where, 0)], 0.0)
+    revenue = _cross(cell, np.nan_to_num(moved, nan=0.0), rows, cols)
     total = float(prev_revenue["revenue_12m"].sum())
     share = revenue / total if total > 0 else revenue * np.nan
     return SegmentTransitions(customers, revenue, share, total, missing)
 
 
-def _cross(joined: pd.DataFrame, value: str | None, rows: list, cols: list) -> pd.DataFrame:
+def row_positions(ids: pd.Series, among: pd.Series) -> np.ndarray:
+    """Return each of ``ids``' row position in ``among`` (-1 where absent), as int64.
+
+    Hashes the ids with Arrow, so ten million text ids take seconds and no Python objects.
+    Raises ValueError when ``among`` names a customer twice.
+
+    >>> row_positions(pd.Series(["b", "x", "a"]), pd.Series(["a", "b"])).tolist()
+    [1, -1, 0]
+    """
+    keys = pa.chunked_array([pa.array(among.astype("str"), type=pa.large_string())]).combine_chunks()
+    if pc.count_distinct(keys, mode="all").as_py() != len(keys):
+        raise ValueError("customer_id is not unique: each customer must appear once per frame.")
+    values = pa.array(ids.astype("str"), type=pa.large_string())
+    found = pc.index_in(values, value_set=keys)
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype("int64")
+
+
+def _label_codes(labels: pd.Series, names: list) -> np.ndarray:
+    """Return each label's position in ``names`` (-1 when missing or not among them)."""
+    return pd.Categorical(labels.astype("object"), categories=names).codes.astype("int64")
+
+
+def _cross(cell: pd.Series, value: np.ndarray | None, rows: list, cols: list) -> pd.DataFrame:
+    """Sum ``value`` (or count rows) by cell code ``row * len(cols) + col``; -1 is left out."""
+    keep = cell.to_numpy() >= 0
+    codes = cell[keep]
     if value is None:
-        table = joined.groupby(["previous", "segment"]).size()
+        table = codes.groupby(codes.to_numpy()).size()
     else:
-        table = joined.groupby(["previous", "segment"])[value].sum()
-    out = table.unstack(fill_value=0).reindex(index=rows, columns=cols, fill_value=0)
+        table = pd.Series(value[keep], index=codes.index).groupby(codes.to_numpy()).sum()
+    full = table.reindex(range(len(rows) * len(cols)), fill_value=0)
+    out = pd.DataFrame(full.to_numpy().reshape(len(rows), len(cols)), index=rows, columns=cols)
     out.index.name, out.columns.name = "previous_segment", "segment"
     return out
 

@@ -196,11 +196,23 @@ def _loss_sentence(result: KeyCustomers, labels) -> Html:
     )
 
 
-def loss_maker_table(result: KeyCustomers, *, labels: Mapping[str, str] | None = None) -> Html:
-    """Return the loss-makers (worst first) with revenue, contribution and discounts."""
+def loss_maker_table(
+    result: KeyCustomers, *, labels: Mapping[str, str] | None = None, limit: int | None = None
+) -> Html:
+    """Return the worst ``limit`` loss-makers (default: the key-customer ``top_n``).
+
+    Each row gives revenue, contribution and discounts; when there are more loss-makers
+    than ``limit``, the caption says how many there are in all.
+    """
     rows = result.loss_makers if result.status == "ok" else pd.DataFrame()
     if rows.empty:
         return Html("")
+    limit = result.top_n if limit is None else limit
+    caption = "Customers who cost more than they bring"
+    if len(rows) > limit:
+        caption = (f"The {fmt_int(limit)} customers who cost the most, of {fmt_int(len(rows))} "
+                   "who cost more than they bring")
+        rows = rows.head(limit)
     shown = pd.DataFrame(
         {
             "customer": [label_of(c, labels) for c in rows["customer_id"]],
@@ -214,7 +226,7 @@ def loss_maker_table(result: KeyCustomers, *, labels: Mapping[str, str] | None =
     )
     formats = {"revenue (12 m)": "money", "contribution (history)": "money",
                "discounts (history)": "money", "margin": "share"}  # fmt: skip
-    return html_table(shown, formats=formats, caption="Customers who cost more than they bring")
+    return html_table(shown, formats=formats, caption=caption)
 
 
 def describe_at_risk(at_risk: pd.DataFrame, *, labels: Mapping[str, str] | None = None) -> Html:
