@@ -16,6 +16,7 @@ from insights.features import (
     customer_quarter_activity,
     first_purchases,
     revenue_by,
+    revenue_by_windows,
 )
 from insights.key_person import manager_departure_stress
 from insights.mix import group_portfolio, mix_diversification
@@ -82,6 +83,21 @@ def test_other_aggregates_identical_on_random_frame():
         pd.testing.assert_frame_equal(
             func(tx, as_of=AS_OF, engine="duckdb"), func(tx, as_of=AS_OF, engine="pandas"), check_exact=True
         )
+    assert_windows_equal_revenue_by(tx, tx, engine="duckdb")
+
+
+WINDOW_ENDS = [pd.Timestamp(AS_OF) - pd.Timedelta(days=d) for d in (0, 92, 183, 20_000)]
+
+
+def assert_windows_equal_revenue_by(source, tx, *, engine="duckdb") -> None:
+    """One scan's windows equal revenue_by per window end, on ``engine`` and on pandas."""
+    for by in (["customer_id"], ["account_manager", "channel"]):
+        frames = revenue_by_windows(source, by=by, ends=WINDOW_ENDS, window_days=365, engine=engine)
+        assert len(frames) == len(WINDOW_ENDS) and frames[-1].empty  # 55 years back: no rows
+        for end, frame in zip(WINDOW_ENDS, frames, strict=True):
+            pd.testing.assert_frame_equal(
+                frame, revenue_by(tx, by=by, as_of=end, engine="pandas"), check_exact=True
+            )
 
 
 def test_parquet_source_equals_dataframe(tmp_path):

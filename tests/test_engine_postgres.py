@@ -12,7 +12,12 @@ import pytest
 pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[postgres]')")
 
 import psycopg  # noqa: E402
-from test_engine import DEPENDENCY_SECTIONS, assert_same_result, random_transactions  # noqa: E402
+from test_engine import (  # noqa: E402
+    DEPENDENCY_SECTIONS,
+    assert_same_result,
+    assert_windows_equal_revenue_by,
+    random_transactions,
+)
 
 from insights.engine import count_rows, order_date_bounds  # noqa: E402
 from insights.engine_postgres import PostgresTable  # noqa: E402
@@ -67,6 +72,7 @@ def test_postgres_other_aggregates_equal_duckdb(loaded):
     for func in (customer_quarter_activity, first_purchases):
         pd.testing.assert_frame_equal(func(table, as_of=AS_OF), func(tx, as_of=AS_OF),
                                       check_exact=True)
+    assert_windows_equal_revenue_by(table, tx, engine="duckdb")
 
 
 def test_postgres_missing_table_is_a_clear_error(postgres):

@@ -13,6 +13,8 @@ import pytest
 
 pytest.importorskip("pyspark", reason="PySpark is not installed (pip install -e '.[spark]')")
 
+from test_engine import assert_windows_equal_revenue_by  # noqa: E402
+
 from insights import demo  # noqa: E402
 from insights.features import (  # noqa: E402
     build_customer_features,
@@ -73,6 +75,7 @@ def test_spark_other_aggregates_equal_duckdb(spark, demo_parquet):
         pd.testing.assert_frame_equal(
             func(path, as_of=AS_OF, engine="spark"), func(tx, as_of=AS_OF), check_exact=True
         )
+    assert_windows_equal_revenue_by(path, tx, engine="spark")
 
 
 def test_spark_without_optional_columns(spark, demo_parquet, tmp_path):

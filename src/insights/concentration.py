@@ -468,15 +468,18 @@ def concentration_trend(
     last = pd.Period(as_of, freq="Q")
     if quarter_end(last) > as_of:
         last -= 1
+    from insights.features import revenue_by_windows
+
     first, _, _ = order_date_bounds(transactions, until=as_of, engine=engine)
+    shown = [q for q in previous_quarters(last, quarters)
+             if first is not None and first <= quarter_end(q) - pd.Timedelta(days=window_days - 31)]
+    ends = [quarter_end(q) for q in shown]
     rows = []
-    for quarter in previous_quarters(last, quarters):
-        end = quarter_end(quarter)
-        if first is None or first > end - pd.Timedelta(days=window_days - 31):
-            continue
-        revenue = trailing_revenue(
-            transactions, by=["customer_id"], as_of=end, window_days=window_days, engine=engine
-        ).set_index("customer_id")["revenue"]
+    frames = revenue_by_windows(
+        transactions, by=["customer_id"], ends=ends, window_days=window_days, engine=engine
+    )
+    for quarter, end, frame in zip(shown, ends, frames, strict=True):
+        revenue = frame.set_index("customer_id")["revenue"]
         summary = summarize_concentration(revenue, top_n=top_n, top_fraction=top_fraction)
         rows.append({"quarter": str(quarter), "as_of": end, **_trend_record(summary)})
     columns = ["quarter", "as_of", "customers", "revenue", *[f"top_{n}_share" for n in top_n]]

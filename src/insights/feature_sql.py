@@ -281,6 +281,31 @@ def revenue_by_sql(
     return Query(setup=(), select=text)
 
 
+def revenue_windows_sql(
+    *, by: list[str], windows: list[tuple[pd.Timestamp, pd.Timestamp]], dialect: Dialect = DUCKDB
+) -> Query:
+    """Return one scan's net revenue (hundredths) per ``by`` group in each ``start < date <= end``.
+
+    Column ``revenue_c_<i>`` is window ``i``'s sum, NULL when the group has no row in it;
+    rows come in code-point order of the keys, so the caller's sums never depend on the
+    engine's threads.
+    """
+    keys = ", ".join(f"CAST({c} AS {dialect.text}) AS {c}" for c in by)
+    sums = ", ".join(
+        f"CAST(SUM(CASE WHEN order_date > {timestamp_literal(start)} AND order_date <= "
+        f"{timestamp_literal(end)} THEN {cents('amount', dialect)} END) AS BIGINT) AS revenue_c_{i}"
+        for i, (start, end) in enumerate(windows)
+    )
+    first, last = min(s for s, _ in windows), max(e for _, e in windows)
+    order = ", ".join(f"{c}{dialect.collate} ASC NULLS LAST" for c in by)
+    text = (
+        f"SELECT {keys}, {sums} FROM source\n"
+        f"WHERE order_date > {timestamp_literal(first)} AND order_date <= {timestamp_literal(last)}"
+        f" AND customer_id IS NOT NULL\nGROUP BY {', '.join(by)}\nORDER BY {order}"
+    )
+    return Query(setup=(), select=text)
+
+
 _QUARTER = "EXTRACT(YEAR FROM {d}) * 10 + EXTRACT(QUARTER FROM {d})"
 _ORDERS = """orders AS (
   SELECT tx.customer_id, MIN(tx.order_date) AS order_date, SUM(amount_c) AS net_c
