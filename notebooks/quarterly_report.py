@@ -71,7 +71,10 @@ features_now = features.build_customer_features(tx, as_of=as_of, **feature_args)
 features_prev = features.build_customer_features(tx, as_of=as_of_prev, **feature_args)
 activity = features.customer_quarter_activity(tx, as_of=as_of, engine=engine)
 labels = dependency_text.customer_label_map(
-    features_now, show_names=params.report.show_customer_names, salt=params.unit
+    features_now,
+    show_names=params.report.show_customer_names,
+    salt=params.unit,
+    max_length=params.report.max_name_length,
 )
 segments_now = segments.assign_lifecycle(features_now, params=params.lifecycle)
 segments_prev = segments.assign_lifecycle(features_prev, params=params.lifecycle)

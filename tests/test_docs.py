@@ -27,3 +27,14 @@ def test_every_make_target_named_in_the_readme_exists():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     for target in ("report", "reports", "test", "lint", "lab", "demo-data", "bench", "clean", "help"):
         assert f"\n{target}:" in "\n" + makefile, target
+
+
+def test_every_param_in_the_reference_has_a_default_and_a_meaning():
+    from insights.params import params_reference
+
+    rows = [line.split(" | ") for line in params_reference().splitlines()[2:]]
+    assert len(rows) > 60
+    for key, default, meaning in rows:
+        assert meaning.rstrip(" |").strip(), f"{key} has no meaning in the params reference"
+        assert "Undefined" not in default, f"{key}: {default}"
+    assert any(key == "| `rfm.rules`" and "11 rules" in default for key, default, _ in rows)

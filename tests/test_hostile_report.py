@@ -59,6 +59,7 @@ def published(tmp_path_factory):
     params.update(unit="hostile")
     params["source"]["paths"] = ["data/hostile.csv"]
     params["report"]["show_customer_names"] = True
+    params["report"]["max_name_length"] = 24
     params["clv"] = {"min_repeat_buyers": 10_000}  # far more than 40 customers: models not applicable
     (root / "params" / "hostile.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
     return publish_report("hostile", root=root)
@@ -69,6 +70,12 @@ def test_report_has_no_live_script_vector(published):
     assert find_live_script_vectors(html) == []
     assert "<script" not in html.lower() and "\u202e" not in html
     assert "&lt;script&gt;" in html  # the hostile name is shown, as text
+
+
+def test_long_names_are_shortened_to_the_units_max_name_length(published):
+    html = published.report_html.read_text(encoding="utf-8")
+    assert "A" * 23 + "…" in html  # the 500-character name, cut at report.max_name_length
+    assert "A" * 24 not in html
 
 
 def test_index_has_no_live_script_vector(published):

@@ -136,3 +136,10 @@ def test_customer_label_map_gives_each_row_its_customer_labels_label():
     assert [labels[c] for c in ["1", "2", "3"]] == expected
     assert expected[0] == "Ann" and expected[1].startswith("C-") and expected[2].startswith("C-")
     assert len(labels) == 3 and list(labels) == ["1", "2", "3"] and labels.get("4") is None
+
+
+def test_customer_label_map_shortens_names_to_the_params_length():
+    features = pd.DataFrame({"customer_id": ["1", "2"], "customer_name": ["A" * 60, "Short Ltd"]})
+    labels = rd.customer_label_map(features, show_names=True, salt="u", max_length=12)
+    assert labels["1"] == "A" * 11 + "…" and labels["2"] == "Short Ltd"
+    assert rd.customer_label_map(features, show_names=True, salt="u")["1"] == "A" * 39 + "…"

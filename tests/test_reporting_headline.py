@@ -5,11 +5,13 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from insights.params import parse_params
 from insights.reporting.headline import (
     build_summary,
     headline_cards,
     quarter_revenue,
     summarize_headline,
+    title_block,
     verdicts,
 )
 
@@ -77,3 +79,14 @@ def test_summary_is_json_ready_and_verdicts_are_plain():
     assert summary["data_quality"]["x"] is None  # NaN never reaches JSON
     assert summary["verdicts"]["express_test"] == "yellow"
     assert "60.0%" in summary["verdicts"]["summary"]
+
+
+def test_title_shows_the_units_description_escaped_and_nothing_when_there_is_none():
+    raw = {"unit": "fleet", "source": {"paths": ["x.csv"]}, "column_map": {}}
+    as_of = pd.Timestamp("2026-09-30")
+    described = parse_params(raw | {"description": "Fleet <b>sales</b> & service"}, origin="t")
+    block = title_block(described, Q, as_of=as_of)
+    assert "Fleet &lt;b&gt;sales&lt;/b&gt; &amp; service" in block and "<b>" not in block
+    assert "Fleet: customer report" in block and "30 September 2026" in block
+    plain = title_block(parse_params(raw, origin="t"), Q, as_of=as_of)
+    assert plain.count('class="subtitle"') == 1

@@ -266,7 +266,7 @@ class ReportParams(_Section):
     title: str = ""
     show_customer_names: bool = False  # False: stable pseudonyms everywhere in reports/exports
     top_n: Annotated[int, Field(ge=1, le=100)] = 10
-    max_name_length: Annotated[int, Field(ge=8, le=200)] = 40
+    max_name_length: Annotated[int, Field(ge=8, le=200)] = 40  # table cells hold 200
     execution_timeout_seconds: Annotated[int, Field(ge=10, le=7200)] = 900
 
 
@@ -405,7 +405,13 @@ def params_reference() -> str:
             if isinstance(annotation, type) and issubclass(annotation, BaseModel):
                 walk(annotation, f"{key}.")
                 continue
-            default = "required" if field.is_required() else repr(field.default)
+            if field.is_required():
+                default = "required"
+            elif field.default_factory is not None:
+                made = field.default_factory()
+                default = f"{len(made)} rules (the R×F map)" if key == "rfm.rules" else repr(made)
+            else:
+                default = repr(field.default)
             meaning = field.description or _FIELD_NOTES.get(key, "")
             lines.append(f"| `{key}` | `{default}` | {meaning} |")
 
@@ -413,7 +419,7 @@ def params_reference() -> str:
     return "\n".join(lines)
 
 
-#: One line per key for the README; keys without a note are self-explanatory.
+#: One line per key for the README (a test checks every key has one).
 _FIELD_NOTES = {
     "unit": "business unit; must equal the file name (params/<unit>.yaml)",
     "source.paths": "input files relative to the project root (CSV, Parquet, Excel); required unless format is postgres",
@@ -443,9 +449,50 @@ _FIELD_NOTES = {
     "express_test.natural_churn_share": "one-time share at or below this is green (about 3% is natural churn)",
     "express_test.max_unknown_customer_share": "above this share of rows without a customer the test is red",
     "concentration.disclosure_share": "customers at or above this revenue share are listed (10%: public-company disclosure)",
-    "key_customers.weights.revenue": "weight of each key-customer component (normalised to sum 1)",
+    "key_customers.weights.revenue": "key-customer score weight of 12-month revenue (the weights are normalised to sum 1)",
+    "key_customers.weights.margin": "weight of total margin (contribution)",
+    "key_customers.weights.growth": "weight of the revenue trend (12 months against the 12 before)",
+    "key_customers.weights.loyalty": "weight of tenure and regular quarterly buying",
+    "key_customers.weights.repeat": "weight of the chance of buying again (P(alive); else frequency and recency)",
+    "key_customers.weights.breadth": "weight of the number of product lines bought",
+    "key_customers.weights.reference": "weight of being a reference or image customer",
     "clustering.k": "fixed k; empty = choose by silhouette over k_min..k_max on a seeded sample",
     "clv.time_unit": "time unit of the BG/NBD summary (day or week)",
     "report.show_customer_names": "false = stable pseudonyms in reports and exports",
     "random_state": "seed for every random step (clustering, samples, experiments)",
+    "description": "one line about the unit, shown under the report's title",
+    "lifecycle.regular_min_purchases": "purchases within regular_window_days that make a regular",
+    "express_test.min_history_days": "with less history than this the test is red (cannot answer)",
+    "express_test.min_active_customers": "with fewer active customers than this the test is red",
+    "concentration.trend_quarters": "quarters in the concentration trend (trailing 12-month revenue at each quarter end)",
+    "concentration.top_n": "top-N customers whose revenue share is reported",
+    "concentration.stress_top": "stress test: revenue left without the top N customers, for each N",
+    "key_customers.top_n": "key customers listed, and loss-makers shown",
+    "key_customers.profitable_min_margin_share": "contribution / revenue above this = profitable",
+    "key_customers.image_customers": "customer_ids classed 'image' by hand (kept for reputation, not profit)",
+    "key_customers.exclude_customers": "customer_ids left out of the key-customer list",
+    "features.service_product_lines": "product lines counted as services (mix and the services share)",
+    "features.online_channels": "channels counted as online (mix and the online share)",
+    "clustering.k_min": "smallest k tried when k is empty",
+    "clustering.k_max": "largest k tried when k is empty",
+    "clustering.sample_size": "customers in the seeded sample on which k is chosen",
+    "clustering.n_init": "k-means restarts per fit (scikit-learn's n_init)",
+    "clustering.stability_runs": "reseeded fits compared with the adjusted Rand index",
+    "clustering.stability_min_ari": "mean adjusted Rand index at or above this = stable clusters",
+    "clustering.features": "behavioural features to cluster on; empty = all of them",
+    "clv.horizon_months": "months of future purchases valued",
+    "clv.annual_discount_rate": "discount rate of future value (monthly compounding)",
+    "clv.margin_share": "margin per unit of revenue; empty = from the data's cost or margin, else 1 (revenue)",
+    "clv.min_repeat_buyers": "fewer repeat buyers than this: the models are not fitted, the section says why",
+    "clv.holdout_quarters": "last quarters held out to check the model's predictions",
+    "clv.model": "auto (MBG/NBD where one-time buyers are the majority, else BG/NBD), bgnbd or mbgnbd",
+    "clv.min_history_days": "the oldest customer's age must reach this for the models to be fitted",
+    "cohorts.max_quarters": "most recent acquisition cohorts shown, and quarters each is followed",
+    "cohorts.referral_sources": "acquisition sources counted as referrals (case-insensitive)",
+    "rfm.bins": "quantile scores 1..bins for recency, frequency and monetary",
+    "rfm.rules": "segment map: a name and inclusive r, f, m score ranges per rule; first match wins",
+    "report.title": "report title; empty = '<Unit>: customer report'",
+    "report.top_n": "rows in the report's top-customer lists (group portfolio, valuable customers at risk)",
+    "report.max_name_length": "customer names longer than this are shortened with an ellipsis in the report",
+    "report.execution_timeout_seconds": "a notebook cell running longer fails the run; the previous report is kept",
 }

@@ -181,8 +181,7 @@ def at_risk_table(
     money = lambda v: fmt_money(v, currency=currency)  # noqa: E731
     return html_table(
         shown,
-        formats={
-            "customer": "text",
+        formats={  # labels come shortened to params.report.max_name_length
             "revenue so far": money,
             "P(alive)": "share",
             "days since last purchase": "int",

@@ -50,8 +50,8 @@ def escape_text(value: object, *, max_length: int = 200) -> Html:
 def sentence(template: str, **values: object) -> Html:
     """Fill ``template`` (a literal written by us) with escaped ``values``; return Html.
 
-    Numbers should be formatted by the caller (``fmt_share`` ...); names are shortened to
-    NAME_LENGTH characters.
+    Numbers should be formatted by the caller (``fmt_share`` ...); customer labels come
+    shortened (``customer_labels``); any value is cut at 1,000 characters.
 
     >>> sentence("{name} brings {share} of revenue.", name="<b>A&B</b>", share="57.0%")
     '&lt;b&gt;A&amp;B&lt;/b&gt; brings 57.0% of revenue.'

@@ -47,14 +47,18 @@ class CustomerLabels(Mapping):
     every customer up front; each label is the one ``customer_labels`` gives its row.
     """
 
-    def __init__(self, frame: pd.DataFrame, *, show_names: bool, salt: str) -> None:
+    def __init__(
+        self, frame: pd.DataFrame, *, show_names: bool, salt: str, max_length: int = NAME_LENGTH
+    ) -> None:
         columns = ["customer_id", "customer_name"] if "customer_name" in frame.columns else ["customer_id"]
         self._rows = frame[columns].set_index(frame["customer_id"].astype(str))
-        self._show_names, self._salt = show_names, salt
+        self._show_names, self._salt, self._max_length = show_names, salt, max_length
 
     def __getitem__(self, customer_id: str) -> str:
         row = self._rows.loc[[customer_id]].iloc[:1]  # KeyError for an unknown id
-        labels = customer_labels(row, show_names=self._show_names, salt=self._salt)
+        labels = customer_labels(
+            row, show_names=self._show_names, salt=self._salt, max_length=self._max_length
+        )
         return str(labels.iloc[0])
 
     def __iter__(self):
@@ -64,13 +68,17 @@ class CustomerLabels(Mapping):
         return len(self._rows)
 
 
-def customer_label_map(frame: pd.DataFrame, *, show_names: bool, salt: str) -> Mapping[str, str]:
+def customer_label_map(
+    frame: pd.DataFrame, *, show_names: bool, salt: str, max_length: int = NAME_LENGTH
+) -> Mapping[str, str]:
     """Return customer_id -> display label (name if allowed, else pseudonym) for ``frame``.
 
     ``frame`` is the features frame (``customer_id``, optionally ``customer_name``);
-    ``show_names`` is params.report.show_customer_names. Labels are computed on lookup.
+    ``show_names`` is params.report.show_customer_names; a name longer than ``max_length``
+    (params.report.max_name_length) is shortened with an ellipsis. Labels are computed on
+    lookup.
     """
-    return CustomerLabels(frame, show_names=show_names, salt=salt)
+    return CustomerLabels(frame, show_names=show_names, salt=salt, max_length=max_length)
 
 
 def fmt_hhi(value: float) -> str:
@@ -88,21 +96,17 @@ def label_of(customer_id: object, labels: Mapping[str, str] | None) -> str:
 
 
 def long_text(value: object, *, max_length: int = 600) -> Html:
-    """Escape a long computed value (a reason, a list) so ``sentence`` keeps it whole.
-
-    ``sentence`` shortens each value to 80 characters, right for one name; lists and
-    reasons built from several escaped names go through here instead.
-    """
+    """Escape a long computed value (a reason, a list), cut at ``max_length`` characters."""
     return escape_text(value, max_length=max_length)
 
 
 def join_items(items, *, sep: str = "; ") -> Html:
-    """Escape each item (a name is shortened to NAME_LENGTH) and join them into one Html.
+    """Escape each item (cut at 200 characters, a label's longest) and join them into one Html.
 
     >>> join_items(["<b>", "A&B"])
     '&lt;b&gt;; A&amp;B'
     """
-    return Html(sep.join(str(escape_text(item, max_length=NAME_LENGTH * 4)) for item in items))
+    return Html(sep.join(str(escape_text(item, max_length=200)) for item in items))
 
 
 def _loss_phrase(share: float) -> str:

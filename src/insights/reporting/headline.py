@@ -175,13 +175,18 @@ def _json_ready(value):
 
 
 def title_block(params, quarter: pd.Period, *, as_of: pd.Timestamp) -> Html:
-    """Return the report's title: unit, quarter and as-of date (escaped)."""
+    """Return the report's title: unit, its description (when set), quarter and as-of date.
+
+    Every text from params is escaped.
+    """
     from insights.reporting.core import escape_text
 
     title = params.report.title or f"{params.unit.replace('_', ' ').title()}: customer report"
+    about = params.description.strip()
     return Html(
         f'<h1 class="title">{escape_text(title)}</h1>'
-        f'<p class="subtitle">Quarter {escape_text(str(quarter))} · all figures as of '
+        + (f'<p class="subtitle">{escape_text(about, max_length=300)}</p>' if about else "")
+        + f'<p class="subtitle">Quarter {escape_text(str(quarter))} · all figures as of '
         f"{as_of:%d %B %Y}, the last day of the quarter; later transactions are ignored.</p>"
     )
 
