@@ -120,7 +120,7 @@ headline_text.describe_headline(headline, express=express, concentration=custome
 
 # %%
 portfolio = mix.group_portfolio(tx, as_of=as_of, top=params.report.top_n, engine=engine)
-dependency_text.group_section(portfolio, labels=labels)
+dependency_text.group_section(portfolio, labels=labels, currency=currency)
 
 # %% [markdown]
 # ## Express test: one-time buyers against regulars
@@ -151,7 +151,7 @@ ax = dependency_plots.plot_lorenz(customer_conc.lorenz, gini=customer_conc.gini)
 stress = concentration.stress_test(
     concentration.customer_revenue(features_now), top=params.concentration.stress_top
 )
-dependency_text.describe_stress_test(stress)
+dependency_text.describe_stress_test(stress, currency=currency)
 
 # %%
 ax = dependency_plots.plot_stress_test(stress)
@@ -179,7 +179,7 @@ managers = key_person.manager_departure_stress(tx, as_of=as_of, engine=engine)
 dependency_text.describe_manager_risk(managers)
 
 # %%
-dependency_text.manager_table(managers)
+dependency_text.manager_table(managers, currency=currency)
 
 # %% [markdown]
 # ## Mix: products, channels, regions, customer types
@@ -215,7 +215,7 @@ key = key_customers.score_key_customers(
 key_text.describe_weights(key)
 
 # %%
-key_text.key_customer_table(key, labels=labels)
+key_text.key_customer_table(key, labels=labels, currency=currency)
 
 # %% [markdown]
 # ### Key customers against the revenue ranking
@@ -235,10 +235,10 @@ key_text.comparison_table(key_vs_revenue, labels=labels)
 # may be cheaper to let them go.
 
 # %%
-key_text.describe_classification(key, labels=labels)
+key_text.describe_classification(key, labels=labels, currency=currency)
 
 # %%
-key_text.loss_maker_table(key, labels=labels)
+key_text.loss_maker_table(key, labels=labels, currency=currency)
 
 # %% [markdown]
 # ### Customers at risk
@@ -250,7 +250,7 @@ key_text.loss_maker_table(key, labels=labels)
 at_risk = account_lists.customers_at_risk(
     features_now, p_alive=p_alive, lost_days=params.lifecycle.lost_days
 )
-key_text.describe_at_risk(at_risk, labels=labels)
+key_text.describe_at_risk(at_risk, labels=labels, currency=currency)
 
 # %% [markdown]
 # ## Lifecycle segments
@@ -456,10 +456,12 @@ behaviour_text.describe_experiment(readout, currency=currency)
 # rows are listed with their reason in the quarantine file published next to this report.
 
 # %%
-quality_text.describe_quality(data.quality, rows_after=pipeline.count_after(data, period))
+quality_text.describe_quality(
+    data.quality, rows_after=pipeline.count_after(data, period), currency=currency
+)
 
 # %%
-quality_text.rejects_table(data.quality)
+quality_text.rejects_table(data.quality, currency=currency)
 
 # %% [markdown]
 # ## Appendix: run metadata

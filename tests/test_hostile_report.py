@@ -7,6 +7,7 @@ papermill + nbconvert path with names allowed, then scanned. Slow; part of `make
 
 import csv
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -48,6 +49,8 @@ def published(tmp_path_factory):
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     header = rows[0]
     for i, row in enumerate(rows[1:]):
+        if row and row[header.index("Валюта")] == "RUB":
+            row[header.index("Валюта")] = "EUR"  # a unit that is not in roubles
         for column, values in COLUMNS.items():
             if row and row[0] and not row[0].lower().startswith("итого"):
                 row[header.index(column)] = values[(i // 7) % len(values)]
@@ -58,6 +61,7 @@ def published(tmp_path_factory):
     params = yaml.safe_load((ROOT / "params" / "corporate.yaml").read_text(encoding="utf-8"))
     params.update(unit="hostile")
     params["source"]["paths"] = ["data/hostile.csv"]
+    params["source"]["currency"] = "EUR"
     params["report"]["show_customer_names"] = True
     params["report"]["max_name_length"] = 24
     params["clv"] = {"min_repeat_buyers": 10_000}  # far more than 40 customers: models not applicable
@@ -76,6 +80,12 @@ def test_long_names_are_shortened_to_the_units_max_name_length(published):
     html = published.report_html.read_text(encoding="utf-8")
     assert "A" * 23 + "…" in html  # the 500-character name, cut at report.max_name_length
     assert "A" * 24 not in html
+
+
+def test_amounts_are_shown_in_the_units_currency(published):
+    html = published.report_html.read_text(encoding="utf-8")
+    text = re.sub(r"data:image/[^\"')]+", "", html)  # embedded plots are base64 noise
+    assert " EUR" in text and "RUB" not in text
 
 
 def test_index_has_no_live_script_vector(published):

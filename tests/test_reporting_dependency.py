@@ -50,6 +50,8 @@ def test_stress_test_sentence_numbers_and_verdict():
     stress = c.stress_test(pd.Series({"a": 57.0, "b": 23.0, "c": 20.0}), top=(1, 3))
     text = rd.describe_stress_test(stress)
     assert "43.0%" in text and "severe" in text and "0.0% without the top 3" in text
+    assert "(57 RUB lost)" in text
+    assert "(57 EUR lost)" in rd.describe_stress_test(stress, currency="EUR")
 
 
 def test_trend_sentence_says_growing_when_hhi_rises_by_more_than_100():
@@ -78,6 +80,8 @@ def test_manager_sentence_names_the_largest_exposure_escaped():
     assert "severe" in text
     table = rd.manager_table(risk)
     assert ESCAPED in table and "<script>" not in table
+    in_euros = rd.manager_table(risk, currency="EUR")
+    assert "70 EUR" in in_euros and "RUB" not in in_euros
     no_column = kp.no_manager_risk("The data has no account manager column.")
     assert "no account manager" in rd.describe_manager_risk(no_column)
 
@@ -115,6 +119,8 @@ def test_group_sentences_and_table_escape_names():
     assert ESCAPED in text and "<script>" not in text
     table = rd.group_top_table(portfolio, labels=labels)
     assert ESCAPED in table and "<script>" not in table
+    in_euros = rd.group_section(portfolio, labels=labels, currency="EUR")
+    assert " EUR" in in_euros and "RUB" not in in_euros
     assert "business-unit" in rd.describe_group(mix.group_portfolio(tx.drop(columns="unit"),
                                                                    as_of="2026-09-30"))  # fmt: skip
 

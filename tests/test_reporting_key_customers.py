@@ -55,7 +55,7 @@ def test_classification_sentence_counts_loss_maker_and_rule():
     text = rk.describe_classification(result, labels={"A": EVIL})
     # margin rates: A < 0, B 15%, C 30%, D 10% -> 3 profitable, 1 other
     assert "Of 4 customers" in text and "3 are profitable" in text and "1 other" in text
-    assert "1 customer(s) cost more than they bring" in text and "-50 RUB" in text
+    assert "One customer costs more than it brings" in text and "-50 RUB" in text
     assert ESCAPED in text and "<script>" not in text
     assert "Rule:" in text and "Loss-maker" in text
 
@@ -88,7 +88,7 @@ def test_at_risk_sentence():
     at_risk = al.customers_at_risk(_features().assign(recency_days=[30.0, 400.0, 50.0, 300.0]))
     # D: 300 days since, usually every 60 -> overdue; A: not overdue, not falling
     text = rk.describe_at_risk(at_risk, labels={"D": EVIL})
-    assert "1 customers show a warning sign" in text and "100 RUB" in text
+    assert "One customer shows a warning sign" in text and "100 RUB" in text
     assert ESCAPED in text and "300 days ago" in text
     assert "No active customer" in rk.describe_at_risk(at_risk.iloc[0:0])
 
@@ -102,3 +102,19 @@ def test_loss_maker_table_shows_the_worst_and_says_how_many_in_all():
     everyone = rk.loss_maker_table(result, labels={"C": "Gamma"}, limit=3)
     assert "Gamma" in everyone and "of 3" not in everyone
 
+
+
+def test_money_is_shown_in_the_units_currency():
+    features = _features().assign(margin_total=[-50.0, -90.0, -10.0, 30.0])  # A, B, C lose
+    result = kc.score_key_customers(features, params=KeyCustomerParams(top_n=4))
+    texts = [
+        rk.key_customer_table(result, currency="EUR"),
+        rk.loss_maker_table(result, currency="EUR"),
+        rk.describe_classification(result, currency="EUR"),
+    ]
+    for text in texts:
+        assert " EUR" in text and "RUB" not in text
+    assert "3 customers cost more than they bring" in texts[2] and "-150 EUR" in texts[2]
+    at_risk = al.customers_at_risk(_features().assign(recency_days=[30.0, 400.0, 50.0, 300.0]))
+    risky = rk.describe_at_risk(at_risk, currency="EUR")
+    assert "100 EUR" in risky and "RUB" not in risky

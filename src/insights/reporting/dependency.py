@@ -184,7 +184,9 @@ def _disclosure_sentence(summary: ConcentrationSummary, labels) -> Html:
     )
 
 
-def describe_stress_test(stress: pd.DataFrame, *, scope: str = "unit") -> Html:
+def describe_stress_test(
+    stress: pd.DataFrame, *, scope: str = "unit", currency: str = "RUB"
+) -> Html:
     """Describe what is left if the top 1, 3, 5 customers leave, with the worst verdict.
 
     ``stress`` is ``concentration.stress_test``.
@@ -201,7 +203,7 @@ def describe_stress_test(stress: pd.DataFrame, *, scope: str = "unit") -> Html:
             n="customer" if first["top_n"] == 1 else f"{fmt_int(first['top_n'])} customers",
             left=fmt_share(first["share_left"]),
             scope=scope,
-            lost=fmt_money(first["revenue_lost"]),
+            lost=fmt_money(first["revenue_lost"], currency=currency),
             verdict=_VERDICT_WORDS.get(first["verdict"], first["verdict"]),
         )
     ]
@@ -279,14 +281,15 @@ def describe_manager_risk(risk, *, scope: str = "unit") -> Html:
     return paragraph(first, second)
 
 
-def manager_table(risk) -> Html:
+def manager_table(risk, *, currency: str = "RUB") -> Html:
     """Return the per-manager key-person table as escaped HTML."""
     if risk.table.empty:
         return Html("")
     frame = risk.table.rename(columns=_MANAGER_COLUMNS)[list(_MANAGER_COLUMNS.values())]
-    formats = {"revenue (12 m)": "money", "revenue share": "share", "customers": "int",
+    money = lambda v: fmt_money(v, currency=currency)  # noqa: E731
+    formats = {"revenue (12 m)": money, "revenue share": "share", "customers": "int",
                "single-manager customers": "int", "customers who would follow": "int",
-               "revenue at risk": "money", "share at risk": "share"}  # fmt: skip
+               "revenue at risk": money, "share at risk": "share"}  # fmt: skip
     return html_table(frame, formats=formats, caption="Revenue at risk if a manager leaves")
 
 
@@ -429,7 +432,9 @@ def _cross_selling_sentence(cross) -> Html:
     return sentence(text + ".", **values)
 
 
-def group_top_table(portfolio, *, labels: Mapping[str, str] | None = None) -> Html:
+def group_top_table(
+    portfolio, *, labels: Mapping[str, str] | None = None, currency: str = "RUB"
+) -> Html:
     """Return the group's top customers (label, revenue, share, units) as escaped HTML."""
     frame = portfolio.top_customers
     if frame.empty:
@@ -445,12 +450,18 @@ def group_top_table(portfolio, *, labels: Mapping[str, str] | None = None) -> Ht
     )
     return html_table(
         shown,
-        formats={"rank": "int", "revenue (12 m)": "money", "share of group": "share"},
+        formats={
+            "rank": "int",
+            "revenue (12 m)": lambda v: fmt_money(v, currency=currency),
+            "share of group": "share",
+        },
         caption="The group's largest customers",
     )
 
 
-def group_section(portfolio, *, labels: Mapping[str, str] | None = None) -> Html:
+def group_section(
+    portfolio, *, labels: Mapping[str, str] | None = None, currency: str = "RUB"
+) -> Html:
     """Return the group-portfolio section (heading, sentences, top customers) for a report
     spanning several units, and nothing for a single unit's report.
 
@@ -470,5 +481,5 @@ def group_section(portfolio, *, labels: Mapping[str, str] | None = None) -> Html
         "<h2>Group portfolio</h2>"
         + intro
         + describe_group(portfolio, labels=labels)
-        + group_top_table(portfolio, labels=labels)
+        + group_top_table(portfolio, labels=labels, currency=currency)
     )

@@ -120,7 +120,9 @@ def comparison_table(comparison: KeyVsRevenue, *, labels: Mapping[str, str] | No
     )
 
 
-def key_customer_table(result: KeyCustomers, *, labels: Mapping[str, str] | None = None) -> Html:
+def key_customer_table(
+    result: KeyCustomers, *, labels: Mapping[str, str] | None = None, currency: str = "RUB"
+) -> Html:
     """Return the top key customers with class, reasons, revenue, margin and override."""
     rows = result.key if result.status == "ok" else pd.DataFrame()
     if rows.empty:
@@ -138,12 +140,12 @@ def key_customer_table(result: KeyCustomers, *, labels: Mapping[str, str] | None
         }
     )
     formats = {"rank": "int", "score": lambda v: f"{v:.2f}", "top reasons": str,
-               "revenue (12 m)": "money", "margin": "share"}  # fmt: skip
+               "revenue (12 m)": _money(currency), "margin": "share"}  # fmt: skip
     return html_table(shown, formats=formats, caption="Key customers")
 
 
 def describe_classification(
-    result: KeyCustomers, *, labels: Mapping[str, str] | None = None
+    result: KeyCustomers, *, labels: Mapping[str, str] | None = None, currency: str = "RUB"
 ) -> Html:
     """Describe the profitable / image / other split, loss-makers and the overrides; show the rule."""
     if result.status != "ok":
@@ -160,7 +162,7 @@ def describe_classification(
             o=fmt_int(counts.get("other", 0)),
         )
     ]
-    parts.append(_loss_sentence(result, labels))
+    parts.append(_loss_sentence(result, labels, currency))
     overrides = table[table["override"] != ""]
     if len(overrides) or result.unmatched_overrides:
         parts.append(
@@ -177,7 +179,7 @@ def describe_classification(
     return Html(paragraph(*parts) + note(f"Rule: {result.rule}"))
 
 
-def _loss_sentence(result: KeyCustomers, labels) -> Html:
+def _loss_sentence(result: KeyCustomers, labels, currency: str) -> Html:
     if result.table["contribution"].isna().all():
         return sentence(
             "The data has no cost or margin, so profitability and loss-makers cannot be judged."
@@ -186,18 +188,30 @@ def _loss_sentence(result: KeyCustomers, labels) -> Html:
     if losers.empty:
         return sentence("No customer has a negative contribution after discounts and cost.")
     worst = losers.iloc[0]
+    name = label_of(worst["customer_id"], labels)
+    if len(losers) == 1:
+        return sentence(
+            "One customer costs more than it brings: {name}, with {worst} of contribution "
+            "after discounts and cost.",
+            name=name,
+            worst=fmt_money(worst["contribution"], currency=currency),
+        )
     return sentence(
-        "{n} customer(s) cost more than they bring: together {total} of contribution after "
+        "{n} customers cost more than they bring: together {total} of contribution after "
         "discounts and cost; the worst is {name} ({worst}).",
         n=fmt_int(len(losers)),
-        total=fmt_money(losers["contribution"].sum()),
-        name=label_of(worst["customer_id"], labels),
-        worst=fmt_money(worst["contribution"]),
+        total=fmt_money(losers["contribution"].sum(), currency=currency),
+        name=name,
+        worst=fmt_money(worst["contribution"], currency=currency),
     )
 
 
 def loss_maker_table(
-    result: KeyCustomers, *, labels: Mapping[str, str] | None = None, limit: int | None = None
+    result: KeyCustomers,
+    *,
+    labels: Mapping[str, str] | None = None,
+    limit: int | None = None,
+    currency: str = "RUB",
 ) -> Html:
     """Return the worst ``limit`` loss-makers (default: the key-customer ``top_n``).
 
@@ -224,12 +238,15 @@ def loss_maker_table(
             "margin": rows["margin_rate"],
         }
     )
-    formats = {"revenue (12 m)": "money", "contribution (history)": "money",
-               "discounts (history)": "money", "margin": "share"}  # fmt: skip
+    money = _money(currency)
+    formats = {"revenue (12 m)": money, "contribution (history)": money,
+               "discounts (history)": money, "margin": "share"}  # fmt: skip
     return html_table(shown, formats=formats, caption=caption)
 
 
-def describe_at_risk(at_risk: pd.DataFrame, *, labels: Mapping[str, str] | None = None) -> Html:
+def describe_at_risk(
+    at_risk: pd.DataFrame, *, labels: Mapping[str, str] | None = None, currency: str = "RUB"
+) -> Html:
     """Describe the customers at risk: how many, the revenue at stake, the biggest one.
 
     ``at_risk`` is ``account_lists.customers_at_risk``.
@@ -237,13 +254,21 @@ def describe_at_risk(at_risk: pd.DataFrame, *, labels: Mapping[str, str] | None 
     if at_risk.empty:
         return paragraph(sentence("No active customer shows a warning sign this quarter."))
     top = at_risk.iloc[0]
+    many = len(at_risk) > 1
     return paragraph(
         sentence(
-            "{n} customers show a warning sign, with {stake} of yearly revenue at stake; the "
-            "largest is {name} ({signals}).",
+            ("{n} customers show a warning sign, with {stake} of yearly revenue at stake; the "
+             "largest is {name} ({signals}).") if many else
+            ("One customer shows a warning sign, with {stake} of yearly revenue at stake: "
+             "{name} ({signals})."),
             n=fmt_int(len(at_risk)),
-            stake=fmt_money(at_risk["revenue_at_stake"].sum()),
+            stake=fmt_money(at_risk["revenue_at_stake"].sum(), currency=currency),
             name=label_of(top["customer_id"], labels),
             signals=long_text(top["signals"]),
         )
     )
+
+
+def _money(currency: str):
+    """Return a table cell formatter for amounts in ``currency``."""
+    return lambda value: fmt_money(value, currency=currency)
