@@ -38,3 +38,15 @@ def test_every_param_in_the_reference_has_a_default_and_a_meaning():
         assert meaning.rstrip(" |").strip(), f"{key} has no meaning in the params reference"
         assert "Undefined" not in default, f"{key}: {default}"
     assert any(key == "| `rfm.rules`" and "11 rules" in default for key, default, _ in rows)
+
+
+def test_the_analysts_example_in_the_readme_runs(tmp_path, monkeypatch):
+    from conftest import copy_project
+
+    monkeypatch.chdir(copy_project(tmp_path))
+    code = README.split("## For analysts", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    last = code.rstrip().splitlines()[-1]
+    namespace: dict = {}
+    exec(code.replace(last, f"result = {last}"), namespace)  # noqa: S102 - our own README
+    assert namespace["data"].quality["reconciles"]
+    assert namespace["result"].status == "ok" and namespace["result"].entities > 1000
