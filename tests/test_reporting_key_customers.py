@@ -69,8 +69,8 @@ def test_classification_without_cost_data_says_so():
 def test_overrides_sentence_and_weights():
     result = _result(image_customers=["D"], exclude_customers=["missing-id"])
     text = rk.describe_classification(result)
-    assert "Set by hand in the params: 1 customer(s)" in text
-    assert "1 listed id(s) have no revenue" in text
+    assert "Set by hand in the params: 1 customer;" in text
+    assert "1 listed id without revenue" in text
     weights = rk.describe_weights(result)
     assert "revenue 50%" in weights and "margin contribution 50%" in weights
     assert "proxy" in weights

@@ -41,6 +41,7 @@ from insights.cluster_profiles import (
 )
 from insights.params import ClusteringParams
 from insights.schema import ContractError, require_columns
+from insights.wording import count_of
 
 __all__ = [
     "CLIP_BOUND",
@@ -238,7 +239,7 @@ def _scale(values: np.ndarray, columns: tuple[str, ...]) -> tuple[np.ndarray, li
     clipped = int((np.abs(scaled) >= CLIP_BOUND).any(axis=1).sum())
     if clipped:
         notes.append(
-            f"{clipped:,} customer(s) with extreme values were capped at {CLIP_BOUND:g} "
+            f"{count_of(clipped, 'customer')} with extreme values capped at {CLIP_BOUND:g} "
             "standard deviations so they cannot pull a cluster of their own."
         )
     return scaled, kept, notes
@@ -317,8 +318,8 @@ def _size_problem(x: np.ndarray, params: ClusteringParams) -> tuple[str, str] | 
         )
     if distinct < need or (params.k is None and n <= need):
         return "too_few_customers", (
-            f"Only {n:,} customer(s) with {distinct:,} distinct "
-            f"behaviour profile(s): too few to form {need} clusters."
+            f"Only {count_of(n, 'customer')} with {count_of(distinct, 'distinct behaviour profile')}: "
+            f"too few to form {need} clusters."
         )
     return None
 
@@ -419,13 +420,13 @@ def _fit_notes(
         notes.append(f"With {n:,} customers the final fit used mini-batch k-means.")
     if fit.n_refitted:
         notes.append(
-            f"{fit.n_refitted:,} extreme customer(s) formed a cluster of their own; they "
-            "were left out of the fit and assigned to the nearest cluster."
+            f"{count_of(fit.n_refitted, 'extreme customer')} formed a cluster of their own, left "
+            "out of the fit and assigned to the nearest cluster."
         )
     for cluster, row in profiles[profiles["customers"] < tiny_limit(n)].iterrows():
         notes.append(
             f"Cluster {cluster} ({row['cluster_name']}) holds only "
-            f"{int(row['customers'])} customer(s): read it as individuals, not a segment."
+            f"{count_of(int(row['customers']), 'customer')}: read it as individuals, not a segment."
         )
     if mean_ari < params.stability_min_ari:
         notes.append(

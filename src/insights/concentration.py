@@ -20,6 +20,7 @@ import pandas as pd
 from insights.engine import Source, order_date_bounds, require_source_columns
 from insights.periods import previous_quarters, quarter_end
 from insights.schema import require_columns
+from insights.wording import count_of
 
 #: HHI bands of the 2023 U.S. DOJ/FTC Merger Guidelines (upper bound inclusive, label).
 HHI_BANDS = ((1000.0, "unconcentrated"), (1800.0, "moderately concentrated"))
@@ -315,7 +316,7 @@ def summarize_concentration(
     excluded = int(len(revenue) - len(ranked))
     notes = []
     if excluded:
-        notes.append(f"{excluded:,} {entity}(s) without positive net revenue left out.")
+        notes.append(f"{count_of(excluded, entity)} without positive net revenue left out.")
     if len(ranked) == 1:
         notes.append(
             f"Only one {entity} has positive revenue: HHI is 10000 by definition and the "

@@ -133,14 +133,14 @@ def describe_cluster_list(result, *, currency: str = "RUB") -> Html:
     for cluster, row in rows.iterrows():
         text = (
             "{name} (cluster {cluster}): {customers} customers ({share}), {revenue} of 12-month "
-            "revenue; a typical customer made {freq} purchase(s), the last {recency} days ago, "
+            "revenue; a typical customer made {freq}, the last {recency} days ago, "
             "{money} in total. Action: {action}.".format(
                 name=row["cluster_name"],
                 cluster=cluster,
                 customers=fmt_int(row["customers"]),
                 share=fmt_share(row["customer_share"]),
                 revenue=fmt_share(row["revenue_share"]),
-                freq=fmt_number(row.get("frequency"), digits=0),
+                freq=_purchases(row.get("frequency")),
                 recency=fmt_int(row.get("recency_days")),
                 money=fmt_money(row.get("monetary_total"), currency=currency),
                 action=ACTIONS.get(_base_name(row["cluster_name"]), "look at its profile"),
@@ -148,6 +148,16 @@ def describe_cluster_list(result, *, currency: str = "RUB") -> Html:
         )
         items.append(_long(text))
     return bullet_list(items)
+
+
+def _purchases(frequency: object) -> str:
+    """Return a median purchase count in words: '1 purchase', '4 purchases'.
+
+    >>> _purchases(1.0), _purchases(3.6), _purchases(float("nan"))
+    ('1 purchase', '4 purchases', '– purchases')
+    """
+    text = fmt_number(frequency, digits=0)
+    return f"{text} {'purchase' if text == '1' else 'purchases'}"
 
 
 def describe_cluster_notes(result) -> Html:

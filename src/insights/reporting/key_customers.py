@@ -25,6 +25,7 @@ from insights.reporting.core import (
     sentence,
 )
 from insights.reporting.dependency import join_items, label_of, long_text
+from insights.wording import count_of
 
 _COMPONENT_WORDS = {
     "revenue": "revenue",
@@ -167,10 +168,10 @@ def describe_classification(
     if len(overrides) or result.unmatched_overrides:
         parts.append(
             sentence(
-                "Set by hand in the params: {n} customer(s){unmatched}.",
-                n=fmt_int(len(overrides)),
+                "Set by hand in the params: {n}{unmatched}.",
+                n=count_of(len(overrides), "customer"),
                 unmatched=long_text(
-                    f"; {len(result.unmatched_overrides)} listed id(s) have no revenue in the last 12 months"
+                    f"; {count_of(len(result.unmatched_overrides), 'listed id')} without revenue in the last 12 months"
                     if result.unmatched_overrides
                     else ""
                 ),
