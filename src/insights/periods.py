@@ -71,8 +71,12 @@ def latest_complete_quarter(
     >>> s = pd.Series(pd.to_datetime(["2026-01-05", "2026-09-30"]))
     >>> str(latest_complete_quarter(s))
     '2026Q3'
-    >>> str(latest_complete_quarter(s.iloc[:1]))
-    '2025Q4'
+    >>> str(latest_complete_quarter(s, export_date=pd.Timestamp("2026-09-30")))
+    '2026Q2'
+    >>> latest_complete_quarter(s.iloc[:1])
+    Traceback (most recent call last):
+    ...
+    insights.periods.PeriodError: the data starts 2026-01-05 and covers no complete quarter yet.
     """
     valid = pd.to_datetime(dates).dropna()
     if valid.empty and export_date is None:
