@@ -387,8 +387,8 @@ def test_short_history_and_empty_data_are_not_applicable():
 def test_no_positive_repeat_spend_is_not_applicable():
     tx = simulate_transactions(2_000, r=0.5, alpha=5.0, a=1.5, b=4.0, random_state=5)
     first = tx.groupby("customer_id")["order_date"].transform("min")
-    returns_only = tx.assign(amount=tx["amount"].where(tx["order_date"] == first, -1.0))
-    result = build_clv(returns_only, as_of="2025-07-01", params=ClvParams(model="bgnbd"))
+    free_repeats = tx.assign(amount=tx["amount"].where(tx["order_date"] == first, 0.0))
+    result = build_clv(free_repeats, as_of="2025-07-01", params=ClvParams(model="bgnbd"))
     assert result.status == "not_applicable" and "positive spend" in result.reason
 
 

@@ -137,18 +137,19 @@ def test_lifetime_revenue_by_hand(hand, source):
     tx, path = hand
     life = summarize_lifetime_revenue(tx if source == "frame" else path, as_of="2024-03-31")
     # Worked on paper, rows up to 2024-03-31 with an id (b's Apr 2, c and the id-less row out):
-    # B: Jan 5 (2.50), Mar 31 (-1.25) -> 2 days, first 2.50, lifetime 1.25, ratio 0.5
+    # B: Jan 5 (2.50), Mar 31 (-1.25, a day of net returns: no purchase) -> 1 purchase day,
+    #    first 2.50, lifetime 1.25 (net of the return), ratio 0.5
     # a: Mar 1 (5) -> 1 day, first 5, lifetime 5, ratio 1
     # b: Jan 10 (0.10 + 0.20 = 0.30, one day), Feb 1 (0.30) -> 2 days, lifetime 0.60 exactly
     #    (summed in hundredths: 10 + 20 + 30 = 60; plain floats give 0.6000000000000001), ratio 2
     # Жук: Feb 15 (7) -> 1 day, first 7, lifetime 7, ratio 1
     assert life["customer_id"].tolist() == ["B", "a", "b", "Жук"]
-    assert life["purchase_days"].tolist() == [2, 1, 2, 1]
+    assert life["purchase_days"].tolist() == [1, 1, 2, 1]
     assert life["first_purchase_date"].dt.strftime("%m-%d").tolist() == [
         "01-05", "03-01", "01-10", "02-15",
     ]
     assert life["last_purchase_date"].dt.strftime("%m-%d").tolist() == [
-        "03-31", "03-01", "02-01", "02-15",
+        "01-05", "03-01", "02-01", "02-15",
     ]
     assert life["first_purchase_revenue"].tolist() == [2.5, 5.0, 0.3, 7.0]
     assert life["repeat_revenue"].tolist() == [-1.25, 0.0, 0.3, 0.0]
@@ -160,22 +161,24 @@ def test_lifetime_revenue_by_hand(hand, source):
 def test_purchase_summary_by_hand(hand, source):
     tx, path = hand
     s = summarize_purchases(tx if source == "frame" else path, as_of="2024-03-31", time_unit="day")
-    # On paper (2024 is a leap year): B Jan 5 -> Mar 31 = 26 + 29 + 31 = 86 days; a Mar 1 ->
-    # Mar 31 = 30; b Jan 10 -> Feb 1 = 22, Jan 10 -> Mar 31 = 21 + 29 + 31 = 81; Жук Feb 15
-    # -> Mar 31 = 14 + 31 = 45. m_x = mean of repeat days: B -1.25, b 0.30.
+    # On paper (2024 is a leap year): B Jan 5 -> Mar 31 = 26 + 29 + 31 = 86 days, and B's
+    # Mar 31 return is not a repeat purchase; a Mar 1 -> Mar 31 = 30; b Jan 10 -> Feb 1 = 22,
+    # Jan 10 -> Mar 31 = 21 + 29 + 31 = 81; Жук Feb 15 -> Mar 31 = 14 + 31 = 45.
+    # m_x = mean of repeat days: b 0.30.
     assert s["customer_id"].tolist() == ["B", "a", "b", "Жук"]
-    assert s["frequency"].tolist() == [1, 0, 1, 0]
-    assert s["recency"].tolist() == [86.0, 0.0, 22.0, 0.0]
+    assert s["frequency"].tolist() == [0, 0, 1, 0]
+    assert s["recency"].tolist() == [0.0, 0.0, 22.0, 0.0]
     assert s["T"].tolist() == [86.0, 30.0, 81.0, 45.0]
-    assert s["monetary_value"].tolist() == [-1.25, 0.0, 0.3, 0.0]
+    assert s["monetary_value"].tolist() == [0.0, 0.0, 0.3, 0.0]
     held = summarize_purchases(tx if source == "frame" else path, as_of="2024-03-31",
                                time_unit="day", calibration_end="2024-01-31")
     # Calibration to Jan 31: only B (Jan 5, T = 26) and b (Jan 10, one day of 0.30, T = 21).
-    # Holdout (Jan 31, Mar 31], 29 + 31 = 60 days: B Mar 31 (-1.25), b Feb 1 (0.30).
+    # Holdout (Jan 31, Mar 31], 29 + 31 = 60 days: b Feb 1 (0.30); B's Mar 31 return is no
+    # purchase.
     assert held["customer_id"].tolist() == ["B", "b"]
     assert held["frequency"].tolist() == [0, 0] and held["T"].tolist() == [26.0, 21.0]
-    assert held["frequency_holdout"].tolist() == [1, 1]
-    assert held["monetary_value_holdout"].tolist() == [-1.25, 0.3]
+    assert held["frequency_holdout"].tolist() == [0, 1]
+    assert held["monetary_value_holdout"].tolist() == [0.0, 0.3]
     assert held["duration_holdout"].tolist() == [60.0, 60.0]
 
 
@@ -261,3 +264,29 @@ def test_purchase_summary_on_spark_equals_frame(spark, fleet):
         summarize_purchases(tx, as_of=AS_OF, calibration_end=CALIBRATION_END),
         check_exact=True,
     )
+
+
+@pytest.mark.parametrize("source", ["frame", "parquet"])
+def test_a_return_is_never_a_repeat_purchase(tmp_path, source):
+    # f buys on Mar 14 (100) and returns it on May 3 (-100): one purchase, no repeat, net 0.
+    # g buys 60 and returns 20 on Jun 1 (net +40 that day: a purchase), and buys 0 on Jul 1
+    # (a zero-amount day, like CDNOW's free items, still counts): 3 purchase days.
+    # h only returns (-30 on Apr 2): no purchase day, so h is not summarised.
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["f", "f", "g", "g", "g", "g", "h"],
+            "order_date": pd.to_datetime(["2026-03-14", "2026-05-03", "2026-05-01",
+                                          "2026-06-01", "2026-06-01", "2026-07-01",
+                                          "2026-04-02"]),
+            "amount": [100.0, -100.0, 50.0, 60.0, -20.0, 0.0, -30.0],
+        }
+    )  # fmt: skip
+    data = tx if source == "frame" else _write_dataset(tx, tmp_path / "returns", parts=2)
+    s = summarize_purchases(data, as_of="2026-09-30", time_unit="day")
+    assert s["customer_id"].tolist() == ["f", "g"]
+    assert s["frequency"].tolist() == [0, 2]
+    assert s["recency"].tolist() == [0.0, 61.0]  # g: May 1 -> Jul 1
+    assert s["monetary_value"].tolist() == [0.0, 20.0]  # g: (40 + 0) / 2
+    life = summarize_lifetime_revenue(data, as_of="2026-09-30")
+    assert life["purchase_days"].tolist() == [1, 3]
+    assert life["lifetime_revenue"].tolist() == [0.0, 90.0]

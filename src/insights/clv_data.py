@@ -64,6 +64,11 @@ def _cents(values: pd.Series) -> np.ndarray:
 def _purchase_days(transactions: Source, *, start=None, end, engine: str = "duckdb") -> _Days:
     """Aggregate rows in ``(start, end]`` to one purchase per customer and day.
 
+    The models count days, as BG/NBD and ``lifetimes`` do. A purchase day is a day on
+    which the customer's rows do not net to a return: a day of net returns is not a
+    purchase, so a return never counts as a repeat purchase (a zero-amount day, such as
+    CDNOW's free items, still does). ``total_c`` is the customer's net amount over every
+    row in the window, returns included; customers without a purchase day are left out.
     A DataFrame is aggregated with NumPy; Parquet data or a PostgresTable by SQL on
     ``engine``. Rows without a customer id are left out on both paths.
     """
@@ -96,17 +101,20 @@ def _frame_purchase_days(transactions: pd.DataFrame, *, start=None, end) -> _Day
     new_day[1:] = (codes[1:] != codes[:-1]) | (day[1:] != day[:-1])
     day_start = np.flatnonzero(new_day)
     day_amount = np.add.reduceat(amount, day_start) if codes.size else amount
-    day_code, day_value = codes[day_start], day[day_start]
+    net_c = np.bincount(codes, weights=amount, minlength=len(ids)).round().astype(np.int64)
+    bought = day_amount >= 0  # a day of net returns is not a purchase
+    day_code, day_value, day_amount = codes[day_start][bought], day[day_start][bought], day_amount[bought]
     new_cust = np.ones(day_code.size, dtype=bool)
     new_cust[1:] = day_code[1:] != day_code[:-1]
     cust_start = np.flatnonzero(new_cust)
     cust_end = np.append(cust_start[1:], day_code.size)[: cust_start.size] - 1
+    customer = day_code[cust_start]  # customers with at least one purchase day
     return _Days(
-        ids=np.asarray(ids, dtype=object),
+        ids=np.asarray(ids, dtype=object)[customer],
         first=day_value[cust_start],
         last=day_value[cust_end],
         n_days=np.diff(np.append(cust_start, day_code.size)),
-        total_c=np.add.reduceat(day_amount, cust_start) if day_code.size else day_amount,
+        total_c=net_c[customer],
         first_c=day_amount[cust_start],
     )
 

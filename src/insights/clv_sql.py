@@ -24,8 +24,8 @@ def purchase_days_sql(
 ) -> Query:
     """Return the query of each customer's purchase days in ``start < order_date <= end``.
 
-    A purchase is a distinct day with any row of the customer (its amounts summed); the
-    first day's amount is found by joining the days back on each customer's first day
+    A purchase is a distinct day on which the customer's rows do not net to a return (a day
+    of net returns is not a purchase; ``total_c`` still nets every row); the first day's amount is found by joining the days back on each customer's first day
     (portable, and faster on DuckDB than a ROW_NUMBER window). One row per customer with
     a non-missing id: ``first_day`` and ``last_day`` (DATE), ``n_days``, ``total_c`` (net
     amount in hundredths) and ``first_c`` (the first day's net amount in hundredths);
@@ -45,9 +45,13 @@ purchase_days AS (
   FROM purchase_rows GROUP BY customer_id, purchase_day
 ),
 customers AS (
-  SELECT customer_id, MIN(purchase_day) AS first_day, MAX(purchase_day) AS last_day,
-         COUNT(*) AS n_days, SUM(amount_c) AS total_c
+  SELECT customer_id,
+         MIN(CASE WHEN amount_c >= 0 THEN purchase_day END) AS first_day,
+         MAX(CASE WHEN amount_c >= 0 THEN purchase_day END) AS last_day,
+         SUM(CASE WHEN amount_c >= 0 THEN 1 ELSE 0 END) AS n_days,
+         SUM(amount_c) AS total_c
   FROM purchase_days GROUP BY customer_id
+  HAVING SUM(CASE WHEN amount_c >= 0 THEN 1 ELSE 0 END) > 0
 )
 SELECT c.customer_id, c.first_day, c.last_day, CAST(c.n_days AS BIGINT) AS n_days,
        CAST(c.total_c AS BIGINT) AS total_c, CAST(d.amount_c AS BIGINT) AS first_c
