@@ -37,7 +37,11 @@ def test_manager_exposure_by_hand():
     assert risk.table["account_manager"].iloc[0] == "M1"  # largest exposure first
     assert risk.largest["account_manager"] == "M1"
     assert risk.customers == 5 and risk.single_manager_customers == 4
-    assert risk.concentration.entities == 3  # M1, M2, unassigned (M3 negative)
+    # managers' concentration: M1 160 and M2 90 (M3 negative; rows without a manager are no
+    # manager): shares 0.64 and 0.36, HHI 64² + 36² = 5392
+    assert risk.concentration.entities == 2
+    assert risk.concentration.hhi == pytest.approx(5392.0)
+    assert risk.concentration.top_shares[1] == pytest.approx(0.64)
 
 
 def test_unassigned_is_never_the_largest_exposure():

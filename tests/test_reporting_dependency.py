@@ -149,3 +149,17 @@ def test_customer_label_map_shortens_names_to_the_params_length():
     labels = rd.customer_label_map(features, show_names=True, salt="u", max_length=12)
     assert labels["1"] == "A" * 11 + "…" and labels["2"] == "Short Ltd"
     assert rd.customer_label_map(features, show_names=True, salt="u")["1"] == "A" * 39 + "…"
+
+
+def test_revenue_without_a_manager_is_said_apart_and_not_counted_as_a_manager():
+    revenue = pd.DataFrame(
+        {
+            "customer_id": ["c1", "c2", "c3", "c4"],
+            "account_manager": ["Anna", "Boris", None, None],
+            "revenue": [30.0, 30.0, 20.0, 20.0],
+        }
+    )
+    text = rd.describe_manager_risk(kp.manager_exposure(revenue))
+    assert "across 2 managers the HHI is 5,000" in text  # 50² + 50²
+    assert "40.0% of revenue has no account manager" in text
+    assert "(unassigned)" in text

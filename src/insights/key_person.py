@@ -122,10 +122,10 @@ def _manager_result(table: pd.DataFrame, positive_total: float, counts: tuple) -
     if positive_total <= 0:
         reason = "No customer has positive net revenue, so no revenue is at risk."
         return ManagerRisk("no_revenue", reason, table, None, {}, *counts)
-    summary = summarize_concentration(
-        table.set_index("account_manager")["revenue"], entity="account manager"
-    )
     assigned = table[table["account_manager"] != UNASSIGNED]
+    summary = summarize_concentration(  # rows without a manager are no manager
+        assigned.set_index("account_manager")["revenue"], entity="account manager"
+    )
     largest = assigned.iloc[0].to_dict() if len(assigned) else {}
     return ManagerRisk("ok", "", table, summary, largest, *counts)
 

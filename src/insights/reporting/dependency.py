@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from insights.concentration import HHI_SOURCE, ConcentrationSummary, top_fraction_count
+from insights.key_person import UNASSIGNED
 from insights.reporting.core import (
     NAME_LENGTH,
     Html,
@@ -268,17 +269,28 @@ def describe_manager_risk(risk, *, scope: str = "unit") -> Html:
         risk=fmt_share(top["at_risk_share"]),
         verdict=_VERDICT_WORDS.get(top["verdict"], top["verdict"]),
     )
+    unassigned = risk.table[risk.table["account_manager"] == UNASSIGNED]
     second = sentence(
         "{single} of {total} customers deal with a single manager; across {m} managers the HHI "
         "is {hhi} ({band}), as if revenue were spread over {eff} equally large managers.",
         single=fmt_int(risk.single_manager_customers),
         total=fmt_int(risk.customers),
-        m=fmt_int(len(risk.table)),
+        m=fmt_int(len(risk.table) - len(unassigned)),
         hhi=fmt_hhi(risk.concentration.hhi),
         band=risk.concentration.hhi_band,
         eff=fmt_number(risk.concentration.effective_number),
     )
-    return paragraph(first, second)
+    parts = [first, second]
+    if len(unassigned):
+        parts.append(
+            sentence(
+                "{share} of revenue has no account manager in the data; it is listed as "
+                "{label} and left out of the managers' concentration.",
+                share=fmt_share(unassigned["revenue_share"].iloc[0]),
+                label=UNASSIGNED,
+            )
+        )
+    return paragraph(*parts)
 
 
 def manager_table(risk, *, currency: str = "RUB") -> Html:

@@ -75,11 +75,11 @@ def _tone_of_change(change: float | None) -> str:
     return "good" if change >= 0.02 else "bad" if change <= -0.05 else "warn" if change < 0 else "neutral"
 
 
-def _change_text(change: float | None, *, what: str) -> str:
+def _change_text(change: float | None, *, what: str, against: str = "the previous quarter") -> str:
     if change is None:
         return f"No {what} to compare with in the previous quarter."
     direction = "up" if change >= 0 else "down"
-    return f"{direction.capitalize()} {fmt_share(abs(change))} on the previous quarter."
+    return f"{direction.capitalize()} {fmt_share(abs(change))} on {against}."
 
 
 def headline_cards(headline: dict, *, currency: str) -> Html:
@@ -92,7 +92,12 @@ def headline_cards(headline: dict, *, currency: str) -> Html:
         Card(
             "Revenue, last 12 months",
             fmt_money(headline["revenue_12m"], currency=currency),
-            "Net of returns. " + _change_text(headline["revenue_12m_change"], what="12-month revenue"),
+            "Net of returns. "
+            + _change_text(
+                headline["revenue_12m_change"],
+                what="12-month revenue",
+                against="the 12 months to the previous quarter's end",
+            ),
             _tone_of_change(headline["revenue_12m_change"]),
         ),
         Card(
@@ -111,8 +116,8 @@ def headline_cards(headline: dict, *, currency: str) -> Html:
         Card(
             "Largest customer's share",
             fmt_share(top1),
-            f"Share of 12-month revenue from the single biggest customer; concentration is "
-            f"{headline['hhi_band']}.",
+            f"Share of 12-month revenue from the single biggest customer; the customer base "
+            f"is {headline['hhi_band']} (HHI band).",
             dependency_tone,
         ),
         Card(

@@ -136,12 +136,12 @@ def key_customer_table(
             "class": rows["category"] + rows["loss_maker"].map({True: ", loss-maker", False: ""}),
             "top reasons": rows["reasons"],
             "revenue (12 m)": rows["revenue_12m"],
-            "margin": rows["margin_rate"],
+            "margin (history)": rows["margin_rate"],
             "override": rows["override"],
         }
     )
     formats = {"rank": "int", "score": lambda v: f"{v:.2f}", "top reasons": str,
-               "revenue (12 m)": _money(currency), "margin": "share"}  # fmt: skip
+               "revenue (12 m)": _money(currency), "margin (history)": "share"}  # fmt: skip
     return html_table(shown, formats=formats, caption="Key customers")
 
 
@@ -236,12 +236,12 @@ def loss_maker_table(
             "discounts (history)": rows.get(
                 "discount_total", pd.Series(float("nan"), index=rows.index)
             ),
-            "margin": rows["margin_rate"],
+            "margin (history)": rows["margin_rate"],
         }
     )
     money = _money(currency)
     formats = {"revenue (12 m)": money, "contribution (history)": money,
-               "discounts (history)": money, "margin": "share"}  # fmt: skip
+               "discounts (history)": money, "margin (history)": "share"}  # fmt: skip
     return html_table(shown, formats=formats, caption=caption)
 
 
