@@ -132,6 +132,22 @@ def test_new_customers_by_source_and_referral_trend():
     assert result.reason == ""
 
 
+def test_the_datas_first_quarter_is_not_counted_as_new_customers():
+    # The export starts in 2026Q1: a and b bought then (existing customers, not acquired);
+    # c is the one customer acquired since.
+    frame = feats([("a", "2026-01-10", "event", 1, 263, 0.0, 1.0),
+                   ("b", "2026-02-10", "event", 1, 232, 0.0, 1.0),
+                   ("c", "2026-05-10", "referral", 1, 143, 0.0, 1.0)])  # fmt: skip
+    result = new_customers_by_source(frame, quarter="2026Q3", quarters=3)
+    assert [str(q) for q in result.new_customers.index] == ["2026Q2", "2026Q3"]
+    assert result.new_customers.sum(axis=1).tolist() == [1, 0]
+    assert result.referral_share.iloc[0] == 1.0 and np.isnan(result.referral_share.iloc[1])
+    assert np.isnan(result.referral_trend)  # one real quarter: no trend
+    kept = new_customers_by_source(frame, quarter="2026Q3", quarters=3,
+                                   skip_first_data_quarter=False)
+    assert kept.new_customers.sum(axis=1).tolist() == [2, 1, 0]
+
+
 def test_quarter_without_newcomers_has_blank_referral_share():
     result = new_customers_by_source(NEWCOMERS, quarter="2026Q4", quarters=2)
     assert result.referral_share.iloc[0] == 1.0 and np.isnan(result.referral_share.iloc[1])

@@ -154,11 +154,12 @@ def test_cohort_text_weights_cohorts_by_size():
 
 
 def newcomers(sources, dates=None):
-    n = len(sources)
+    """New customers, after one customer from 2024 (the data's first quarter, never 'new')."""
+    n = len(sources) + 1
     return pd.DataFrame({
-        "customer_id": [f"n{i}" for i in range(n)],
-        "first_purchase_date": pd.to_datetime(dates or ["2026-08-01"] * n),
-        "acquisition_source": pd.array(sources, dtype="string"),
+        "customer_id": ["old"] + [f"n{i}" for i in range(n - 1)],
+        "first_purchase_date": pd.to_datetime(["2024-01-10"] + (dates or ["2026-08-01"] * (n - 1))),
+        "acquisition_source": pd.array(["ads", *sources], dtype="string"),
         "frequency": [2] * n, "tenure_days": [400] * n, "revenue_12m": [100.0] * n,
         "monetary_total": [100.0] * n})
 

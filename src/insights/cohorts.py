@@ -163,10 +163,14 @@ def new_customers_by_source(
     quarter: str | pd.Period,
     quarters: int = 8,
     referral_sources: Iterable[str] = ("referral",),
+    skip_first_data_quarter: bool = True,
 ) -> AcquisitionSummary:
     """Count new customers per quarter by acquisition source; compute the referral share.
 
-    A customer is new in the quarter of ``first_purchase_date``. ``referral_share = new
+    A customer is new in the quarter of ``first_purchase_date``. The data's first quarter
+    (that of the earliest ``first_purchase_date``) is left out unless
+    ``skip_first_data_quarter`` is false: it holds everyone who bought then, not only the
+    customers acquired then (as in ``acquisition_cohorts``). ``referral_share = new
     customers from a referral source / all new customers`` per quarter (sources compared
     case-insensitively, ``params.cohorts.referral_sources``). ``referral_trend`` is the
     ordinary least-squares slope of that share over the quarters (fraction per quarter;
@@ -184,6 +188,8 @@ def new_customers_by_source(
     referral = tuple(referral_sources)
     source, reason = _sources(features)
     first_q = features["first_purchase_date"].dt.to_period("Q")
+    if skip_first_data_quarter and first_q.notna().any():
+        window = window[window > first_q.min()]
     frame = pd.DataFrame({"quarter": first_q, "source": source})
     frame = frame[frame["quarter"].isin(window)]
     counts = pd.crosstab(frame["quarter"], frame["source"]).reindex(window, fill_value=0)
