@@ -523,3 +523,14 @@ def test_p_alive_by_customer_is_none_when_the_model_does_not_apply():
     fields = {name: None for name in ClvResult.__dataclass_fields__}
     fields.update(status="not_applicable", reason="too few repeat buyers", customers=pd.DataFrame())
     assert p_alive_by_customer(ClvResult(**fields)) is None
+
+
+def test_bgnbd_says_it_counts_one_time_buyers_as_active():
+    tx = simulate_transactions(2_000, r=0.5, alpha=5.0, a=1.5, b=4.0, random_state=5)
+    bg = build_clv(tx, as_of="2025-07-01", params=ClvParams(model="bgnbd"))
+    once = bg.customers[bg.customers["frequency"] == 0]
+    assert len(once) and (once["p_alive"] == 1.0).all()  # what the note says
+    assert any("P(alive) 100%" in note for note in bg.notes)
+    mbg = build_clv(tx, as_of="2025-07-01", params=ClvParams(model="mbgnbd"))
+    assert (mbg.customers.loc[mbg.customers["frequency"] == 0, "p_alive"] < 1.0).all()
+    assert not any("P(alive) 100%" in note for note in mbg.notes)

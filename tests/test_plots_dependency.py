@@ -53,3 +53,22 @@ def test_lorenz_of_many_customers_is_drawn_through_its_own_points_ends_kept():
     exact = lorenz.set_index("customer_share")["revenue_share"]
     assert exact.loc[list(x)].tolist() == list(y)  # points of the curve, not smoothed ones
     plt.close(fig)
+
+
+def test_hhi_axis_fits_the_data_and_shows_the_band_limits_it_reaches():
+    def hhi_axis(values):
+        trend = pd.DataFrame({"quarter": ["2026Q2", "2026Q3"], "top_1_share": [0.01, 0.01],
+                              "hhi": values})  # fmt: skip
+        fig, ax = plt.subplots()
+        pdp.plot_concentration_trend(trend, ax=ax)
+        other = fig.axes[1]
+        limits = sorted(line.get_ydata()[0] for line in other.get_lines()[1:])
+        plt.close(fig)
+        return other.get_ylim()[1], limits
+
+    upper, limits = hhi_axis([16.0, 24.0])  # a spread-out base: visible, no band line
+    assert upper == 100.0 and limits == []
+    upper, limits = hhi_axis([1500.0, 2000.0])
+    assert upper == 2500.0 and limits == [1000.0, 1800.0]
+    upper, _ = hhi_axis([9900.0, 10000.0])
+    assert upper == 10200.0

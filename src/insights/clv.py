@@ -234,10 +234,18 @@ def _margin(transactions, as_of, params: ClvParams, engine: str) -> tuple[float,
 
 def _model_note(model: str, assessment: ClvAssessment) -> str:
     name = "MBG/NBD" if model == "mbgnbd" else "BG/NBD"
-    return (
+    note = (
         f"Purchases are modelled with {name}; {assessment.one_time_share:.0%} of customers "
         "have bought only once."
     )
+    if model == "bgnbd" and assessment.one_time_share > 0:
+        note += (
+            " BG/NBD lets a customer stop buying only after a repeat purchase, so it counts "
+            "every one-time buyer as still active (P(alive) 100%) and values them by their low "
+            "purchase rate; clv.model: mbgnbd lets them leave at once, and is used by default "
+            "where one-time buyers are the majority."
+        )
+    return note
 
 
 def _holdout(

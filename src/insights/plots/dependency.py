@@ -53,6 +53,8 @@ def plot_lorenz(lorenz: pd.DataFrame, *, gini: float | None = None, ax=None):
 def plot_concentration_trend(trend: pd.DataFrame, *, ax=None):
     """Draw the top-1/5/10 shares per quarter, with the HHI on a second axis.
 
+    The HHI axis is scaled to the data (a spread-out base's HHI of 20 is not drawn flat
+    against a 10,000 scale); the 1,000 and 1,800 band limits are drawn where they fit.
     ``trend`` is ``concentration.concentration_trend``.
     """
     ax = new_axes(ax)
@@ -68,8 +70,16 @@ def plot_concentration_trend(trend: pd.DataFrame, *, ax=None):
     ax.set_xticks(x, [safe_label(q) for q in trend["quarter"]], rotation=45, ha="right")
     other = ax.twinx()
     other.plot(x, trend["hhi"], color=PALETTE["red"], linestyle=":", marker="s", label="HHI")
-    other.set_ylabel("HHI")
-    other.set_ylim(0, max(10000.0 * 1.02, float(np.nanmax(trend["hhi"])) if len(trend) else 0))
+    other.set_ylabel("HHI (right axis)")
+    top = float(np.nanmax(trend["hhi"])) if trend["hhi"].notna().any() else 0.0
+    # scaled to the data so a small HHI's movement shows; the band limits drawn when in range
+    upper = min(max(top * 1.25, 100.0), 10000.0 * 1.02)
+    other.set_ylim(0, upper)
+    for limit, name in ((1000.0, "moderately concentrated"), (1800.0, "highly concentrated")):
+        if limit < upper:
+            other.axhline(limit, color=PALETTE["grey"], linestyle="--", linewidth=0.8)
+            other.text(x[-1] if len(x) else 0, limit, f" {name} from {limit:,.0f}", va="bottom",
+                       ha="right", fontsize=7, color=PALETTE["grey"])
     other.grid(False)
     lines, labels = ax.get_legend_handles_labels()
     more, more_labels = other.get_legend_handles_labels()
@@ -91,7 +101,8 @@ def plot_stress_test(stress: pd.DataFrame, *, ax=None):
         if pd.notna(share):
             ax.text(bar.get_width() + 0.01, bar.get_y() + bar.get_height() / 2, f"{share:.0%}",
                     va="center", fontsize=9)  # fmt: skip
-    ax.axvline(0.5, color=PALETTE["red"], linestyle="--", linewidth=1)
+    ax.axvline(0.5, color=PALETTE["red"], linestyle="--", linewidth=1, label="half of revenue")
+    ax.legend(loc="lower right", fontsize=8)
     ax.set_xlim(0, 1.1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.invert_yaxis()

@@ -302,7 +302,15 @@ def manager_table(risk, *, currency: str = "RUB") -> Html:
     formats = {"revenue (12 m)": money, "revenue share": "share", "customers": "int",
                "single-manager customers": "int", "customers who would follow": "int",
                "revenue at risk": money, "share at risk": "share"}  # fmt: skip
-    return html_table(frame, formats=formats, caption="Revenue at risk if a manager leaves")
+    return html_table(
+        frame,
+        formats=formats,
+        caption=(
+            "Revenue at risk if a manager leaves. Revenue (12 m) is what the manager handles; "
+            "revenue at risk is all the 12-month revenue of the customers they mainly serve, "
+            "who would follow them, so it can exceed what the manager handles."
+        ),
+    )
 
 
 _MANAGER_COLUMNS = {

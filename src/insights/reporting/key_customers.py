@@ -142,7 +142,10 @@ def key_customer_table(
     )
     formats = {"rank": "int", "score": lambda v: f"{v:.2f}", "top reasons": str,
                "revenue (12 m)": _money(currency), "margin (history)": "share"}  # fmt: skip
-    return html_table(shown, formats=formats, caption="Key customers")
+    caption = ("Key customers. Score: 0 to 1, the weighted components above; margin: "
+               "contribution over revenue since the first purchase; override: set by hand in "
+               "the unit's params")
+    return html_table(shown, formats=formats, caption=caption)
 
 
 def describe_classification(
