@@ -101,13 +101,14 @@ def plot_stress_test(stress: pd.DataFrame, *, ax=None):
         if pd.notna(share):
             ax.text(bar.get_width() + 0.01, bar.get_y() + bar.get_height() / 2, f"{share:.0%}",
                     va="center", fontsize=9)  # fmt: skip
-    ax.axvline(0.5, color=PALETTE["red"], linestyle="--", linewidth=1, label="half of revenue")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.axvline(0.5, color=PALETTE["red"], linestyle="--", linewidth=1)
+    ax.text(0.5, 1.01, "half of revenue", transform=ax.get_xaxis_transform(), ha="center",
+            va="bottom", fontsize=8, color=PALETTE["red"])  # fmt: skip
     ax.set_xlim(0, 1.1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.invert_yaxis()
     ax.set_xlabel("share of revenue left")
-    ax.set_title("Revenue left if the largest customers leave")
+    ax.set_title("Revenue left if the largest customers leave", pad=16)
     return ax
 
 
