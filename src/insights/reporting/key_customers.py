@@ -269,7 +269,13 @@ def describe_at_risk(
             stake=fmt_money(at_risk["revenue_at_stake"].sum(), currency=currency),
             name=label_of(top["customer_id"], labels),
             signals=long_text(top["signals"]),
-        )
+        ),
+        sentence(
+            "Revenue at stake is each customer's better year: the last 12 months or the 12 "
+            "before; in the last 12 months {they} brought {now}.",
+            they="they" if many else "it",
+            now=fmt_money(at_risk["revenue_12m"].sum(), currency=currency),
+        ),
     )
 
 
