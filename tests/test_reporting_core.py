@@ -76,3 +76,10 @@ def test_small_shares_and_negative_zero_are_not_shown_as_zero_or_minus_zero():
     assert fmt_share(0.0005) == "0.1%"  # 0.05 points rounds to 0.1 at one decimal
     assert fmt_number(-0.4, digits=0) == "0" and fmt_number(-0.6, digits=0) == "-1"
     assert fmt_number(-0.04) == "0.0" and fmt_number(-1234.5, digits=0) == "-1,234"
+
+
+def test_money_cells_are_in_the_tables_currency():
+    frame = pd.DataFrame({"revenue": [1_234_567.0, 950.0]})
+    assert "1.23 M RUB" in html_table(frame, formats={"revenue": "money"})
+    euros = html_table(frame, formats={"revenue": "money"}, currency="EUR")
+    assert "1.23 M EUR" in euros and "950 EUR" in euros and "RUB" not in euros

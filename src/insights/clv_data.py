@@ -101,7 +101,8 @@ def _frame_purchase_days(transactions: pd.DataFrame, *, start=None, end) -> _Day
     new_day[1:] = (codes[1:] != codes[:-1]) | (day[1:] != day[:-1])
     day_start = np.flatnonzero(new_day)
     day_amount = np.add.reduceat(amount, day_start) if codes.size else amount
-    net_c = np.bincount(codes, weights=amount, minlength=len(ids)).round().astype(np.int64)
+    runs = np.flatnonzero(np.diff(codes, prepend=-1))  # each customer's first row
+    net_c = np.add.reduceat(amount, runs) if codes.size else amount  # exact, in hundredths
     bought = day_amount >= 0  # a day of net returns is not a purchase
     day_code, day_value, day_amount = codes[day_start][bought], day[day_start][bought], day_amount[bought]
     new_cust = np.ones(day_code.size, dtype=bool)
@@ -114,7 +115,7 @@ def _frame_purchase_days(transactions: pd.DataFrame, *, start=None, end) -> _Day
         first=day_value[cust_start],
         last=day_value[cust_end],
         n_days=np.diff(np.append(cust_start, day_code.size)),
-        total_c=net_c[customer],
+        total_c=net_c[customer],  # factor codes are 0..n-1 and every code has rows
         first_c=day_amount[cust_start],
     )
 

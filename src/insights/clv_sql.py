@@ -25,8 +25,9 @@ def purchase_days_sql(
     """Return the query of each customer's purchase days in ``start < order_date <= end``.
 
     A purchase is a distinct day on which the customer's rows do not net to a return (a day
-    of net returns is not a purchase; ``total_c`` still nets every row); the first day's amount is found by joining the days back on each customer's first day
-    (portable, and faster on DuckDB than a ROW_NUMBER window). One row per customer with
+    of net returns is not a purchase; ``total_c`` still nets every row); the first day's
+    amount is found by joining the days back on each customer's first day (portable, and
+    faster on DuckDB than a ROW_NUMBER window). One row per customer with
     a non-missing id: ``first_day`` and ``last_day`` (DATE), ``n_days``, ``total_c`` (net
     amount in hundredths) and ``first_c`` (the first day's net amount in hundredths);
     missing amounts count as zero.

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
+from insights.concentration import HHI_BANDS, HHI_HIGH
 from insights.plots.core import PALETTE, new_axes, safe_label
 
 _VERDICT_COLOURS = {
@@ -75,7 +76,8 @@ def plot_concentration_trend(trend: pd.DataFrame, *, ax=None):
     # scaled to the data so a small HHI's movement shows; the band limits drawn when in range
     upper = min(max(top * 1.25, 100.0), 10000.0 * 1.02)
     other.set_ylim(0, upper)
-    for limit, name in ((1000.0, "moderately concentrated"), (1800.0, "highly concentrated")):
+    above = [label for _, label in HHI_BANDS[1:]] + [HHI_HIGH]  # the band above each limit
+    for (limit, _), name in zip(HHI_BANDS, above, strict=True):
         if limit < upper:
             other.axhline(limit, color=PALETTE["grey"], linestyle="--", linewidth=0.8)
             other.text(x[-1] if len(x) else 0, limit, f" {name} from {limit:,.0f}", va="bottom",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+
 from insights.reporting.core import (
     Html,
     bullet_list,
@@ -22,6 +24,7 @@ from insights.reporting.core import (
     paragraph,
     sentence,
 )
+from insights.wording import count_of
 
 #: What to do about a cluster, by the base of its name (cluster_profiles.NAME_RULES).
 ACTIONS = {
@@ -156,8 +159,9 @@ def _purchases(frequency: object) -> str:
     >>> _purchases(1.0), _purchases(3.6), _purchases(float("nan"))
     ('1 purchase', '4 purchases', '– purchases')
     """
-    text = fmt_number(frequency, digits=0)
-    return f"{text} {'purchase' if text == '1' else 'purchases'}"
+    if frequency is None or pd.isna(frequency):
+        return "– purchases"
+    return count_of(round(float(frequency)), "purchase")
 
 
 def describe_cluster_notes(result) -> Html:
@@ -172,11 +176,9 @@ def format_cluster_profiles(result, *, currency: str = "RUB") -> Html:
     present = [c for c in _PROFILE_COLUMNS if c in result.profiles.columns]
     table = result.profiles[present].rename(columns={c: _PROFILE_COLUMNS[c][0] for c in present})
     formats = {_PROFILE_COLUMNS[c][0]: _PROFILE_COLUMNS[c][1] for c in present}
-    for column in ("total spend", "spend per purchase"):
-        if column in formats:
-            formats[column] = lambda v: fmt_money(v, currency=currency)
     return html_table(
         table,
         formats=formats,
         caption="Cluster profiles: medians in original units (shares: means)",
+        currency=currency,
     )

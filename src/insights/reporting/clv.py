@@ -149,17 +149,17 @@ def clv_by_group_table(table: pd.DataFrame, *, column: str, currency: str = "RUB
             "clv_share": "share of value",
         }
     )
-    money = lambda v: fmt_money(v, currency=currency)  # noqa: E731
     return html_table(
         shown,
         formats={
             "customers": "int",
             "mean P(alive)": "share",
             "expected purchases": "int",
-            "expected revenue": money,
-            "lifetime value": money,
+            "expected revenue": "money",
+            "lifetime value": "money",
             "share of value": "share",
         },
+        currency=currency,
     )
 
 
@@ -178,16 +178,16 @@ def at_risk_table(
             "expected value": frame["clv"],
         }
     )
-    money = lambda v: fmt_money(v, currency=currency)  # noqa: E731
     return html_table(
         shown,
         formats={  # labels come shortened to params.report.max_name_length
-            "revenue so far": money,
+            "revenue so far": "money",
             "P(alive)": "share",
             "days since last purchase": "int",
-            "expected value": money,
+            "expected value": "money",
         },
         caption="Valuable customers (top fifth by revenue so far) most likely to be lost",
+        currency=currency,
     )
 
 

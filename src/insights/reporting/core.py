@@ -136,7 +136,6 @@ def fmt_number(value: float | None, *, digits: int = 1) -> str:
 
 _FORMATS: dict[str, Callable[[object], str]] = {
     "share": fmt_share,
-    "money": fmt_money,
     "int": fmt_int,
     "number": fmt_number,
     "text": lambda v: clean_display_text(v, max_length=NAME_LENGTH),
@@ -150,14 +149,18 @@ def html_table(
     caption: str | None = None,
     index: bool = False,
     max_rows: int = 50,
+    currency: str = "RUB",
 ) -> Html:
     """Render ``frame`` as an escaped HTML table with the report's classes.
 
     Column names, index values, cells and the caption are escaped. ``formats`` maps a column
-    to 'share', 'money', 'int', 'number', 'text' or a callable; other columns use ``str``
-    (numbers get 'number').
+    to 'share', 'money' (amounts in ``currency``, the unit's ``source.currency``), 'int',
+    'number', 'text' or a callable; other columns use ``str`` (numbers get 'number').
     """
-    formats = dict(formats or {})
+    formats = {
+        column: (lambda v: fmt_money(v, currency=currency)) if spec == "money" else spec
+        for column, spec in (formats or {}).items()
+    }
     data = frame.reset_index() if index else frame
     data = data.head(max_rows)
     head = "".join(f"<th>{escape_text(c)}</th>" for c in data.columns)

@@ -298,13 +298,13 @@ def manager_table(risk, *, currency: str = "RUB") -> Html:
     if risk.table.empty:
         return Html("")
     frame = risk.table.rename(columns=_MANAGER_COLUMNS)[list(_MANAGER_COLUMNS.values())]
-    money = lambda v: fmt_money(v, currency=currency)  # noqa: E731
-    formats = {"revenue (12 m)": money, "revenue share": "share", "customers": "int",
+    formats = {"revenue (12 m)": "money", "revenue share": "share", "customers": "int",
                "single-manager customers": "int", "customers who would follow": "int",
-               "revenue at risk": money, "share at risk": "share"}  # fmt: skip
+               "revenue at risk": "money", "share at risk": "share"}  # fmt: skip
     return html_table(
         frame,
         formats=formats,
+        currency=currency,
         caption=(
             "Revenue at risk if a manager leaves. Revenue (12 m) is what the manager handles; "
             "revenue at risk is all the 12-month revenue of the customers they mainly serve, "
@@ -470,12 +470,9 @@ def group_top_table(
     )
     return html_table(
         shown,
-        formats={
-            "rank": "int",
-            "revenue (12 m)": lambda v: fmt_money(v, currency=currency),
-            "share of group": "share",
-        },
+        formats={"rank": "int", "revenue (12 m)": "money", "share of group": "share"},
         caption="The group's largest customers",
+        currency=currency,
     )
 
 

@@ -141,11 +141,11 @@ def key_customer_table(
         }
     )
     formats = {"rank": "int", "score": lambda v: f"{v:.2f}", "top reasons": str,
-               "revenue (12 m)": _money(currency), "margin (history)": "share"}  # fmt: skip
+               "revenue (12 m)": "money", "margin (history)": "share"}  # fmt: skip
     caption = ("Key customers. Score: 0 to 1, the weighted components above; margin: "
                "contribution over revenue since the first purchase; override: set by hand in "
                "the unit's params")
-    return html_table(shown, formats=formats, caption=caption)
+    return html_table(shown, formats=formats, caption=caption, currency=currency)
 
 
 def describe_classification(
@@ -242,10 +242,9 @@ def loss_maker_table(
             "margin (history)": rows["margin_rate"],
         }
     )
-    money = _money(currency)
-    formats = {"revenue (12 m)": money, "contribution (history)": money,
-               "discounts (history)": money, "margin (history)": "share"}  # fmt: skip
-    return html_table(shown, formats=formats, caption=caption)
+    formats = {"revenue (12 m)": "money", "contribution (history)": "money",
+               "discounts (history)": "money", "margin (history)": "share"}  # fmt: skip
+    return html_table(shown, formats=formats, caption=caption, currency=currency)
 
 
 def describe_at_risk(
@@ -277,8 +276,3 @@ def describe_at_risk(
             now=fmt_money(at_risk["revenue_12m"].sum(), currency=currency),
         ),
     )
-
-
-def _money(currency: str):
-    """Return a table cell formatter for amounts in ``currency``."""
-    return lambda value: fmt_money(value, currency=currency)

@@ -64,8 +64,9 @@ def rejects_table(quality: dict, *, currency: str = "RUB") -> Html:
     table = rows.rename(columns={"label": "Reason", "rows": "Rows", "amount": "Amount"})
     return html_table(
         table,
-        formats={"Rows": "int", "Amount": lambda v: fmt_money(v, currency=currency)},
+        formats={"Rows": "int", "Amount": "money"},
         caption="Rejected rows by reason",
+        currency=currency,
     )
 
 
