@@ -16,7 +16,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from insights.clustering import build_clusters, choose_k, prepare_features
+from insights.clustering.clusters import build_clusters, choose_k, prepare_features
 from insights.params import ClusteringParams
 
 N_CUSTOMERS = 1_000_000

@@ -87,7 +87,7 @@ def _cdnow_arrays() -> dict[str, np.ndarray]:
 
 
 def _synthetic_arrays(n: int) -> dict[str, np.ndarray]:
-    from insights.clv_simulate import simulate_transactions
+    from insights.clv.simulate import simulate_transactions
 
     tx = simulate_transactions(
         n, **TRUE, start=SYNTH_START, observation_days=SYNTH_DAYS, random_state=SEED
@@ -112,8 +112,8 @@ def _frame(arrays: dict[str, np.ndarray], *, string_ids: bool) -> pd.DataFrame:
 
 
 def run_ours(arrays: dict[str, np.ndarray], *, as_of: str, repeats: int) -> dict:
-    from insights.clv import fit_bgnbd, fit_gamma_gamma, score_customers, summarize_purchases
-    from insights.clv_models import expected_purchases
+    from insights.clv.bgnbd import expected_purchases
+    from insights.clv.build import fit_bgnbd, fit_gamma_gamma, score_customers, summarize_purchases
 
     tx = _frame(arrays, string_ids=True)
     tx["customer_id"] = tx["customer_id"].astype("string")

@@ -4,7 +4,7 @@ For each size (1M and 10M transactions; 100M with ``--with-100m``) the synthetic
 ``benchmarks/synth.py`` is generated once (kept in ``.bench/data``), then each stage runs
 in its own process (``benchmarks/stage.py``) so its peak memory is its own:
 
-- ingest: our streaming CSV -> cleaned Parquet dataset (``insights.ingest``), anchor:
+- ingest: our streaming CSV -> cleaned Parquet dataset (``insights.ingest.stream``), anchor:
   DuckDB's own ``COPY (SELECT * FROM read_csv(...)) TO parquet`` (no cleaning);
 - features: ``build_customer_features`` on the Parquet dataset, anchor: the hand-written
   DuckDB GROUP BY of issue 7 (recency/frequency/monetary/breadth) on the same files;

@@ -19,16 +19,20 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from insights.clustering import build_clusters
-from insights.clv import build_clv
+from insights.clustering.clusters import build_clusters
+from insights.clv.build import build_clv
 from insights.concentration import (
     concentration_trend,
     customer_revenue,
     stress_test,
     summarize_concentration,
 )
-from insights.features import build_customer_features, customer_quarter_activity, revenue_by
-from insights.ingest import ingest as ingest_unit
+from insights.features.customers import (
+    build_customer_features,
+    customer_quarter_activity,
+    revenue_by,
+)
+from insights.ingest.stream import ingest as ingest_unit
 from insights.params import ClusteringParams, ClvParams, FeatureParams, Params
 
 AS_OF = "2026-09-30"

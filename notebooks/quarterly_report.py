@@ -29,7 +29,6 @@ output_dir: str = ""  # staging folder set by insights report, empty to write no
 from pathlib import Path
 
 from insights import (
-    account_lists,
     clustering,
     clv,
     cohorts,
@@ -40,7 +39,6 @@ from insights import (
     key_person,
     mix,
     pipeline,
-    runinfo,
     segments,
 )
 from insights import reporting as R
@@ -51,6 +49,8 @@ from insights.plots import clusters as cluster_plots
 from insights.plots import clv as clv_plots
 from insights.plots import dependency as dependency_plots
 from insights.plots.core import use_report_style
+from insights.publish import runinfo as runinfo
+from insights.reporting import account_lists as account_lists
 from insights.reporting import behaviour as behaviour_text
 from insights.reporting import clusters as cluster_text
 from insights.reporting import clv as clv_text
@@ -474,7 +474,7 @@ quality_text.metadata_table(run_facts)
 
 # %% tags=["remove_cell"]
 # Publish artifacts (only when run by `insights report`, which sets output_dir).
-from insights.publish import write_artifacts
+from insights.publish.report import write_artifacts
 
 summary = headline_text.build_summary(
     unit=params.unit,

@@ -1,4 +1,4 @@
-"""Tests for insights.account_lists: export frames with names only where allowed, no formulas."""
+"""Tests for insights.reporting.account_lists: export frames with names only where allowed, no formulas."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from insights import account_lists as al
 from insights import key_customers as kc
+from insights.reporting import account_lists as al
 from insights.safety import pseudonym
 
 
@@ -91,7 +91,7 @@ def test_drop_threshold_is_a_parameter(drop):
 
 
 def test_experiment_list_hides_names_unless_allowed_and_keeps_every_customer():
-    from insights.account_lists import experiment_list
+    from insights.reporting.account_lists import experiment_list
 
     assignments = pd.DataFrame(
         {"customer_id": ["b", "a", "c"], "group": ["test", "control", "test"], "stratum": [1, 1, 2], "value": [5.0, 4.0, 9.0]}

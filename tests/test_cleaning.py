@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import insights.cleaning as cleaning_module
+import insights.cleaning.transactions as cleaning_module
 from insights.cleaning import (
     QUARANTINE_COLUMNS,
     REJECT_RULES,

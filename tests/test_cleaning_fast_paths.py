@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import insights.cleaning as cleaning_module
+import insights.cleaning.transactions as cleaning_module
 from insights.cleaning import clean_transactions
 from insights.cleaning import duplicates as duplicates_module
 from insights.cleaning import values as values_module

@@ -1,4 +1,4 @@
-"""Tests for insights.clustering (with cluster_fit, cluster_profiles, report text and plots).
+"""Tests for insights.clustering.clusters (with cluster_fit, cluster_profiles, report text and plots).
 
 Frames are hand-built customer-feature frames with planted behaviour groups whose names follow
 from the rule table by hand (see ``_planted``), or tiny frames computed on paper.
@@ -15,9 +15,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
-from insights import cluster_fit
-from insights.cluster_profiles import level, name_clusters
-from insights.clustering import (
+from insights.clustering import fit as cluster_fit
+from insights.clustering.clusters import (
     CLIP_BOUND,
     build_clusters,
     choose_k,
@@ -26,6 +25,7 @@ from insights.clustering import (
     prepare_features,
     silhouette_scores,
 )
+from insights.clustering.profiles import level, name_clusters
 from insights.params import ClusteringParams
 from insights.schema import ContractError
 

@@ -1,4 +1,4 @@
-"""Tests for insights.clv: the published CDNOW numbers from raw transactions, formulas checked
+"""Tests for insights.clv.build: the published CDNOW numbers from raw transactions, formulas checked
 against direct evaluation and textbook limits, and the guardrails.
 
 CDNOW (tests/data/cdnow/, see its README): 39-week calibration 1997-01-01 .. 1997-09-30,
@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from scipy.optimize import approx_fprime
 
-from insights import clv_models
-from insights.clv import (
+from insights.clv import bgnbd as clv_models
+from insights.clv.build import (
     BgNbdFit,
     GammaGammaFit,
     assess_clv_data,
@@ -40,7 +40,7 @@ from insights.clv import (
     summarize_purchases,
     validate_holdout,
 )
-from insights.clv_simulate import simulate_transactions
+from insights.clv.simulate import simulate_transactions
 from insights.params import ClvParams
 from insights.schema import ContractError
 
@@ -487,7 +487,7 @@ def test_plots_draw_and_escape_labels(cdnow):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from insights.clv import summarize_lifetime_by_purchases
+    from insights.clv.build import summarize_lifetime_by_purchases
     from insights.plots.clv import (
         plot_clv_by_group,
         plot_holdout,
@@ -518,7 +518,7 @@ def test_plots_draw_and_escape_labels(cdnow):
 
 
 def test_p_alive_by_customer_is_none_when_the_model_does_not_apply():
-    from insights.clv import ClvResult, p_alive_by_customer
+    from insights.clv.build import ClvResult, p_alive_by_customer
 
     fields = {name: None for name in ClvResult.__dataclass_fields__}
     fields.update(status="not_applicable", reason="too few repeat buyers", customers=pd.DataFrame())

@@ -1,7 +1,7 @@
 """Lifetime value from Parquet data or a PostgreSQL table equals lifetime value from a DataFrame.
 
 The DataFrame path summarises purchase days with NumPy; a Parquet path or a PostgresTable
-runs ``insights.clv_sql``'s queries (DuckDB, Spark, PostgreSQL). Money is summed in whole
+runs ``insights.features.purchases_sql``'s queries (DuckDB, Spark, PostgreSQL). Money is summed in whole
 hundredths on both paths, so the frames must be identical, not merely close.
 """
 
@@ -14,16 +14,16 @@ import pandas as pd
 import pytest
 
 from insights import demo
-from insights.clv import (
+from insights.clv.build import (
     build_clv,
     estimate_margin_share,
     summarize_lifetime_revenue,
     summarize_purchases,
     validate_holdout,
 )
-from insights.clv_sql import purchase_days_sql
-from insights.engine_postgres import PostgresTable
-from insights.feature_sql import POSTGRES, SPARK
+from insights.engine.postgres import PostgresTable
+from insights.features.purchases_sql import purchase_days_sql
+from insights.features.sql import POSTGRES, SPARK
 from insights.params import ClvParams
 from insights.schema import ContractError
 
@@ -250,7 +250,7 @@ def test_build_clv_from_postgres_equals_frame(fleet, fleet_table):
 @pytest.fixture(scope="module")
 def spark():
     pytest.importorskip("pyspark")
-    from insights.engine_spark import spark_session
+    from insights.engine.spark import spark_session
 
     session = spark_session(master="local[2]", app_name="insights-clv-tests")
     yield session

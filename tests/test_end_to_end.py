@@ -12,7 +12,7 @@ import pytest
 from conftest import copy_project
 
 from insights import cli, demo
-from insights.publish import PublishError, publish_report
+from insights.publish.report import PublishError, publish_report
 
 from html_scan import find_live_script_vectors
 

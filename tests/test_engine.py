@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from insights.concentration import concentration_trend
-from insights.engine import columns_of, count_rows, count_values, order_date_bounds
-from insights.features import (
+from insights.engine.duckdb import columns_of, count_rows, count_values, order_date_bounds
+from insights.features.customers import (
     build_customer_features,
     customer_quarter_activity,
     first_purchases,
@@ -133,7 +133,7 @@ def test_product_line_count_with_many_lines(lines):
 
 
 def test_order_ids_complete_reads_parquet_statistics(tmp_path):
-    from insights.engine import order_ids_complete
+    from insights.engine.duckdb import order_ids_complete
 
     tx = random_transactions(n=50)
     full = tx.assign(order_id=tx["order_id"].fillna("x"))
@@ -150,7 +150,7 @@ def test_order_ids_complete_reads_parquet_statistics(tmp_path):
 
 
 def test_duckdb_memory_limit(monkeypatch):
-    from insights.engine import memory_limit
+    from insights.engine.duckdb import memory_limit
 
     monkeypatch.setenv("INSIGHTS_DUCKDB_MEMORY", "3GB")
     assert memory_limit() == "3GB"
@@ -164,7 +164,7 @@ def test_duckdb_memory_limit(monkeypatch):
 
 
 def test_duckdb_memory_limit_leaves_what_the_report_holds():
-    from insights.engine import available_memory, spare_memory_mb
+    from insights.engine.duckdb import available_memory, spare_memory_mb
 
     gib = 2**30
     assert spare_memory_mb(24 * gib, 23 * gib) == 12 * 1024  # a fresh process: half the machine

@@ -19,9 +19,9 @@ from test_engine import (  # noqa: E402
     random_transactions,
 )
 
-from insights.engine import count_rows, order_date_bounds  # noqa: E402
-from insights.engine_postgres import PostgresTable  # noqa: E402
-from insights.features import (  # noqa: E402
+from insights.engine.duckdb import count_rows, order_date_bounds  # noqa: E402
+from insights.engine.postgres import PostgresTable  # noqa: E402
+from insights.features.customers import (  # noqa: E402
     build_customer_features,
     customer_quarter_activity,
     first_purchases,

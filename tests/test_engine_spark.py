@@ -16,7 +16,7 @@ pytest.importorskip("pyspark", reason="PySpark is not installed (pip install -e 
 from test_engine import assert_windows_equal_revenue_by  # noqa: E402
 
 from insights import demo  # noqa: E402
-from insights.features import (  # noqa: E402
+from insights.features.customers import (  # noqa: E402
     build_customer_features,
     customer_quarter_activity,
     first_purchases,
@@ -31,7 +31,7 @@ AS_OF = pd.Timestamp("2026-09-30")
 
 @pytest.fixture(scope="module")
 def spark():
-    from insights.engine_spark import spark_session
+    from insights.engine.spark import spark_session
 
     session = spark_session(master="local[2]", app_name="insights-tests")
     yield session

@@ -1,4 +1,4 @@
-"""Tests for insights.features: hand-built frames with answers computed on paper.
+"""Tests for insights.features.customers: hand-built frames with answers computed on paper.
 
 Every behavioural test runs on both engines (DuckDB SQL and the pandas reference); a
 separate test checks the two engines give identical frames on a seeded random frame.
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from insights.features import (
+from insights.features.customers import (
     FEATURE_COLUMNS,
     build_customer_features,
     customer_quarter_activity,

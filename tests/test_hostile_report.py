@@ -16,7 +16,7 @@ import yaml
 from openpyxl import load_workbook
 
 from insights import demo
-from insights.publish import publish_report
+from insights.publish.report import publish_report
 
 from html_scan import find_live_script_vectors
 

@@ -26,7 +26,7 @@ from psycopg import sql  # noqa: E402
 from insights import demo  # noqa: E402
 from insights.loading import LoadError, load_transactions  # noqa: E402
 from insights.params import ParamsError, load_params, parse_params  # noqa: E402
-from insights.publish import publish_report  # noqa: E402
+from insights.publish.report import publish_report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = "crm.corporate"

@@ -9,13 +9,13 @@ import pandas as pd
 import pytest
 
 from insights import cli
-from insights.publish import (
+from insights.publish.html import export_html, render_index
+from insights.publish.report import (
     UnitError,
     build_index,
     resolve_unit,
     write_artifacts,
 )
-from insights.publish_html import export_html, render_index
 from insights.reporting.core import sentence
 
 from html_scan import find_live_script_vectors
@@ -148,7 +148,7 @@ def test_charts_get_alt_text_from_their_section():
 
 
 def test_exports_longer_than_a_spreadsheet_list_are_csv_only(tmp_path, monkeypatch):
-    monkeypatch.setattr("insights.publish.XLSX_MAX_ROWS", 2)
+    monkeypatch.setattr("insights.publish.report.XLSX_MAX_ROWS", 2)
     short, long = pd.DataFrame({"a": [1, 2]}), pd.DataFrame({"a": [1, 2, 3]})
     written = write_artifacts(tmp_path, summary={}, tables={"export_short": short, "export_long": long})
     assert {p.name for p in written} == {"summary.json", "export_short.csv", "export_short.xlsx",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from insights import account_lists as al
 from insights import key_customers as kc
 from insights.params import KeyCustomerParams, KeyCustomerWeights
+from insights.reporting import account_lists as al
 from insights.reporting import key_customers as rk
 
 EVIL = "<script>alert(1)</script>"

@@ -1,6 +1,6 @@
 """A streamed unit publishes the same report as the same unit held in memory.
 
-``source.stream: true`` sends the export through ``insights.ingest`` (batches, cleaned by
+``source.stream: true`` sends the export through ``insights.ingest.stream`` (batches, cleaned by
 the same code, kept as a Parquet dataset) and every analysis scans that dataset with DuckDB
 instead of a pandas frame. The fleet demo unit is published both ways in one temporary
 project; the report, its figures and every published table must be identical -- only the
@@ -19,8 +19,8 @@ from conftest import copy_project
 from insights import pipeline
 from insights.params import load_params, parse_params
 from insights.periods import PeriodError
-from insights.publish import publish_report
-from insights.runinfo import params_digest
+from insights.publish.report import publish_report
+from insights.publish.runinfo import params_digest
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _demo(args.out if args.out.is_absolute() else root / args.out, args.seed)
     if args.command == "params-reference":
         return _params_reference(args.update)
-    from insights.publish import build_index
+    from insights.publish.report import build_index
 
     print(build_index(root=root))
     return EXIT_OK
@@ -85,7 +85,7 @@ def _params_reference(update: Path | None) -> int:
 
 
 def _report(unit: str, quarter: str, root: Path) -> int:
-    from insights.publish import PublishError, UnitError, publish_report
+    from insights.publish.report import PublishError, UnitError, publish_report
 
     try:
         result = publish_report(unit, quarter=quarter or None, root=root)
@@ -100,7 +100,7 @@ def _report(unit: str, quarter: str, root: Path) -> int:
 
 
 def _check_unit(unit: str, root: Path) -> int:
-    from insights.publish import UnitError, resolve_unit
+    from insights.publish.report import UnitError, resolve_unit
 
     try:
         resolve_unit(unit, root=root)
@@ -112,7 +112,7 @@ def _check_unit(unit: str, root: Path) -> int:
 
 def _report_worker(unit: str, quarter: str, root: Path, position: int) -> tuple[str, int, str]:
     """Publish one unit in a worker process; return (unit, exit code, message)."""
-    from insights.publish import PublishError, UnitError, publish_report
+    from insights.publish.report import PublishError, UnitError, publish_report
 
     bar = {"desc": f"{unit:<12}", "position": position, "leave": True, "unit": "cell"}
     try:
@@ -129,7 +129,7 @@ def _reports(quarter: str, root: Path, *, jobs: int = 0) -> int:
     import os
     from concurrent.futures import ProcessPoolExecutor
 
-    from insights.publish import build_index, list_units
+    from insights.publish.report import build_index, list_units
 
     units = list_units(root=root)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(units) or 1))

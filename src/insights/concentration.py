@@ -5,7 +5,7 @@ product line, ...) indexed by the entity's id, so it can be tested on a hand-bui
 Only entities with positive revenue take part (domain.md, "Concentration"); ties are
 ordered by revenue descending, then id ascending, so every ranking is deterministic.
 The thin wrappers at the end take transactions and an as-of date and get the trailing
-12-month revenue from ``insights.features.revenue_by``.
+12-month revenue from ``insights.features.customers.revenue_by``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from insights.engine import Source, order_date_bounds, require_source_columns
+from insights.engine.duckdb import Source, order_date_bounds, require_source_columns
 from insights.periods import previous_quarters, quarter_end
 from insights.schema import require_columns
 from insights.wording import count_of
@@ -392,7 +392,7 @@ def stress_test(revenue: pd.Series, *, top: Sequence[int] = (1, 3, 5)) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-# --- wrappers over transactions (trailing 12-month revenue from insights.features) ---------
+# --- wrappers over transactions (trailing 12-month revenue from insights.features.customers) ---------
 
 
 def customer_revenue(features: pd.DataFrame, *, column: str = "revenue_12m") -> pd.Series:
@@ -416,13 +416,13 @@ def trailing_revenue(
 ) -> pd.DataFrame:
     """Return net revenue per group over (as_of − window_days, as_of] as a flat frame.
 
-    Delegates to ``insights.features.revenue_by`` (the one place transactions are
+    Delegates to ``insights.features.customers.revenue_by`` (the one place transactions are
     aggregated); ``transactions`` is a DataFrame, Parquet data by path or a database table.
     Returns the ``by`` columns plus ``revenue``, largest first. With ``missing_label``,
     rows whose key is missing are counted under that label (merged with a group of the
     same name, if any).
     """
-    from insights.features import revenue_by
+    from insights.features.customers import revenue_by
 
     require_source_columns(
         transactions, ["customer_id", "order_date", "amount", *by], where="trailing_revenue"
@@ -469,7 +469,7 @@ def concentration_trend(
     last = pd.Period(as_of, freq="Q")
     if quarter_end(last) > as_of:
         last -= 1
-    from insights.features import revenue_by_windows
+    from insights.features.customers import revenue_by_windows
 
     first, _, _ = order_date_bounds(transactions, until=as_of, engine=engine)
     shown = [q for q in previous_quarters(last, quarters)

@@ -48,7 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from insights.files import write_atomic
+from insights.publish.files import write_atomic
 
 DEMO_UNITS = ("fleet", "corporate", "retail", "service")
 DEFAULT_SEED = 20260930

@@ -424,7 +424,7 @@ def key_customers_as_of(
     engine: str = "duckdb",
 ) -> KeyCustomers:
     """Score key customers with regularity from ``features.customer_quarter_activity``."""
-    from insights.features import customer_quarter_activity
+    from insights.features.customers import customer_quarter_activity
 
     activity = customer_quarter_activity(transactions, as_of=as_of, engine=engine)
     return score_key_customers(

@@ -18,7 +18,7 @@ from insights.concentration import (
     summarize_concentration,
     trailing_revenue,
 )
-from insights.engine import Source, require_source_columns
+from insights.engine.duckdb import Source, require_source_columns
 from insights.schema import require_columns
 
 UNASSIGNED = "(unassigned)"

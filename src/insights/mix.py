@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from insights.concentration import effective_number, hhi, hhi_band, rank_entities, trailing_revenue
-from insights.engine import Source, count_values, require_source_columns
+from insights.engine.duckdb import Source, count_values, require_source_columns
 from insights.schema import MIX_DIMENSIONS, require_columns
 
 #: Label of rows whose dimension value is missing.

@@ -3,7 +3,7 @@
 The notebook calls ``load_unit`` once and gets the kept transactions, the quarantined rows
 with reasons, the reconciliation and the input fingerprints. The kept transactions are a
 pandas frame, or -- when the unit streams (``source.stream``) -- the path of the cleaned
-Parquet dataset written by ``insights.ingest``, which every analysis function scans with
+Parquet dataset written by ``insights.ingest.stream``, which every analysis function scans with
 the SQL engine instead of holding the rows in memory. Both give the same numbers.
 Everything transaction-level stays in loading, cleaning, ingest and the engines; this
 module only strings them together.
@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from insights import cleaning, ingest, loading
-from insights.engine import Source, count_rows, order_date_bounds
+from insights import cleaning, loading
+from insights.engine.duckdb import Source, count_rows, order_date_bounds
+from insights.ingest import stream as ingest
 from insights.params import Params
 from insights.periods import latest_complete_quarter, parse_quarter, quarter_end
 

@@ -1,6 +1,6 @@
 """Executive sentences and tables for the lifetime-value section.
 
-Inputs come from ``insights.clv`` (``build_clv`` and its helpers). When the models do not
+Inputs come from ``insights.clv.build`` (``build_clv`` and its helpers). When the models do not
 apply, the section says why in one sentence and still shows the historical lifetime revenue
 against the first purchase, the sources' argument for repeat customers. Names reach HTML
 only through ``labels`` (``reporting.dependency.customer_label_map``) and always escaped.
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from insights.clv import ClvResult, HoldoutResult, summarize_base_value
+from insights.clv.build import ClvResult, HoldoutResult, summarize_base_value
 from insights.reporting.core import (
     Html,
     fmt_int,

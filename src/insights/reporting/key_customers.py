@@ -4,7 +4,7 @@ The sources' point is that the "main customer" is often not the biggest; these f
 say where the key-customer list differs from the revenue ranking and why, show the
 profitable / image / other classification with its rule, list loss-makers and the
 customers at risk. Inputs come from ``insights.key_customers`` and
-``insights.account_lists``; names reach HTML only through ``labels`` and always escaped.
+``insights.reporting.account_lists``; names reach HTML only through ``labels`` and always escaped.
 """
 
 from __future__ import annotations

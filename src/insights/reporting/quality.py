@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from insights import runinfo
+from insights.publish import runinfo as runinfo
 from insights.reporting.core import (
     Html,
     fmt_int,

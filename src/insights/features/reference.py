@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from insights.feature_sql import PICKS, TEXT_COLUMNS
+from insights.features.sql import PICKS, TEXT_COLUMNS
 
 
 def _cents(values: pd.Series) -> pd.Series:

@@ -7,7 +7,7 @@ and writes the kept rows as ``part-NNNNNN.parquet`` files of one dataset and the
 rows as a quarantine dataset. ``build_customer_features`` and the other analysis
 functions scan that dataset with DuckDB without loading it into pandas.
 
-What one batch cannot see is settled over the whole input (``insights.ingest_checks``):
+What one batch cannot see is settled over the whole input (``insights.ingest.checks``):
 exact duplicates and order ids with conflicting rows in different batches are found by
 DuckDB over the written dataset, with cleaning's rules, rule names and reasons; with
 ``source.decimal: auto`` the separator is decided over the whole file, as the in-memory
@@ -37,14 +37,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 from joblib.externals.loky import get_reusable_executor
 
 from insights import loading
 from insights.cleaning import QUARANTINE_COLUMNS, clean_transactions
 from insights.cleaning.values import as_text
-from insights.ingest_checks import BatchLedger, reject_across_batches, summarize_streamed_quality
+from insights.ingest.checks import BatchLedger, reject_across_batches, summarize_streamed_quality
+from insights.ingest.parts import DECIDER_FILE, MARK, _arrow, _write
 from insights.params import Params
 from insights.schema import CANONICAL
 
@@ -55,10 +55,6 @@ __all__ = ["DEFAULT_BATCH_ROWS", "FORMAT_VERSION", "IngestError", "IngestResult"
 FORMAT_VERSION = "2"
 #: Records per batch unless told otherwise.
 DEFAULT_BATCH_ROWS = loading.DEFAULT_BATCH_ROWS
-#: Joins a row's order id and its row number while its batch is cleaned (private use area).
-MARK = "\ue000"
-#: ``source_file`` of the rows added to steer ``decimal: auto`` (dropped after cleaning).
-DECIDER_FILE = MARK + "decider"
 
 
 class IngestError(ValueError):
@@ -304,26 +300,6 @@ def _clean_batch(frame: pd.DataFrame, source, extra: pd.DataFrame | None) -> tup
     else:
         rejected = rejected.drop(columns="order_id")
     return kept.reset_index(drop=True), rejected.reset_index(drop=True)
-
-
-def _write(frame: pd.DataFrame, path: Path) -> None:
-    """Write a frame as one Parquet file (no file when it has no rows)."""
-    if not len(frame):
-        path.unlink(missing_ok=True)
-        return
-    if "order_date" in frame.columns and pd.api.types.is_datetime64_any_dtype(frame["order_date"]):
-        frame = frame.assign(order_date=frame["order_date"].astype("datetime64[ns]"))
-    pq.write_table(_arrow(frame.reset_index(drop=True)), path, coerce_timestamps="us")
-
-
-def _arrow(frame: pd.DataFrame) -> pa.Table:
-    """Return a frame as an Arrow table; cells of mixed types (Excel) are kept as text."""
-    try:
-        return pa.Table.from_pandas(frame, preserve_index=False)
-    except (pa.ArrowTypeError, pa.ArrowInvalid):
-        mixed = {c: frame[c].map(lambda v: None if v is None or v != v else str(v)).astype("str")
-                 for c in frame.columns if frame[c].dtype == object}
-        return pa.Table.from_pandas(frame.assign(**mixed), preserve_index=False)
 
 
 def read_quarantine(result: IngestResult) -> pd.DataFrame:

@@ -19,8 +19,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from insights.clv_sql import fetch_margin_totals, fetch_purchase_days
-from insights.engine import Source, check_source
+from insights.engine.duckdb import Source, check_source
+from insights.features.purchases_sql import fetch_margin_totals, fetch_purchase_days
 from insights.schema import require_columns
 
 TimeUnit = Literal["day", "week"]

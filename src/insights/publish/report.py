@@ -20,11 +20,11 @@ from pathlib import Path
 
 import nbformat
 
-from insights import runinfo
-from insights.files import write_atomic
 from insights.params import UNIT_NAME, ParamsError, load_params
 from insights.periods import parse_quarter
-from insights.publish_html import export_html
+from insights.publish import runinfo as runinfo
+from insights.publish.files import write_atomic
+from insights.publish.html import export_html
 from insights.safety import neutralize_frame
 
 NOTEBOOK = Path("notebooks") / "quarterly_report.py"
@@ -257,7 +257,7 @@ def write_artifacts(output_dir: str | Path | None, *, summary: dict, tables: dic
 
 def build_index(*, root: Path) -> Path:
     """Rebuild ``reports/index.html`` from every published ``metadata.json`` and run log."""
-    from insights.publish_html import render_index
+    from insights.publish.html import render_index
 
     reports = root / "reports"
     entries = []

@@ -17,9 +17,17 @@ threads or the summation order; ``features.py`` turns them back into float64.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
+
+from insights.engine.dialect import (  # noqa: F401  (re-exported: sql.DUCKDB, sql.Query)
+    DUCKDB,
+    POSTGRES,
+    SPARK,
+    Dialect,
+    Query,
+    cents,
+    timestamp_literal,
+)
 
 #: Descriptive columns and how one value per customer is picked from its rows.
 #: "latest": value of the most recent row; "earliest": of the first row; "top_revenue":
@@ -35,35 +43,6 @@ PICKS = {
 
 #: Text columns the queries may read (NULL when the source lacks them).
 TEXT_COLUMNS = ("order_id", "product_line", "channel", *PICKS)
-
-
-@dataclass(frozen=True)
-class Dialect:
-    """Names that differ between SQL engines (type names only)."""
-
-    text: str = "VARCHAR"
-    float: str = "DOUBLE"
-    collate: str = ""  # appended to string sort keys: code-point order everywhere
-
-
-DUCKDB = Dialect(text="VARCHAR")
-SPARK = Dialect(text="STRING")
-POSTGRES = Dialect(text="VARCHAR", float="DOUBLE PRECISION", collate=' COLLATE "C"')
-
-
-def timestamp_literal(value: pd.Timestamp) -> str:
-    """Return a portable SQL timestamp literal for a pandas Timestamp."""
-    return f"TIMESTAMP '{pd.Timestamp(value):%Y-%m-%d %H:%M:%S}'"
-
-
-def cents(expr: str, dialect: Dialect) -> str:
-    """Return SQL turning money into whole hundredths, held in a float (exact below 2**53).
-
-    Sums of whole numbers in floating point are exact, hence independent of order, while
-    partial sums stay below 2**53 hundredths (9e13 currency units); a float sum state is
-    half the width of the 128-bit integer sums engines use for BIGINT.
-    """
-    return f"CAST(FLOOR({expr} * 100 + 0.5) AS {dialect.float})"
 
 
 def normalized_source(columns: set[str], *, as_of: pd.Timestamp, dialect: Dialect) -> str:
@@ -97,14 +76,6 @@ def normalized_source(columns: set[str], *, as_of: pd.Timestamp, dialect: Dialec
         f"SELECT {', '.join(parts)} FROM source "
         f"WHERE order_date <= {timestamp_literal(as_of)} AND customer_id IS NOT NULL"
     )
-
-
-@dataclass(frozen=True)
-class Query:
-    """Statements to run in order, then the SELECT whose rows are the result."""
-
-    setup: tuple[str, ...]
-    select: str
 
 
 def _tx_view(columns: set[str], *, as_of: pd.Timestamp, dialect: Dialect) -> str:

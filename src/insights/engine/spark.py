@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from insights.feature_sql import Query
+from insights.engine.dialect import Query
 
 
 def spark_session(*, master: str = "local[2]", app_name: str = "insights") -> Any:

@@ -14,7 +14,7 @@ Definitions (domain.md):
 - Revenue is the net sum of ``amount`` (returns negative). Money is summed exactly in
   hundredths, so every engine and every run gives the same figures.
 
-Engines (``insights.engine``): ``"duckdb"`` (default) runs the one SQL definition in
+Engines (``insights.engine.duckdb``): ``"duckdb"`` (default) runs the one SQL definition in
 ``feature_sql`` in process, over a DataFrame or Parquet files; ``"spark"`` runs the same
 text with Spark SQL over Parquet; a ``PostgresTable`` source runs it inside PostgreSQL
 (pushed down); ``"pandas"`` is the reference implementation. Tests assert that every
@@ -28,9 +28,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from insights import feature_sql as sql
-from insights import features_reference as reference
-from insights.engine import Source, check_source, line_bits, order_key, run_sql
+from insights.engine.duckdb import Source, check_source, order_ids_complete, run_sql
+from insights.engine.postgres import PostgresTable
+from insights.features import reference as reference
+from insights.features import sql as sql
 from insights.params import FeatureParams, LifecycleParams
 from insights.schema import OPTIONAL_TEXT, ContractError
 
@@ -57,6 +58,32 @@ FEATURE_COLUMNS = (
 )
 DESCRIPTIVE_COLUMNS = (*sql.PICKS, "is_reference")
 YEAR = pd.Timedelta(days=365)
+
+
+def line_bits(transactions: Source, columns: set[str], *, engine: str) -> pd.DataFrame | None:
+    """Number the product lines as bits (``product_line``, ``bit`` = 2**i), or None.
+
+    None when there is no product_line column or more than ``MAX_LINE_BITS`` lines: the
+    query then counts lines with a DISTINCT pass instead.
+    """
+    if "product_line" not in columns:
+        return None
+    found = run_sql(lambda d: sql.distinct_values_sql("product_line", dialect=d), engine=engine,
+                     source=transactions)
+    lines = sorted(found["value"].astype("str"))
+    if len(lines) > sql.MAX_LINE_BITS:
+        return None
+    bits = pd.Series([1 << i for i in range(len(lines))], dtype="int64")
+    return pd.DataFrame({"product_line": pd.Series(lines, dtype="str"), "bit": bits})
+
+
+def order_key(transactions: Source, columns: set[str], engine: str) -> str:
+    """Return how the queries key orders (fewest keys giving the same orders)."""
+    complete = (
+        engine == "duckdb" and not isinstance(transactions, PostgresTable)
+        and "order_id" in columns and order_ids_complete(transactions)
+    )
+    return sql.order_key_mode(columns, order_ids_complete=complete)
 
 
 def _as_timestamp(as_of: object) -> pd.Timestamp:

@@ -1,6 +1,6 @@
 """What batch-by-batch cleaning cannot see, settled over a whole streamed input.
 
-Used by ``insights.ingest``; each piece gives what ``cleaning.clean_transactions`` gives on
+Used by ``insights.ingest.stream``; each piece gives what ``cleaning.clean_transactions`` gives on
 the whole input at once:
 
 - ``BatchLedger``: what each batch held -- its canonical columns (a file may lack a column
@@ -30,7 +30,8 @@ import pyarrow.parquet as pq
 
 from insights.cleaning import QUARANTINE_COLUMNS, REJECT_RULES
 from insights.cleaning.values import parse_numbers
-from insights.engine import memory_limit
+from insights.engine.duckdb import memory_limit
+from insights.ingest.parts import DECIDER_FILE, MARK, _write
 from insights.schema import CANONICAL, OPTIONAL_NUMERIC, OPTIONAL_TEXT
 
 #: DuckDB memory for the cross-batch checks; beyond it DuckDB spills to the work folder.
@@ -143,8 +144,6 @@ def _only_counts(values: pd.Series, thousands: str) -> tuple[int, int]:
 
 def _decider_rows(frame: pd.DataFrame, values: list[tuple[str, str]]) -> pd.DataFrame:
     """Return rows without a customer (always rejected) holding one number each."""
-    from insights.ingest import DECIDER_FILE, MARK
-
     empty = frame.iloc[:0].reindex(range(len(values)))
     fill = {c: "" for c in empty.columns if c in CANONICAL and pd.api.types.is_string_dtype(empty[c])}
     rows = empty.assign(**fill, source_file=DECIDER_FILE,
@@ -259,7 +258,6 @@ def _parsed_order(keys: list[str]) -> list[str]:
 
 def _move(part: Path, work: Path, found: pd.DataFrame, paths: list[str], grain: str) -> None:
     """Rewrite one part without the found rows; write them to the quarantine with reasons."""
-    from insights.ingest import _write
 
     kept = pq.read_table(part).to_pandas()
     raw = pq.read_table(work / "raw" / part.name).to_pandas()

@@ -22,9 +22,9 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
-from insights import feature_sql as sql
-from insights.engine_postgres import PostgresTable, run_postgres, table_columns
-from insights.feature_sql import Query
+from insights.engine import dialect as sql
+from insights.engine.dialect import Query
+from insights.engine.postgres import PostgresTable, run_postgres, table_columns
 from insights.schema import CANONICAL, REQUIRED, ContractError, require_columns
 
 #: Engines the feature functions accept (``FeatureParams.engine``).
@@ -192,7 +192,7 @@ def check_source(transactions: Source, *, where: str, engine: str) -> set[str]:
 
 
 def _spark_columns(path: Source) -> list[str]:
-    from insights.engine_spark import spark_session
+    from insights.engine.spark import spark_session
 
     return list(spark_session().read.parquet(str(path)).columns)
 
@@ -205,36 +205,10 @@ def run_sql(build, *, engine: str, source: Source, lookups: dict | None = None) 
     if isinstance(source, PostgresTable):
         return run_postgres(build(sql.POSTGRES), source=source, lookups=lookups or {})
     if engine == "spark":
-        from insights.engine_spark import run_spark, spark_session
+        from insights.engine.spark import run_spark, spark_session
 
         return run_spark(build(sql.SPARK), source=source, lookups=lookups or {}, spark=spark_session())
     return run_duckdb(build(sql.DUCKDB), source=source, lookups=lookups)
-
-
-def line_bits(transactions: Source, columns: set[str], *, engine: str) -> pd.DataFrame | None:
-    """Number the product lines as bits (``product_line``, ``bit`` = 2**i), or None.
-
-    None when there is no product_line column or more than ``MAX_LINE_BITS`` lines: the
-    query then counts lines with a DISTINCT pass instead.
-    """
-    if "product_line" not in columns:
-        return None
-    found = run_sql(lambda d: sql.distinct_values_sql("product_line", dialect=d), engine=engine,
-                     source=transactions)
-    lines = sorted(found["value"].astype("str"))
-    if len(lines) > sql.MAX_LINE_BITS:
-        return None
-    bits = pd.Series([1 << i for i in range(len(lines))], dtype="int64")
-    return pd.DataFrame({"product_line": pd.Series(lines, dtype="str"), "bit": bits})
-
-
-def order_key(transactions: Source, columns: set[str], engine: str) -> str:
-    """Return how the queries key orders (fewest keys giving the same orders)."""
-    complete = (
-        engine == "duckdb" and not isinstance(transactions, PostgresTable)
-        and "order_id" in columns and order_ids_complete(transactions)
-    )
-    return sql.order_key_mode(columns, order_ids_complete=complete)
 
 
 def columns_of(source: Source) -> set[str]:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from insights.clv_data import DAYS_PER_MONTH, TimeUnit, unit_days
-from insights.clv_models import (
+from insights.clv.bgnbd import (
     BgNbdFit,
     distinct_rows,
     expected_purchases_if_alive,
     probability_alive,
 )
-from insights.clv_spend import GammaGammaFit, expected_average_spend
+from insights.clv.data import DAYS_PER_MONTH, TimeUnit, unit_days
+from insights.clv.gamma_gamma import GammaGammaFit, expected_average_spend
 
 
 def _discounted_if_alive(fit, x, T, *, horizon_months, annual_discount_rate, time_unit):

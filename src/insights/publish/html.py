@@ -23,11 +23,11 @@ _HEADING = re.compile(r"<h([23])>(.*?)</h\1>", re.S)
 
 
 def _template_dir() -> str:
-    return str(resources.files("insights") / "templates")
+    return str(resources.files("insights.publish") / "templates")
 
 
 def _css() -> str:
-    return (resources.files("insights") / "templates" / "insights_report" / "report.css").read_text(
+    return (resources.files("insights.publish") / "templates" / "insights_report" / "report.css").read_text(
         encoding="utf-8"
     )
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from insights.feature_sql import Query
+from insights.engine.dialect import Query
 
 
 @dataclass(frozen=True)

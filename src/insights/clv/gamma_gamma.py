@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
-from insights.clv_models import LOG_BOUND, minimize_log_likelihood
+from insights.clv.bgnbd import LOG_BOUND, minimize_log_likelihood
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from insights.clv_data import TimeUnit, summarize_purchases
-from insights.clv_guard import ClvAssessment, assess_clv_data, choose_model
-from insights.clv_models import BgNbdFit, expected_purchases, fit_bgnbd
-from insights.engine import Source, check_source
+from insights.clv.bgnbd import BgNbdFit, expected_purchases, fit_bgnbd
+from insights.clv.data import TimeUnit, summarize_purchases
+from insights.clv.guard import ClvAssessment, assess_clv_data, choose_model
+from insights.engine.duckdb import Source, check_source
 
 #: Calibration frequencies 0..6 shown one by one, 7 and more pooled (as in the paper's plot).
 TOP_FREQUENCY_BIN = 7

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from insights.clv_data import unit_days
+from insights.clv.data import unit_days
 
 #: "auto" uses MBG/NBD when one-time buyers are more than this share of the customers.
 ONE_TIME_DOMINANCE = 0.5

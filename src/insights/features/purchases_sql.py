@@ -1,7 +1,7 @@
 """Lifetime value's transaction-level work as SQL, for transactions that are not in memory.
 
 ``clv_data`` summarises a DataFrame with NumPy. For Parquet data (by path) or a
-``PostgresTable`` the same aggregates run as portable SQL through ``insights.engine.run_sql``
+``PostgresTable`` the same aggregates run as portable SQL through ``insights.engine.duckdb.run_sql``
 -- on DuckDB, on Spark SQL or inside PostgreSQL -- and only one row per customer comes back.
 Money is summed in whole hundredths (``feature_sql.cents``), as the NumPy path does, so
 both paths give exactly the same numbers whatever the engine or the summation order.
@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from insights.engine import Source, run_sql
-from insights.feature_sql import DUCKDB, Dialect, Query, cents, timestamp_literal
+from insights.engine.duckdb import Source, run_sql
+from insights.features.sql import DUCKDB, Dialect, Query, cents, timestamp_literal
 
 #: Columns of the purchase-days result, in order.
 PURCHASE_DAY_COLUMNS = ("customer_id", "first_day", "last_day", "n_days", "total_c", "first_c")

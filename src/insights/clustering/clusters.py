@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 
-from insights.cluster_fit import (
+from insights.clustering.fit import (
     MINIBATCH_ABOVE,
     TINY_CLUSTER_SHARE,
     KChoice,
@@ -33,7 +33,7 @@ from insights.cluster_fit import (
     silhouette_scores,
     tiny_limit,
 )
-from insights.cluster_profiles import (
+from insights.clustering.profiles import (
     BEHAVIOUR_FEATURES,
     name_clusters,
     profile_clusters,

@@ -2,7 +2,7 @@
 
 The models are BG/NBD (Fader, Hardie & Lee 2005) or MBG/NBD (Batislam et al. 2007) for the
 purchase process and Gamma-Gamma (Fader, Hardie & Lee 2005, "RFM and CLV") for spend, fitted
-by our own maximum-likelihood code (``insights.clv_models``; the README's design notes say
+by our own maximum-likelihood code (``insights.clv.bgnbd``; the README's design notes say
 why). ``build_clv`` is the one call the notebook makes; the pieces are public for analysts.
 Where the data cannot support the models the result says so in a plain sentence, and the
 historical lifetime revenue against first purchase is still returned.
@@ -15,22 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from insights.clv_data import (
-    estimate_margin_share,
-    summarize_base_value,
-    summarize_lifetime_by_purchases,
-    summarize_lifetime_revenue,
-    summarize_purchases,
-)
-from insights.clv_guard import (
-    ClvAssessment,
-    SpendIndependence,
-    assess_clv_data,
-    check_spend_independence,
-    choose_model,
-)
-from insights.clv_holdout import HoldoutResult, aggregate_by_frequency, validate_holdout
-from insights.clv_models import (
+from insights.clv.bgnbd import (
     BgNbdFit,
     bgnbd_log_likelihood,
     expected_purchases,
@@ -40,14 +25,29 @@ from insights.clv_models import (
     fit_mbgnbd,
     probability_alive,
 )
-from insights.clv_spend import (
+from insights.clv.data import (
+    estimate_margin_share,
+    summarize_base_value,
+    summarize_lifetime_by_purchases,
+    summarize_lifetime_revenue,
+    summarize_purchases,
+)
+from insights.clv.gamma_gamma import (
     GammaGammaFit,
     expected_average_spend,
     fit_gamma_gamma,
     gamma_gamma_log_likelihood,
 )
-from insights.clv_value import discounted_lifetime_value, score_customers
-from insights.engine import Source, check_source
+from insights.clv.guard import (
+    ClvAssessment,
+    SpendIndependence,
+    assess_clv_data,
+    check_spend_independence,
+    choose_model,
+)
+from insights.clv.holdout import HoldoutResult, aggregate_by_frequency, validate_holdout
+from insights.clv.value import discounted_lifetime_value, score_customers
+from insights.engine.duckdb import Source, check_source
 from insights.params import ClvParams
 from insights.schema import require_columns
 

@@ -1,6 +1,6 @@
 """Lists for account managers: the key customers and the customers at risk, export-ready.
 
-Pure: builds the frames; ``insights.publish`` writes them as CSV/XLSX next to the report.
+Pure: builds the frames; ``insights.publish.report`` writes them as CSV/XLSX next to the report.
 A customer's name appears only when the unit's params allow it
 (``report.show_customer_names``); otherwise the stable pseudonym the report uses
 (``reporting.core.customer_labels``) stands in. Every text cell is made spreadsheet-safe

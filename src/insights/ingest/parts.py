@@ -1,0 +1,34 @@
+"""Pieces shared by the streaming ingest and its cross-batch checks: markers and Parquet writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+#: Joins a row's order id and its row number while its batch is cleaned (private use area).
+MARK = "\ue000"
+#: ``source_file`` of the rows added to steer ``decimal: auto`` (dropped after cleaning).
+DECIDER_FILE = MARK + "decider"
+
+
+def _write(frame: pd.DataFrame, path: Path) -> None:
+    """Write a frame as one Parquet file (no file when it has no rows)."""
+    if not len(frame):
+        path.unlink(missing_ok=True)
+        return
+    if "order_date" in frame.columns and pd.api.types.is_datetime64_any_dtype(frame["order_date"]):
+        frame = frame.assign(order_date=frame["order_date"].astype("datetime64[ns]"))
+    pq.write_table(_arrow(frame.reset_index(drop=True)), path, coerce_timestamps="us")
+
+
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    """Return a frame as an Arrow table; cells of mixed types (Excel) are kept as text."""
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        mixed = {c: frame[c].map(lambda v: None if v is None or v != v else str(v)).astype("str")
+                 for c in frame.columns if frame[c].dtype == object}
+        return pa.Table.from_pandas(frame.assign(**mixed), preserve_index=False)
