@@ -19,16 +19,19 @@ override UNIT := $(value UNIT)
 override QUARTER := $(value QUARTER)
 export UNIT QUARTER
 
-.PHONY: help report reports test lint lab demo-data bench clean distclean venv
+.PHONY: help report reports test lint lab demo-data bench clean distclean venv lock test-floors
 
 help: ## list the targets
 	@echo "insights: make <target> [UNIT=fleet] [QUARTER=2026Q3]"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# The environment is installed from requirements.lock (exact versions, tested by CI); the
+# package itself goes in editable on top, without re-resolving anything.
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,spark,postgres]'
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
 venv: $(STAMP) ## create or update .venv from pyproject.toml
@@ -48,6 +51,24 @@ reports: $(STAMP) $(DEMO_STAMP) ## publish every unit in params/ (goes on past f
 
 test: $(STAMP) ## run the test suite (unit tests + one end-to-end report run)
 	$(PY) -m pytest
+
+lock: $(STAMP) ## re-pin requirements.lock from pyproject.toml (after changing a dependency)
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra spark --extra postgres \
+	  --universal --python-version 3.11 --quiet -o requirements.lock \
+	  --custom-compile-command 'make lock'
+
+# The floors in pyproject.toml are promises too: resolve the lowest versions they allow into
+# .venv-floors and run the fast tests there (CI does this after make test).
+FLOORS := .venv-floors
+test-floors: $(STAMP) ## make test-fast on the lowest dependency versions pyproject.toml allows
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --resolution lowest-direct \
+	  --python-version 3.11 --quiet -o $(FLOORS).lock
+	@test -x $(FLOORS)/bin/python || $(PYTHON) -m venv $(FLOORS)
+	$(FLOORS)/bin/python -m pip install --quiet -r $(FLOORS).lock
+	$(FLOORS)/bin/python -m pip install --quiet --no-deps -e .
+	$(FLOORS)/bin/python -m pytest -q -m "not slow" -p no:cacheprovider
 
 lint: $(STAMP) ## ruff and the import contracts (analysis modules stay pure)
 	$(VENV)/bin/ruff check src tests notebooks benchmarks

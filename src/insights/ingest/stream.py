@@ -30,15 +30,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
-from joblib.externals.loky import get_reusable_executor
 
 from insights import loading
 from insights.cleaning import QUARANTINE_COLUMNS, clean_transactions
@@ -245,7 +246,9 @@ class _Workers:
     """
 
     def __init__(self, workers: int) -> None:
-        self.workers, self.pool, self.pending, self.rows = workers, None, [], 0
+        self.workers, self.rows = workers, 0
+        self.pool: ProcessPoolExecutor | None = None
+        self.pending: list[Future] = []
 
     def __enter__(self) -> _Workers:
         return self
@@ -255,8 +258,9 @@ class _Workers:
         if self.workers < 1 or (self.pool is None and self.rows < POOL_MIN_ROWS):
             fn(number, frame, *args)
             return
-        if self.pool is None:  # loky: fresh processes (no fork), no __main__ guard needed
-            self.pool = get_reusable_executor(max_workers=self.workers, timeout=60)
+        if self.pool is None:  # fresh processes (spawn, not fork): no locks or threads inherited
+            self.pool = ProcessPoolExecutor(max_workers=self.workers,
+                                            mp_context=multiprocessing.get_context("spawn"))
         while len(self.pending) > self.workers:
             self.pending.pop(0).result()
         self.pending.append(self.pool.submit(fn, number, frame, *args))
@@ -269,6 +273,8 @@ class _Workers:
         finally:
             for future in self.pending if kind is not None else ():
                 future.cancel()
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _clean_batch(frame: pd.DataFrame, source, extra: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
