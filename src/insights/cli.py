@@ -11,6 +11,8 @@ Exit codes: 0 success, 1 a report run failed, 2 invalid input (unit, quarter, pa
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,11 +30,15 @@ def _parser() -> argparse.ArgumentParser:
     one = sub.add_parser("report", help="publish one unit's quarterly report")
     one.add_argument("--unit", required=True, help="a file stem in params/, e.g. fleet")
     one.add_argument("--quarter", default="", help="YYYYQn; default: latest complete quarter")
+    one.add_argument("--wait", type=float, default=0.0,
+                     help="seconds to wait while another run of the unit holds its lock (default: refuse)")
     check = sub.add_parser("check-unit", help="exit 2 unless UNIT names a file in params/")
     check.add_argument("--unit", required=True)
     every = sub.add_parser("reports", help="publish every unit's report")
     every.add_argument("--quarter", default="", help="YYYYQn; default: each unit's latest")
     every.add_argument("--jobs", type=int, default=0, help="parallel units (default: CPU cores)")
+    every.add_argument("--stop-with-parent", action="store_true",
+                       help="stop (and stop the workers) when the parent process dies (make reports)")
     demo = sub.add_parser("demo-data", help="write the deterministic demo export")
     demo.add_argument("--out", type=Path, default=Path("data/demo"))
     demo.add_argument("--seed", type=int, default=None, help="default: the documented seed")
@@ -46,11 +52,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     args = _parser().parse_args(argv)
     root = args.root.resolve()
+    if args.command in ("report", "reports"):
+        _raise_on_termination()
     if args.command == "report":
-        return _report(args.unit, args.quarter, root)
+        return _report(args.unit, args.quarter, root, wait=args.wait)
     if args.command == "check-unit":
         return _check_unit(args.unit, root)
     if args.command == "reports":
+        if args.stop_with_parent:
+            _die_with_parent(signal.SIGTERM)
         return _reports(args.quarter, root, jobs=args.jobs)
     if args.command == "demo-data":
         return _demo(args.out if args.out.is_absolute() else root / args.out, args.seed)
@@ -84,16 +94,50 @@ def _params_reference(update: Path | None) -> int:
     return EXIT_OK
 
 
-def _report(unit: str, quarter: str, root: Path) -> int:
-    from insights.publish.report import PublishError, UnitError, publish_report
+def _raise_on_termination() -> None:
+    """Turn SIGTERM and SIGHUP into ``RunInterrupted``, so a stopped run records itself.
+
+    The run's ``except`` then removes its staging folder and writes ``interrupted`` to the
+    unit's ``runs.jsonl``; the process exits 1. SIGKILL cannot be caught: the lock dies with
+    the process and the next run records it.
+    """
+    from insights.publish.report import RunInterrupted
+
+    def handler(number: int, _frame: object) -> None:
+        signal.signal(number, signal.SIG_IGN)  # once: cleanup is not interrupted again
+        raise RunInterrupted(signal.Signals(number).name)
+
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, handler)
+
+
+def _die_with_parent(number: int) -> None:
+    """Ask Linux to send ``number`` to this process when its parent dies (no-op elsewhere)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(number), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os.kill(os.getpid(), number)
+
+
+def _report(unit: str, quarter: str, root: Path, *, wait: float = 0.0) -> int:
+    from insights.publish.report import PublishError, RunInterrupted, UnitError, publish_report
 
     try:
-        result = publish_report(unit, quarter=quarter or None, root=root)
+        result = publish_report(unit, quarter=quarter or None, root=root, wait_seconds=wait)
     except (UnitError, ParamsError, PeriodError) as exc:
         print(f"insights: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except PublishError as exc:
         print(f"insights: {exc}\nThe previous report, if any, was left in place.", file=sys.stderr)
+        return EXIT_FAILED
+    except (RunInterrupted, KeyboardInterrupt) as exc:
+        print(f"insights: interrupted ({exc or 'SIGINT'}); recorded in reports/{unit}/runs.jsonl, "
+              "the previous report, if any, was left in place.", file=sys.stderr)
         return EXIT_FAILED
     print(f"published {result.report_html.relative_to(root)}")
     return EXIT_OK
@@ -110,9 +154,15 @@ def _check_unit(unit: str, root: Path) -> int:
     return EXIT_OK
 
 
+def _worker_setup() -> None:
+    """In each worker: record SIGTERM as an interruption and stop when the parent dies."""
+    _raise_on_termination()
+    _die_with_parent(signal.SIGTERM)
+
+
 def _report_worker(unit: str, quarter: str, root: Path, position: int) -> tuple[str, int, str]:
     """Publish one unit in a worker process; return (unit, exit code, message)."""
-    from insights.publish.report import PublishError, UnitError, publish_report
+    from insights.publish.report import PublishError, RunInterrupted, UnitError, publish_report
 
     bar = {"desc": f"{unit:<12}", "position": position, "leave": True, "unit": "cell"}
     try:
@@ -121,21 +171,31 @@ def _report_worker(unit: str, quarter: str, root: Path, position: int) -> tuple[
         return unit, EXIT_INVALID, str(exc)
     except PublishError as exc:
         return unit, EXIT_FAILED, str(exc)
+    except RunInterrupted as exc:
+        return unit, EXIT_FAILED, f"interrupted ({exc})"
     return unit, EXIT_OK, f"published {result.report_html.relative_to(root)}"
 
 
 def _reports(quarter: str, root: Path, *, jobs: int = 0) -> int:
     """Publish every unit, ``jobs`` at a time (default: CPU cores); go on past failures."""
-    import os
     from concurrent.futures import ProcessPoolExecutor
 
-    from insights.publish.report import build_index, list_units
+    from insights.publish.report import RunInterrupted, build_index, list_units
 
     units = list_units(root=root)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(units) or 1))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_setup)
+    try:
         futures = [pool.submit(_report_worker, u, quarter, root, i) for i, u in enumerate(units)]
         results = [f.result() for f in futures]
+    except (RunInterrupted, KeyboardInterrupt) as exc:
+        _stop_workers(pool)
+        pool.shutdown(wait=True, cancel_futures=True)
+        build_index(root=root)
+        print(f"insights: interrupted ({exc or 'SIGINT'}); the workers were stopped and each "
+              "unit's run recorded in reports/<unit>/runs.jsonl.", file=sys.stderr)
+        return EXIT_FAILED
+    pool.shutdown(wait=True)
     build_index(root=root)
     codes = {}
     for unit, code, message in results:
@@ -150,6 +210,13 @@ def _reports(quarter: str, root: Path, *, jobs: int = 0) -> int:
         return EXIT_FAILED
     print(f"published {len(codes)} unit(s); index: reports/index.html")
     return EXIT_OK
+
+
+def _stop_workers(pool) -> None:
+    """Send SIGTERM to every worker of ``pool`` (each records its run as interrupted)."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        if process.is_alive():
+            process.terminate()
 
 
 def _demo(out: Path, seed: int | None) -> int:
