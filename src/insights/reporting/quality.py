@@ -77,7 +77,8 @@ def quarantine_frame(rejected: pd.DataFrame, *, show_names: bool) -> pd.DataFram
     ``customer_name`` column is replaced by a marker; a row rejected whole (``column`` is
     ``(row)``: its raw line, and fields that may sit in the wrong columns) keeps only its
     lineage, reason and rule; ``raw_value`` is kept only from a column that never holds
-    names (amounts, dates, ids, codes) and only when it has no word in it. The file and
+    names (amounts, dates, ids, codes) and only when it has no word in it; where it is
+    hidden, what the reason quotes is hidden too. The file and
     line still point an analyst to the source row.
     """
     lead = [c for c in QUARANTINE_LEAD if c in rejected.columns]
@@ -95,7 +96,11 @@ def quarantine_frame(rejected: pd.DataFrame, *, show_names: bool) -> pd.DataFram
     if "raw_value" in out.columns:
         raw = out["raw_value"].astype("string")
         keep = column.isin(_NAMELESS_COLUMNS).fillna(False) & ~raw.str.contains(_WORD, na=False)
-        out["raw_value"] = out["raw_value"].where(keep.to_numpy() | out["raw_value"].isna().to_numpy(), HIDDEN)
+        shown = keep.to_numpy() | out["raw_value"].isna().to_numpy()
+        out["raw_value"] = out["raw_value"].where(shown, HIDDEN)
+        if "reason" in out.columns:  # a reason may quote the value it hides: 'amount '…' ...'
+            quoted = out["reason"].astype("string").str.replace(_QUOTED, "'…'", regex=True)
+            out["reason"] = out["reason"].where(shown, quoted)
     return out
 
 
@@ -107,6 +112,7 @@ _NAMELESS_COLUMNS = ("customer_id", "order_id", "order_date", "amount", "cost", 
 #: Columns of a quarantine row kept even when the whole row is hidden.
 _KEPT_WHEN_HIDDEN = ("rule", "amount_value")
 _WORD = r"[^\W\d_]{3,}"
+_QUOTED = r"'[^']*'|\"[^\"]*\"|«[^»]*»"
 
 
 def run_facts(params, sources: list[dict], *, root: Path) -> pd.DataFrame:
