@@ -27,6 +27,8 @@ import pytest
 
 #: Test files that exist to exercise PostgreSQL or Spark.
 SERVICE_FILES = ("test_engine_postgres.py", "test_engine_spark.py", "test_postgres_source.py")
+#: Tests that start Spark without a ``spark`` fixture (file::name -> the service they need).
+NEEDS = {"test_stream_report.py::test_spark_unit_publishes_the_same_report": "spark"}
 REQUIRE_ENV, HIDE_ENV = "INSIGHTS_REQUIRE_SERVICES", "INSIGHTS_TEST_HIDE"
 #: Pseudonym key of the test session (tests that compare keys set their own).
 TEST_PSEUDONYM_KEY = "insights-test-pseudonym-key-0001"
@@ -62,15 +64,22 @@ def missing_service(fixtures: list[str]) -> str | None:
     return None
 
 
+def _services(item) -> list[str]:
+    """Return the services ``item`` needs: its fixtures, or its entry in ``NEEDS``."""
+    key = f"{Path(str(item.fspath)).name}::{item.originalname}"
+    return [*item.fixturenames, NEEDS.get(key, "")]
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if Path(str(item.fspath)).name in SERVICE_FILES or {"postgres", "spark"} & set(item.fixturenames):
+        if Path(str(item.fspath)).name in SERVICE_FILES or {"postgres", "spark"} & set(_services(item)):
             item.add_marker(pytest.mark.services)
+            _SERVICE_IDS.add(item.nodeid)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
-    reason = missing_service(list(item.fixturenames))
+    reason = missing_service(_services(item))
     if reason:
         pytest.skip(reason)
 
@@ -93,11 +102,6 @@ def _is_service(nodeid: str) -> bool:
 
 
 _SERVICE_IDS: set[str] = set()
-
-
-def pytest_itemcollected(item):
-    if {"postgres", "spark"} & set(item.fixturenames):
-        _SERVICE_IDS.add(item.nodeid)
 
 
 def pytest_sessionfinish(session, exitstatus):

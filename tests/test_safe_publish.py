@@ -266,3 +266,30 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/status").read_text().lower()
     except OSError:
         return "zombie"
+
+
+def test_a_second_process_is_refused_while_the_first_runs_and_the_index_stays_right(project):
+    first = _spawn(project, "report", "--unit", "fleet")
+    _wait_for(lambda: _started(project, ("fleet",)), "the first run to start")
+    second = _spawn(project, "report", "--unit", "fleet")
+    _, err = second.communicate(timeout=120)
+    assert second.returncode == cli.EXIT_FAILED and "another run of unit 'fleet' is in progress" in err
+    assert [r["status"] for r in _runs(project)] == ["started"]  # the refused run wrote nothing
+    index = build_index(root=project).read_text(encoding="utf-8")
+    assert "interrupted" not in index and "failed" not in index  # running, not dead
+    first.send_signal(signal.SIGTERM)
+    first.communicate(timeout=120)
+
+
+def test_a_sigkilled_run_is_shown_interrupted_and_cleaned_up_by_the_next_run(project):
+    process = _spawn(project, "report", "--unit", "fleet")
+    _wait_for(lambda: _started(project, ("fleet",)), "the run to start")
+    process.kill()
+    process.communicate(timeout=120)
+    unit_dir = project / "reports" / "fleet"
+    assert list(unit_dir.glob(".staging-*"))  # SIGKILL: nothing could clean up
+    index = build_index(root=project).read_text(encoding="utf-8")
+    assert "was interrupted" in index and "2026Q3/report.html" not in index
+    publish_report("fleet", root=project)  # the lock died with the process
+    assert [r["status"] for r in _runs(project)] == ["started", "interrupted", "started", "published"]
+    assert not list(unit_dir.glob(".staging-*"))
