@@ -241,8 +241,8 @@ def test_sigterm_is_recorded_as_interrupted_in_the_run_log(project):
 
 
 def test_stopping_insights_reports_stops_its_workers_and_records_them(project):
-    for extra in ("corporate", "group", "service"):
-        (project / "params" / f"{extra}.yaml").unlink()
+    for extra in ("corporate", "group"):
+        (project / "params" / f"{extra}.yaml").unlink()  # left: fleet, retail, then service queued
     process = _spawn(project, "reports", "--jobs", "2")
     _wait_for(lambda: _started(project, ("fleet", "retail")), "both workers to start")
     pids = [int(next((project / "reports" / u).glob(".staging-*/pid")).read_text()) for u in ("fleet", "retail")]
@@ -251,6 +251,7 @@ def test_stopping_insights_reports_stops_its_workers_and_records_them(project):
     assert process.returncode == cli.EXIT_FAILED
     _wait_for(lambda: not any(_alive(pid) for pid in pids), "the workers to stop", limit=60)
     assert [_runs(project, u)[-1]["status"] for u in ("fleet", "retail")] == ["interrupted"] * 2
+    assert not (project / "reports" / "service" / "runs.jsonl").exists()  # the queued unit never started
 
 
 def _alive(pid: int) -> bool:

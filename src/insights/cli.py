@@ -66,9 +66,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _demo(args.out if args.out.is_absolute() else root / args.out, args.seed)
     if args.command == "params-reference":
         return _params_reference(args.update)
-    from insights.publish.report import build_index
+    from insights.publish.report import PublishError, build_index
 
-    print(build_index(root=root))
+    try:
+        print(build_index(root=root))
+    except PublishError as exc:
+        print(f"insights: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -94,6 +98,10 @@ def _params_reference(update: Path | None) -> int:
     return EXIT_OK
 
 
+#: Signals received by this process; once one arrived, no new report starts here.
+_STOPPING: list[int] = []
+
+
 def _raise_on_termination() -> None:
     """Turn SIGTERM and SIGHUP into ``RunInterrupted``, so a stopped run records itself.
 
@@ -104,7 +112,9 @@ def _raise_on_termination() -> None:
     from insights.publish.report import RunInterrupted
 
     def handler(number: int, _frame: object) -> None:
-        signal.signal(number, signal.SIG_IGN)  # once: cleanup is not interrupted again
+        if _STOPPING:
+            return  # once: the cleanup that records the run is not interrupted again
+        _STOPPING.append(number)
         raise RunInterrupted(signal.Signals(number).name)
 
     for number in (signal.SIGTERM, signal.SIGHUP):
@@ -165,6 +175,8 @@ def _report_worker(unit: str, quarter: str, root: Path, position: int) -> tuple[
     from insights.publish.report import PublishError, RunInterrupted, UnitError, publish_report
 
     bar = {"desc": f"{unit:<12}", "position": position, "leave": True, "unit": "cell"}
+    if _STOPPING:  # a task queued before the stop reached this worker: do not start it
+        return unit, EXIT_FAILED, "not started: stopped"
     try:
         result = publish_report(unit, quarter=quarter or None, root=root, progress=bar, update_index=False)
     except (UnitError, ParamsError, PeriodError) as exc:
@@ -190,7 +202,6 @@ def _reports(quarter: str, root: Path, *, jobs: int = 0) -> int:
         results = [f.result() for f in futures]
     except (RunInterrupted, KeyboardInterrupt) as exc:
         _stop_workers(pool)
-        pool.shutdown(wait=True, cancel_futures=True)
         build_index(root=root)
         print(f"insights: interrupted ({exc or 'SIGINT'}); the workers were stopped and each "
               "unit's run recorded in reports/<unit>/runs.jsonl.", file=sys.stderr)
@@ -212,11 +223,21 @@ def _reports(quarter: str, root: Path, *, jobs: int = 0) -> int:
     return EXIT_OK
 
 
-def _stop_workers(pool) -> None:
-    """Send SIGTERM to every worker of ``pool`` (each records its run as interrupted)."""
-    for process in list(getattr(pool, "_processes", {}).values()):
+def _stop_workers(pool, *, grace_seconds: float = 120) -> None:
+    """Cancel queued units, SIGTERM every worker of ``pool`` and wait for them to exit.
+
+    Each worker records its run as interrupted; one that does not exit within
+    ``grace_seconds`` is killed (the next run of its unit records that).
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)  # queued units never start
+    for process in processes:
         if process.is_alive():
             process.terminate()
+    for process in processes:
+        process.join(grace_seconds)
+        if process.is_alive():
+            process.kill()
 
 
 def _demo(out: Path, seed: int | None) -> int:
