@@ -13,12 +13,14 @@ previous report in place and raises ``PublishError``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -139,18 +141,25 @@ def publish_report(
     check_source_paths(params, root=root)
     unit_dir = _safe(root / "reports" / unit, root=root)
     unit_dir.mkdir(parents=True, exist_ok=True)
-    lock = hold_lock(unit_dir / LOCK_FILE, wait_seconds=wait_seconds, what=f"unit {unit!r}")
+    with _unit_lock(unit_dir, unit=unit, wait_seconds=wait_seconds):
+        try:
+            _recover_dead_runs(unit_dir)
+            return _publish_locked(unit, quarter, params, params_file, unit_dir, root=root, progress=progress)
+        finally:
+            if update_index:
+                build_index(root=root)
+
+
+@contextlib.contextmanager
+def _unit_lock(unit_dir: Path, *, unit: str, wait_seconds: float) -> Iterator[None]:
+    """Hold the unit's lock; a busy lock is a ``PublishError`` (the other run records itself)."""
+    stack = contextlib.ExitStack()
     try:
-        lock.__enter__()
+        stack.enter_context(hold_lock(unit_dir / LOCK_FILE, wait_seconds=wait_seconds, what=f"unit {unit!r}"))
     except LockBusyError as exc:
-        raise PublishError(str(exc)) from None  # the other run records itself
-    try:
-        _recover_dead_runs(unit_dir)
-        return _publish_locked(unit, quarter, params, params_file, unit_dir, root=root, progress=progress)
-    finally:
-        lock.__exit__(None, None, None)
-        if update_index:
-            build_index(root=root)
+        raise PublishError(str(exc)) from None
+    with stack:
+        yield
 
 
 def _publish_locked(unit, quarter, params, params_file, unit_dir, *, root, progress) -> PublishResult:
