@@ -294,3 +294,19 @@ def test_a_sigkilled_run_is_shown_interrupted_and_cleaned_up_by_the_next_run(pro
     publish_report("fleet", root=project)  # the lock died with the process
     assert [r["status"] for r in _runs(project)] == ["started", "interrupted", "started", "published"]
     assert not list(unit_dir.glob(".staging-*"))
+
+
+def test_a_symlinked_lock_file_is_refused(project, outside):
+    (project / "reports" / "fleet").mkdir(parents=True)
+    (project / "reports" / "fleet" / report.LOCK_FILE).symlink_to(outside / OUTSIDE_FILE)
+    with pytest.raises(PublishError, match="symlink"):
+        publish_report("fleet", root=project)
+    assert _untouched(outside) and (outside / OUTSIDE_FILE).read_text(encoding="utf-8") == "not the project's\n"
+
+
+def test_a_symlinked_index_lock_is_refused(project, outside):
+    (project / "reports").mkdir()
+    (project / "reports" / report.INDEX_LOCK).symlink_to(outside / OUTSIDE_FILE)
+    with pytest.raises(PublishError, match="symlink"):
+        build_index(root=project)
+    assert (outside / OUTSIDE_FILE).read_text(encoding="utf-8") == "not the project's\n"

@@ -99,6 +99,8 @@ def hold_lock(path: str | Path, *, wait_seconds: float = 0, what: str = "this") 
     ``LockBusyError`` naming ``what``. The kernel drops the lock when the holder exits or
     is killed, so a dead run never blocks the next one.
     """
+    if Path(path).is_symlink():
+        raise UnsafePathError(f"{path}: is a symlink; refusing to use it as a lock.")
     handle = os.open(path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o644)
     try:
         deadline = time.monotonic() + max(0.0, wait_seconds)

@@ -141,7 +141,7 @@ def publish_report(
     check_source_paths(params, root=root)
     unit_dir = _safe(root / "reports" / unit, root=root)
     unit_dir.mkdir(parents=True, exist_ok=True)
-    with _unit_lock(unit_dir, unit=unit, wait_seconds=wait_seconds):
+    with _locked(unit_dir / LOCK_FILE, wait_seconds=wait_seconds, what=f"unit {unit!r}"):
         try:
             _recover_dead_runs(unit_dir)
             return _publish_locked(unit, quarter, params, params_file, unit_dir, root=root, progress=progress)
@@ -151,12 +151,12 @@ def publish_report(
 
 
 @contextlib.contextmanager
-def _unit_lock(unit_dir: Path, *, unit: str, wait_seconds: float) -> Iterator[None]:
-    """Hold the unit's lock; a busy lock is a ``PublishError`` (the other run records itself)."""
+def _locked(path: Path, *, wait_seconds: float, what: str) -> Iterator[None]:
+    """Hold the lock ``path``; busy or a symlink is a ``PublishError`` (nothing recorded)."""
     stack = contextlib.ExitStack()
     try:
-        stack.enter_context(hold_lock(unit_dir / LOCK_FILE, wait_seconds=wait_seconds, what=f"unit {unit!r}"))
-    except LockBusyError as exc:
+        stack.enter_context(hold_lock(path, wait_seconds=wait_seconds, what=what))
+    except (LockBusyError, UnsafePathError) as exc:
         raise PublishError(str(exc)) from None
     with stack:
         yield
@@ -350,7 +350,7 @@ def build_index(*, root: Path) -> Path:
     root = Path(root).resolve()
     reports = _safe(root / "reports", root=root)
     reports.mkdir(exist_ok=True)
-    with hold_lock(reports / INDEX_LOCK, wait_seconds=120, what="the index"):
+    with _locked(reports / INDEX_LOCK, wait_seconds=120, what="the index"):
         units = [d for d in sorted(reports.iterdir()) if _plain_dir(d) and UNIT_NAME.fullmatch(d.name)]
         entries = []
         for unit_dir in units:
