@@ -53,15 +53,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     root = args.root.resolve()
     if args.command in ("report", "reports"):
-        _raise_on_termination()
-    if args.command == "report":
-        return _report(args.unit, args.quarter, root, wait=args.wait)
+        previous = _raise_on_termination()
+        try:
+            if args.command == "report":
+                return _report(args.unit, args.quarter, root, wait=args.wait)
+            if args.stop_with_parent:
+                _die_with_parent(signal.SIGTERM)
+            return _reports(args.quarter, root, jobs=args.jobs)
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
     if args.command == "check-unit":
         return _check_unit(args.unit, root)
-    if args.command == "reports":
-        if args.stop_with_parent:
-            _die_with_parent(signal.SIGTERM)
-        return _reports(args.quarter, root, jobs=args.jobs)
     if args.command == "demo-data":
         return _demo(args.out if args.out.is_absolute() else root / args.out, args.seed)
     if args.command == "params-reference":
@@ -102,14 +105,19 @@ def _params_reference(update: Path | None) -> int:
 _STOPPING: list[int] = []
 
 
-def _raise_on_termination() -> None:
-    """Turn SIGTERM and SIGHUP into ``RunInterrupted``, so a stopped run records itself.
+def _raise_on_termination() -> dict:
+    """Turn SIGTERM and SIGHUP into ``RunInterrupted``; return the handlers they replace.
 
     The run's ``except`` then removes its staging folder and writes ``interrupted`` to the
     unit's ``runs.jsonl``; the process exits 1. SIGKILL cannot be caught: the lock dies with
-    the process and the next run records it.
+    the process and the next run records it. Outside the main thread nothing is installed.
     """
+    import threading
+
     from insights.publish.report import RunInterrupted
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
 
     def handler(number: int, _frame: object) -> None:
         if _STOPPING:
@@ -117,8 +125,7 @@ def _raise_on_termination() -> None:
         _STOPPING.append(number)
         raise RunInterrupted(signal.Signals(number).name)
 
-    for number in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(number, handler)
+    return {number: signal.signal(number, handler) for number in (signal.SIGTERM, signal.SIGHUP)}
 
 
 def _die_with_parent(number: int) -> None:
