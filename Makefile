@@ -19,7 +19,7 @@ override UNIT := $(value UNIT)
 override QUARTER := $(value QUARTER)
 export UNIT QUARTER
 
-.PHONY: help report reports test lint lab demo-data bench clean distclean venv lock test-floors
+.PHONY: help report reports test test-fast lint lab demo-data bench clean distclean venv lock test-floors
 
 help: ## list the targets
 	@echo "insights: make <target> [UNIT=fleet] [QUARTER=2026Q3]"
@@ -47,7 +47,7 @@ report: $(STAMP) ## publish one unit's quarterly report: make report UNIT=fleet 
 	$(PY) -m insights.cli report --unit "$$UNIT" --quarter "$$QUARTER"
 
 reports: $(STAMP) $(DEMO_STAMP) ## publish every unit in params/ (goes on past failures, exits non-zero if any failed)
-	$(PY) -m insights.cli reports --quarter "$$QUARTER"
+	exec $(PY) -m insights.cli reports --stop-with-parent --quarter "$$QUARTER"
 
 test: $(STAMP) ## run the test suite (unit tests + one end-to-end report run)
 	$(PY) -m pytest
@@ -68,7 +68,9 @@ test-floors: $(STAMP) ## make test-fast on the lowest dependency versions pyproj
 	@test -x $(FLOORS)/bin/python || $(PYTHON) -m venv $(FLOORS)
 	$(FLOORS)/bin/python -m pip install --quiet -r $(FLOORS).lock
 	$(FLOORS)/bin/python -m pip install --quiet --no-deps -e .
-	$(FLOORS)/bin/python -m pytest -q -m "not slow" -p no:cacheprovider
+	$(FLOORS)/bin/python -m pytest -q -m "not slow and not services" -p no:cacheprovider
+test-fast: $(STAMP) ## the inner loop: the tests without the slow end-to-end runs and service engines
+	$(PY) -m pytest -m "not slow and not services"
 
 lint: $(STAMP) ## ruff and the import contracts (analysis modules stay pure)
 	$(VENV)/bin/ruff check src tests notebooks benchmarks

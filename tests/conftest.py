@@ -1,11 +1,16 @@
-"""Fixtures shared by several test files.
+"""Fixtures shared by several test files, and the rule for tests that need services.
 
 ``postgres``: a throw-away PostgreSQL server on loopback for the tests that push features
 down to it (test_engine_postgres) and read a unit's transactions from it
 (test_postgres_source). initdb into a temporary directory, a free port, trust auth for the
-local user only, C locale; stopped and removed after the session. When the server binaries
-are missing and the tests run as root, Debian's ``postgresql`` package is installed first.
-Tests using it import psycopg with ``pytest.importorskip`` (the ``postgres`` extra).
+local user only, C locale; stopped and removed after the session.
+
+Services. A test that uses the ``postgres`` fixture or a ``spark`` fixture is marked
+``services``. When PostgreSQL's binaries (initdb) or Java are missing it is skipped with a
+one-line reason; nothing is ever installed from here (``.ci/run`` installs them). With
+``INSIGHTS_REQUIRE_SERVICES=1`` (set by ``.ci/run``) any skipped services test fails the
+session instead. ``INSIGHTS_TEST_HIDE=postgres,java`` makes the checks act as if those
+were missing (to test this rule on a machine that has them).
 """
 
 from __future__ import annotations
@@ -20,15 +25,104 @@ from pathlib import Path
 
 import pytest
 
+#: Test files that exist to exercise PostgreSQL or Spark.
+SERVICE_FILES = ("test_engine_postgres.py", "test_engine_spark.py", "test_postgres_source.py")
+#: Tests that start Spark without a ``spark`` fixture (file::name -> the service they need).
+NEEDS = {"test_stream_report.py::test_spark_unit_publishes_the_same_report": "spark"}
+REQUIRE_ENV, HIDE_ENV = "INSIGHTS_REQUIRE_SERVICES", "INSIGHTS_TEST_HIDE"
+#: Pseudonym key of the test session (tests that compare keys set their own).
+TEST_PSEUDONYM_KEY = "insights-test-pseudonym-key-0001"
 
-def _pg_bin(name: str) -> str:
+
+def _hidden(name: str) -> bool:
+    return name in {part.strip() for part in os.environ.get(HIDE_ENV, "").split(",")}
+
+
+def _pg_bin(name: str) -> str | None:
+    """Return the path of PostgreSQL's ``name`` binary, or None when it is missing."""
+    if _hidden("postgres"):
+        return None
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or [shutil.which(name) or ""]
-    if not found[-1] and os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run(["apt-get", "install", "-y", "-q", "postgresql"], check=True, timeout=900,
-                       env=os.environ | {"DEBIAN_FRONTEND": "noninteractive"}, capture_output=True)
-        found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    assert found and found[-1], f"PostgreSQL's {name} not found; install Debian's postgresql package."
-    return found[-1]
+    return found[-1] or None
+
+
+def _java() -> str | None:
+    """Return the java binary Spark would use, or None when there is none."""
+    if _hidden("java"):
+        return None
+    home = os.environ.get("JAVA_HOME", "")
+    candidate = Path(home) / "bin" / "java" if home else None
+    return str(candidate) if candidate and candidate.is_file() else shutil.which("java")
+
+
+def missing_service(fixtures: list[str]) -> str | None:
+    """Return why a test using ``fixtures`` cannot run here (one line), or None."""
+    if "postgres" in fixtures and _pg_bin("initdb") is None:
+        return "PostgreSQL's initdb is not installed (.ci/run installs Debian's postgresql)"
+    if "spark" in fixtures and _java() is None:
+        return "Java is not installed (Spark needs it; .ci/run installs default-jre-headless)"
+    return None
+
+
+def _services(item) -> list[str]:
+    """Return the services ``item`` needs: its fixtures, or its entry in ``NEEDS``."""
+    key = f"{Path(str(item.fspath)).name}::{item.originalname}"
+    return [*item.fixturenames, NEEDS.get(key, "")]
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if Path(str(item.fspath)).name in SERVICE_FILES or {"postgres", "spark"} & set(_services(item)):
+            item.add_marker(pytest.mark.services)
+            _SERVICE_IDS.add(item.nodeid)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    reason = missing_service(_services(item))
+    if reason:
+        pytest.skip(reason)
+
+
+_SKIPPED_SERVICES: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and _is_service(report.nodeid):
+        _SKIPPED_SERVICES.append(report.nodeid)
+
+
+def pytest_collectreport(report):
+    if report.skipped and Path(report.nodeid.split("::")[0]).name in SERVICE_FILES:
+        _SKIPPED_SERVICES.append(report.nodeid)
+
+
+def _is_service(nodeid: str) -> bool:
+    return Path(nodeid.split("::")[0]).name in SERVICE_FILES or nodeid in _SERVICE_IDS
+
+
+_SERVICE_IDS: set[str] = set()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get(REQUIRE_ENV) == "1" and _SKIPPED_SERVICES:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                f"{REQUIRE_ENV}=1: {len(_SKIPPED_SERVICES)} PostgreSQL/Spark test(s) were skipped "
+                f"and must run here: {', '.join(_SKIPPED_SERVICES[:5])}", red=True
+            )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _pseudonym_key():
+    """Give the session a fixed pseudonym key unless the caller set one."""
+    old = os.environ.get("INSIGHTS_PSEUDONYM_KEY")
+    os.environ["INSIGHTS_PSEUDONYM_KEY"] = old or TEST_PSEUDONYM_KEY
+    yield
+    if old is None:
+        os.environ.pop("INSIGHTS_PSEUDONYM_KEY", None)
 
 
 def _free_port() -> int:
@@ -40,6 +134,9 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def postgres():
     """Yield a DSN of a fresh PostgreSQL server on 127.0.0.1 (stopped and removed afterwards)."""
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if initdb is None or pg_ctl is None:  # the setup hook skips first; this is a safety net
+        pytest.skip("PostgreSQL's initdb is not installed (.ci/run installs Debian's postgresql)")
     base = Path(tempfile.mkdtemp(prefix="insights-pg-"))  # pytest's tmp dirs are root-only
     data, sockets = base / "data", base / "sock"
     sockets.mkdir()
@@ -48,16 +145,16 @@ def postgres():
         shutil.chown(base, "postgres")
         shutil.chown(sockets, "postgres")
     user = "postgres" if as_user else os.environ.get("USER", "insights")
-    subprocess.run([*as_user, _pg_bin("initdb"), "-D", str(data), "-U", user, "--auth=trust",
+    subprocess.run([*as_user, initdb, "-D", str(data), "-U", user, "--auth=trust",
                     "--locale=C", "--encoding=UTF8"], check=True, capture_output=True, timeout=120)
     port = _free_port()
     options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run([*as_user, _pg_bin("pg_ctl"), "-D", str(data), "-o", options, "-w", "-t", "60",
+    subprocess.run([*as_user, pg_ctl, "-D", str(data), "-o", options, "-w", "-t", "60",
                     "-l", str(base / "log"), "start"], check=True, capture_output=True, timeout=120)
     try:
         yield f"host=127.0.0.1 port={port} dbname=postgres user={user}"
     finally:
-        subprocess.run([*as_user, _pg_bin("pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+        subprocess.run([*as_user, pg_ctl, "-D", str(data), "-m", "fast", "stop"],
                        check=False, capture_output=True, timeout=120)
         shutil.rmtree(base, ignore_errors=True)
 

@@ -272,3 +272,21 @@ def test_worker_processes_write_the_same_dataset(tmp_path, monkeypatch):
         assert [p.name for p in ours] == [p.name for p in theirs]
         for a, b in zip(ours, theirs, strict=True):
             assert pd.read_parquet(a).equals(pd.read_parquet(b)), a.name
+
+
+def test_a_file_changed_during_the_run_is_refused_and_never_cached(export, monkeypatch):
+    real_build = ingest._build
+
+    def build_then_change(*args, **kwargs):
+        result = real_build(*args, **kwargs)
+        with (export / "tx.csv").open("a", encoding="utf-8") as handle:  # the export grows mid-run
+            handle.write("010;03.09.2026;5,00;A7;cars\n")
+        return result
+
+    monkeypatch.setattr(ingest, "_build", build_then_change)
+    with pytest.raises(ingest.IngestError, match="changed while it was being read"):
+        ingest.ingest(_ru_params(), root=export, cache_dir=export / "cache")
+    assert not list((export / "cache").iterdir())
+    monkeypatch.setattr(ingest, "_build", real_build)
+    fresh = ingest.ingest(_ru_params(), root=export, cache_dir=export / "cache")
+    assert not fresh.cached and fresh.rows_kept == 6  # the grown file, not the old rows

@@ -101,3 +101,50 @@ def test_missing_file_and_bad_yaml_are_clear(tmp_path):
     bad.write_text("unit: [unclosed", encoding="utf-8")
     with pytest.raises(ParamsError, match="not valid YAML"):
         load_params(bad)
+
+
+BOMB = """unit: alpha
+source: {paths: [data/alpha.csv]}
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+
+
+def test_a_yaml_alias_bomb_is_refused_without_expanding_or_printing_it(tmp_path):
+    path = tmp_path / "alpha.yaml"
+    path.write_text(BOMB, encoding="utf-8")  # 9**9 = 387 million strings once expanded
+    with pytest.raises(ParamsError, match="aliases") as caught:
+        load_params(path)
+    assert "lol" not in str(caught.value) and len(str(caught.value)) < 400
+
+
+def test_a_few_aliases_that_expand_past_the_limit_are_refused(tmp_path):
+    levels = ["a: &a [" + ",".join(['"x"'] * 60) + "]"]
+    levels += [f"{n}: &{n} [" + ",".join([f"*{p}"] * 10) + "]" for p, n in zip("abcd", "bcde", strict=True)]
+    path = tmp_path / "alpha.yaml"
+    path.write_text("unit: alpha\n" + "\n".join(levels) + "\n", encoding="utf-8")  # 40 aliases
+    with pytest.raises(ParamsError, match="expanded"):
+        load_params(path)
+
+
+def test_deep_nesting_and_huge_files_are_refused(tmp_path):
+    path = tmp_path / "alpha.yaml"
+    path.write_text("unit: alpha\nx: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match="deeper"):
+        load_params(path)
+    path.write_text("unit: alpha\n" + "#" * (2 << 20) + "\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match="at most"):
+        load_params(path)
+
+
+def test_anchors_and_aliases_within_the_limits_still_work(tmp_path):
+    path = tmp_path / "alpha.yaml"
+    path.write_text("unit: alpha\nsource: &s {paths: [data/alpha.csv]}\n", encoding="utf-8")
+    assert load_params(path).source.paths == ["data/alpha.csv"]

@@ -1,5 +1,6 @@
 """Publishing: unit names checked first, HTML self-contained and code-free, writes atomic."""
 
+import io
 import json
 import re
 from pathlib import Path
@@ -153,4 +154,39 @@ def test_exports_longer_than_a_spreadsheet_list_are_csv_only(tmp_path, monkeypat
     written = write_artifacts(tmp_path, summary={}, tables={"export_short": short, "export_long": long})
     assert {p.name for p in written} == {"summary.json", "export_short.csv", "export_short.xlsx",
                                          "export_long.csv"}
-    assert (tmp_path / "export_long.csv").read_text(encoding="utf-8-sig").split() == ["a", "1", "2", "3"]
+    assert pd.read_csv(tmp_path / "export_long.csv", encoding="utf-8-sig")["a"].tolist() == [1, 2, 3]
+
+
+def test_csv_exports_quote_cells_holding_a_separator_quote_or_line_break(tmp_path):
+    import csv
+
+    frame = pd.DataFrame({"customer": ["ООО Рога; и Копыта", 'say "hi"', "two\nlines", "a,b"],
+                          "amount": [1.5, -2.0, 3.0, 4.0]})
+    write_artifacts(tmp_path, summary={}, tables={"export_x": frame})
+    text = (tmp_path / "export_x.csv").read_text(encoding="utf-8-sig")
+    assert '"ООО Рога; и Копыта",1.5' in text
+    by_semicolon = list(csv.reader(io.StringIO(text), delimiter=";"))  # as Russian Excel reads it
+    assert by_semicolon[1][0].startswith("ООО Рога; и Копыта") and len(by_semicolon[1]) == 1
+    rows = list(csv.reader(io.StringIO(text)))
+    assert [r[0] for r in rows] == ["customer", *frame["customer"]] and rows[1][1] == "1.5"
+
+
+def test_the_csv_separator_is_one_parameter():
+    from insights.publish.exports import csv_bytes
+
+    frame = pd.DataFrame({"name": ["A; B", "C"], "n": [1, 2]})
+    assert csv_bytes(frame, separator=";").decode("utf-8-sig") == '"name";"n"\r\n"A; B";1\r\n"C";2\r\n'
+
+
+def test_xlsx_exports_are_byte_identical_across_writes(tmp_path):
+    import time
+
+    frame = pd.DataFrame({"customer": ["A", "B"], "amount": [1.0, 2.0]})
+    write_artifacts(tmp_path / "one", summary={}, tables={"export_x": frame})
+    time.sleep(2.1)  # openpyxl and zip stamp the save time (zip to 2 s): let the clock move
+    write_artifacts(tmp_path / "two", summary={}, tables={"export_x": frame})
+    first, second = (tmp_path / "one" / "export_x.xlsx").read_bytes(), (tmp_path / "two" / "export_x.xlsx").read_bytes()
+    assert first == second
+    from openpyxl import load_workbook
+
+    assert [c.value for c in load_workbook(tmp_path / "two" / "export_x.xlsx").active["B"]][1:] == [1, 2]

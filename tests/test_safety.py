@@ -47,3 +47,49 @@ def test_neutralize_frame_covers_cells_and_headers_without_mutating():
     assert out.iloc[0, 0].startswith("'=")
     assert out["amount"].tolist() == [-1.0, 2.0]
     assert frame.columns.tolist() == ["=name", "amount"]  # input not mutated
+
+
+KEY_A, KEY_B = "a-secret-key-for-tests-0001", "another-secret-key-for-tests"
+
+
+def test_pseudonyms_are_keyed_64_bit_hmacs_that_change_with_the_key(monkeypatch):
+    monkeypatch.setenv("INSIGHTS_PSEUDONYM_KEY", KEY_A)
+    under_a = [pseudonym(f"{i:06d}", salt="fleet") for i in range(2000)]
+    monkeypatch.setenv("INSIGHTS_PSEUDONYM_KEY", KEY_B)
+    under_b = [pseudonym(f"{i:06d}", salt="fleet") for i in range(2000)]
+    assert len(set(under_a)) == 2000 and not set(under_a) & set(under_b)
+    assert all(len(p) == 2 + 16 and int(p[2:], 16) >= 0 for p in under_a)
+    import hashlib
+    import hmac
+
+    expected = hmac.new(KEY_A.encode(), b"fleet\x1f000417", hashlib.sha256).hexdigest()[:16].upper()
+    monkeypatch.setenv("INSIGHTS_PSEUDONYM_KEY", KEY_A)
+    assert pseudonym("000417", salt="fleet") == f"C-{expected}"  # RFC 2104 HMAC-SHA-256
+
+
+def test_without_the_variable_a_key_file_is_created_once_private_and_reused(tmp_path, monkeypatch):
+    from insights.safety import pseudonym_key
+
+    monkeypatch.delenv("INSIGHTS_PSEUDONYM_KEY", raising=False)
+    (tmp_path / "params").mkdir()
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "params")  # the project root is found upward
+    first = pseudonym("000417", salt="fleet")
+    key_file = tmp_path / ".insights" / "pseudonym.key"
+    assert key_file.is_file() and key_file.stat().st_mode & 0o777 == 0o600
+    assert len(key_file.read_text().strip()) == 64 and pseudonym_key() == key_file.read_text().strip().encode()
+    assert pseudonym("000417", salt="fleet") == first
+
+
+def test_a_short_or_symlinked_key_is_refused(tmp_path, monkeypatch):
+    from insights.safety import PseudonymKeyError
+
+    monkeypatch.setenv("INSIGHTS_PSEUDONYM_KEY", "short")
+    with pytest.raises(PseudonymKeyError, match="16 characters"):
+        pseudonym("1", salt="fleet")
+    monkeypatch.delenv("INSIGHTS_PSEUDONYM_KEY")
+    (tmp_path / "real.key").write_text("k" * 64, encoding="utf-8")
+    (tmp_path / "link.key").symlink_to(tmp_path / "real.key")
+    monkeypatch.setenv("INSIGHTS_PSEUDONYM_KEY_FILE", str(tmp_path / "link.key"))
+    with pytest.raises(PseudonymKeyError, match="symlink"):
+        pseudonym("1", salt="fleet")

@@ -11,6 +11,8 @@ Exit codes: 0 success, 1 a report run failed, 2 invalid input (unit, quarter, pa
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,11 +30,15 @@ def _parser() -> argparse.ArgumentParser:
     one = sub.add_parser("report", help="publish one unit's quarterly report")
     one.add_argument("--unit", required=True, help="a file stem in params/, e.g. fleet")
     one.add_argument("--quarter", default="", help="YYYYQn; default: latest complete quarter")
+    one.add_argument("--wait", type=float, default=0.0,
+                     help="seconds to wait while another run of the unit holds its lock (default: refuse)")
     check = sub.add_parser("check-unit", help="exit 2 unless UNIT names a file in params/")
     check.add_argument("--unit", required=True)
     every = sub.add_parser("reports", help="publish every unit's report")
     every.add_argument("--quarter", default="", help="YYYYQn; default: each unit's latest")
     every.add_argument("--jobs", type=int, default=0, help="parallel units (default: CPU cores)")
+    every.add_argument("--stop-with-parent", action="store_true",
+                       help="stop (and stop the workers) when the parent process dies (make reports)")
     demo = sub.add_parser("demo-data", help="write the deterministic demo export")
     demo.add_argument("--out", type=Path, default=Path("data/demo"))
     demo.add_argument("--seed", type=int, default=None, help="default: the documented seed")
@@ -46,19 +52,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     args = _parser().parse_args(argv)
     root = args.root.resolve()
-    if args.command == "report":
-        return _report(args.unit, args.quarter, root)
+    if args.command in ("report", "reports"):
+        previous = _raise_on_termination()
+        try:
+            if args.command == "report":
+                return _report(args.unit, args.quarter, root, wait=args.wait)
+            if args.stop_with_parent:
+                _die_with_parent(signal.SIGTERM)
+            return _reports(args.quarter, root, jobs=args.jobs)
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
     if args.command == "check-unit":
         return _check_unit(args.unit, root)
-    if args.command == "reports":
-        return _reports(args.quarter, root, jobs=args.jobs)
     if args.command == "demo-data":
         return _demo(args.out if args.out.is_absolute() else root / args.out, args.seed)
     if args.command == "params-reference":
         return _params_reference(args.update)
-    from insights.publish.report import build_index
+    from insights.publish.report import PublishError, build_index
 
-    print(build_index(root=root))
+    try:
+        print(build_index(root=root))
+    except PublishError as exc:
+        print(f"insights: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -84,16 +101,60 @@ def _params_reference(update: Path | None) -> int:
     return EXIT_OK
 
 
-def _report(unit: str, quarter: str, root: Path) -> int:
-    from insights.publish.report import PublishError, UnitError, publish_report
+#: Signals received by this process; once one arrived, no new report starts here.
+_STOPPING: list[int] = []
+
+
+def _raise_on_termination() -> dict:
+    """Turn SIGTERM and SIGHUP into ``RunInterrupted``; return the handlers they replace.
+
+    The run's ``except`` then removes its staging folder and writes ``interrupted`` to the
+    unit's ``runs.jsonl``; the process exits 1. SIGKILL cannot be caught: the lock dies with
+    the process and the next run records it. Outside the main thread nothing is installed.
+    """
+    import threading
+
+    from insights.publish.report import RunInterrupted
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def handler(number: int, _frame: object) -> None:
+        if _STOPPING:
+            return  # once: the cleanup that records the run is not interrupted again
+        _STOPPING.append(number)
+        raise RunInterrupted(signal.Signals(number).name)
+
+    return {number: signal.signal(number, handler) for number in (signal.SIGTERM, signal.SIGHUP)}
+
+
+def _die_with_parent(number: int) -> None:
+    """Ask Linux to send ``number`` to this process when its parent dies (no-op elsewhere)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(number), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os.kill(os.getpid(), number)
+
+
+def _report(unit: str, quarter: str, root: Path, *, wait: float = 0.0) -> int:
+    from insights.publish.report import PublishError, RunInterrupted, UnitError, publish_report
 
     try:
-        result = publish_report(unit, quarter=quarter or None, root=root)
+        result = publish_report(unit, quarter=quarter or None, root=root, wait_seconds=wait)
     except (UnitError, ParamsError, PeriodError) as exc:
         print(f"insights: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except PublishError as exc:
         print(f"insights: {exc}\nThe previous report, if any, was left in place.", file=sys.stderr)
+        return EXIT_FAILED
+    except (RunInterrupted, KeyboardInterrupt) as exc:
+        print(f"insights: interrupted ({exc or 'SIGINT'}); recorded in reports/{unit}/runs.jsonl, "
+              "the previous report, if any, was left in place.", file=sys.stderr)
         return EXIT_FAILED
     print(f"published {result.report_html.relative_to(root)}")
     return EXIT_OK
@@ -110,32 +171,49 @@ def _check_unit(unit: str, root: Path) -> int:
     return EXIT_OK
 
 
+def _worker_setup() -> None:
+    """In each worker: record SIGTERM as an interruption and stop when the parent dies."""
+    _raise_on_termination()
+    _die_with_parent(signal.SIGTERM)
+
+
 def _report_worker(unit: str, quarter: str, root: Path, position: int) -> tuple[str, int, str]:
     """Publish one unit in a worker process; return (unit, exit code, message)."""
-    from insights.publish.report import PublishError, UnitError, publish_report
+    from insights.publish.report import PublishError, RunInterrupted, UnitError, publish_report
 
     bar = {"desc": f"{unit:<12}", "position": position, "leave": True, "unit": "cell"}
+    if _STOPPING:  # a task queued before the stop reached this worker: do not start it
+        return unit, EXIT_FAILED, "not started: stopped"
     try:
         result = publish_report(unit, quarter=quarter or None, root=root, progress=bar, update_index=False)
     except (UnitError, ParamsError, PeriodError) as exc:
         return unit, EXIT_INVALID, str(exc)
     except PublishError as exc:
         return unit, EXIT_FAILED, str(exc)
+    except RunInterrupted as exc:
+        return unit, EXIT_FAILED, f"interrupted ({exc})"
     return unit, EXIT_OK, f"published {result.report_html.relative_to(root)}"
 
 
 def _reports(quarter: str, root: Path, *, jobs: int = 0) -> int:
     """Publish every unit, ``jobs`` at a time (default: CPU cores); go on past failures."""
-    import os
     from concurrent.futures import ProcessPoolExecutor
 
-    from insights.publish.report import build_index, list_units
+    from insights.publish.report import RunInterrupted, build_index, list_units
 
     units = list_units(root=root)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(units) or 1))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_setup)
+    try:
         futures = [pool.submit(_report_worker, u, quarter, root, i) for i, u in enumerate(units)]
         results = [f.result() for f in futures]
+    except (RunInterrupted, KeyboardInterrupt) as exc:
+        _stop_workers(pool)
+        build_index(root=root)
+        print(f"insights: interrupted ({exc or 'SIGINT'}); the workers were stopped and each "
+              "unit's run recorded in reports/<unit>/runs.jsonl.", file=sys.stderr)
+        return EXIT_FAILED
+    pool.shutdown(wait=True)
     build_index(root=root)
     codes = {}
     for unit, code, message in results:
@@ -150,6 +228,23 @@ def _reports(quarter: str, root: Path, *, jobs: int = 0) -> int:
         return EXIT_FAILED
     print(f"published {len(codes)} unit(s); index: reports/index.html")
     return EXIT_OK
+
+
+def _stop_workers(pool, *, grace_seconds: float = 120) -> None:
+    """Cancel queued units, SIGTERM every worker of ``pool`` and wait for them to exit.
+
+    Each worker records its run as interrupted; one that does not exit within
+    ``grace_seconds`` is killed (the next run of its unit records that).
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)  # queued units never start
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(grace_seconds)
+        if process.is_alive():
+            process.kill()
 
 
 def _demo(out: Path, seed: int | None) -> int:

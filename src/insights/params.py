@@ -43,6 +43,7 @@ class SourceParams(_Section):
     """Where the unit's transactions come from and how the export is formatted."""
 
     paths: list[str] = []  # files, relative to the project root; required unless format is postgres
+    allow_outside_project: bool = False  # read paths outside the project and data/ (else refused)
     format: Literal["auto", "csv", "parquet", "excel", "postgres"] = "auto"
     table: str | None = None  # postgres: [schema.]table read as text, e.g. sales.transactions
     dsn_env: str = "INSIGHTS_PG_DSN"  # postgres: environment variable holding the connection string
@@ -381,14 +382,79 @@ def load_params(path: str | Path) -> Params:
     path = Path(path)
     if not path.is_file():
         raise ParamsError(f"{path}: params file not found.")
+    if path.stat().st_size > MAX_PARAMS_BYTES:
+        raise ParamsError(f"{path}: {path.stat().st_size} bytes; a params file holds at most "
+                          f"{MAX_PARAMS_BYTES} (is this the right file?).")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = _load_yaml_limited(path.read_text(encoding="utf-8"), origin=str(path))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ParamsError(f"{path}: not valid YAML: {exc}") from None
     params = parse_params(raw, origin=str(path))
     if params.unit != path.stem:
         raise ParamsError(f"{path}: unit: {params.unit!r} must equal the file name {path.stem!r}.")
     return params
+
+
+#: Limits of a params file: bytes, aliases (``*name``), nesting depth and values once
+#: aliases are expanded. Real params are a few KB and a handful of levels; a YAML "billion
+#: laughs" file breaks one of these at once and is refused before it is expanded.
+MAX_PARAMS_BYTES, MAX_YAML_ALIASES, MAX_YAML_DEPTH, MAX_YAML_NODES = 1 << 20, 100, 32, 100_000
+
+
+class _LimitedLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` counting aliases and depth while it composes the node graph."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.aliases, self.depth = 0, 0
+
+    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_YAML_ALIASES:
+                raise ParamsError(f"more than {MAX_YAML_ALIASES} aliases (*name)")
+        self.depth += 1
+        try:
+            if self.depth > MAX_YAML_DEPTH:
+                raise ParamsError(f"nested deeper than {MAX_YAML_DEPTH} levels")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """Return how many values ``node`` stands for once aliases are expanded (memoised)."""
+    if id(node) not in sizes:
+        sizes[id(node)] = 1  # a cycle counts once; the constructor refuses nothing here
+        if isinstance(node, yaml.SequenceNode):
+            sizes[id(node)] += sum(_expanded_size(child, sizes) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            sizes[id(node)] += sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    return sizes[id(node)]
+
+
+def _load_yaml_limited(text: str, *, origin: str) -> object:
+    """Parse YAML like ``yaml.safe_load`` within the limits above; never expand a bomb.
+
+    The error names the limit broken, never the value.
+    """
+    loader = _LimitedLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        try:
+            too_big = _expanded_size(node, {}) > MAX_YAML_NODES
+        except RecursionError:
+            too_big = True
+        if too_big:
+            raise ParamsError(f"more than {MAX_YAML_NODES} values once aliases are expanded")
+        return loader.construct_document(node)
+    except ParamsError as exc:
+        raise ParamsError(f"{origin}: refused: {exc}; a params file is a short list of settings "
+                          "(is it a YAML alias bomb?).") from None
+    finally:
+        loader.dispose()
 
 
 def params_reference() -> str:
@@ -423,6 +489,7 @@ def params_reference() -> str:
 _FIELD_NOTES = {
     "unit": "business unit; must equal the file name (params/<unit>.yaml)",
     "source.paths": "input files relative to the project root (CSV, Parquet, Excel); required unless format is postgres",
+    "source.allow_outside_project": "allow source.paths outside the project and its data/ folder (off: such paths are refused)",
     "source.table": "format postgres: [schema.]table read as text (letters, digits, _)",
     "source.dsn_env": "format postgres: environment variable holding the connection string (never in params)",
     "source.export_date": "day the export was taken; later rows are rejected as 'in the future'",

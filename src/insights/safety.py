@@ -1,14 +1,22 @@
 """Make untrusted data safe to show: display text, pseudonyms, spreadsheet cells.
 
 Customer names and notes come from exports we do not control. Before any of them reaches
-an executive's browser, a spreadsheet or a plot, they pass through here.
+an executive's browser, a spreadsheet or a plot, they pass through here. The only I/O is
+reading (on first use, creating) the pseudonym key, never at import.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
+import hmac
+import os
 import re
+import secrets
+import tempfile
 import unicodedata
+from pathlib import Path
 
 import pandas as pd
 
@@ -44,19 +52,101 @@ def clean_display_text(value: object, *, max_length: int = 60) -> str:
     return text
 
 
-def pseudonym(customer_id: object, *, salt: str) -> str:
-    """Return a stable pseudonym for a customer: ``C-`` and 8 hex digits of a salted SHA-256.
+#: Environment variable holding the pseudonym key (any text of 16+ characters).
+PSEUDONYM_KEY_ENV = "INSIGHTS_PSEUDONYM_KEY"
+#: Environment variable naming the key file instead of the default location.
+PSEUDONYM_KEY_FILE_ENV = "INSIGHTS_PSEUDONYM_KEY_FILE"
+#: Default key file, relative to the project root (git-ignored, created on first use, 0600).
+PSEUDONYM_KEY_FILE = Path(".insights") / "pseudonym.key"
+#: Hex digits of the HMAC kept in a pseudonym: 64 bits, so ten million customers collide
+#: with a chance of about three in a million and nothing can be guessed without the key.
+PSEUDONYM_HEX_DIGITS = 16
 
-    The same id and salt always give the same pseudonym, so a customer can be followed
-    across quarters without being named.
 
-    >>> pseudonym("000417", salt="fleet") == pseudonym("000417", salt="fleet")
+class PseudonymKeyError(ValueError):
+    """Raised when the pseudonym key is unusable (too short, unreadable, a symlink)."""
+
+
+def pseudonym(customer_id: object, *, salt: str, key: bytes | None = None) -> str:
+    """Return a stable pseudonym for a customer: ``C-`` and 16 hex digits of a keyed HMAC.
+
+    HMAC-SHA-256 under a secret key (``pseudonym_key()`` unless ``key`` is given) of the
+    salt (the unit) and the id: the same key, salt and id always give the same pseudonym,
+    so a customer can be followed across quarters without being named; without the key,
+    knowing the data and the unit does not reveal who is who, and another key gives other
+    pseudonyms.
+
+    >>> pseudonym("000417", salt="fleet", key=b"k" * 32) == pseudonym("000417", salt="fleet", key=b"k" * 32)
     True
-    >>> pseudonym("000417", salt="fleet").startswith("C-")
+    >>> pseudonym("000417", salt="fleet", key=b"k" * 32) != pseudonym("000417", salt="fleet", key=b"j" * 32)
     True
+    >>> len(pseudonym("000417", salt="fleet", key=b"k" * 32))
+    18
     """
-    digest = hashlib.sha256(f"{salt}\x1f{customer_id}".encode()).hexdigest()
-    return f"C-{digest[:8].upper()}"
+    secret = pseudonym_key() if key is None else key
+    message = f"{salt}\x1f{customer_id}".encode()
+    digest = hmac.new(secret, message, hashlib.sha256).hexdigest()
+    return f"C-{digest[:PSEUDONYM_HEX_DIGITS].upper()}"
+
+
+def pseudonym_key(*, root: Path | None = None) -> bytes:
+    """Return the secret pseudonym key: the environment variable, else the key file.
+
+    ``INSIGHTS_PSEUDONYM_KEY`` (16+ characters) wins; otherwise the file named by
+    ``INSIGHTS_PSEUDONYM_KEY_FILE``, else ``<project root>/.insights/pseudonym.key`` (the
+    project root is the nearest folder upward from ``root`` or the working directory that
+    holds ``pyproject.toml`` and ``params/``). A missing file is created with 32 random
+    bytes (hex), mode 0600; keep it out of git and back it up: another key gives other
+    pseudonyms.
+    """
+    text = os.environ.get(PSEUDONYM_KEY_ENV, "")
+    if text:
+        if len(text) < 16:
+            raise PseudonymKeyError(f"{PSEUDONYM_KEY_ENV} must hold at least 16 characters.")
+        return text.encode("utf-8")
+    named = os.environ.get(PSEUDONYM_KEY_FILE_ENV, "")
+    path = Path(named) if named else _project_root(root or Path.cwd()) / PSEUDONYM_KEY_FILE
+    return _read_key_file(str(path.absolute()))
+
+
+def _project_root(start: Path) -> Path:
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        if (folder / "pyproject.toml").is_file() and (folder / "params").is_dir():
+            return folder
+    return here
+
+
+@functools.lru_cache(maxsize=8)
+def _read_key_file(path_text: str) -> bytes:
+    """Read (creating it first when missing) the key file; cached per path."""
+    path = Path(path_text)
+    if not path.exists() and not path.is_symlink():
+        _create_key_file(path)
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise PseudonymKeyError(f"{path}: cannot read the pseudonym key ({exc.strerror}); it must be "
+                        "a plain file, not a symlink.") from None
+    with os.fdopen(handle, "rb") as stream:
+        key = stream.read().strip()
+    if len(key) < 16:
+        raise PseudonymKeyError(f"{path}: the pseudonym key must hold at least 16 characters.")
+    return key
+
+
+def _create_key_file(path: Path) -> None:
+    """Write a new random key to ``path`` (mode 0600) unless another process did first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".key.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="ascii") as stream:
+            stream.write(secrets.token_hex(32) + "\n")
+        os.chmod(temp, 0o600)
+        with contextlib.suppress(FileExistsError):  # the first writer wins, atomically
+            os.link(temp, path)
+    finally:
+        os.unlink(temp)
 
 
 def neutralize_formula(value: object) -> object:

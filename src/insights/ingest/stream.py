@@ -19,8 +19,10 @@ suffix), stripped off afterwards.
 
 The output lives in ``<cache_dir>/<fingerprint>/``: the fingerprint is the SHA-256 of the
 input files' bytes, the source params, the column map and ``FORMAT_VERSION``, so a rerun
-of the same quarter reuses it and any change re-ingests. A run writes into a temporary
-directory renamed into place at the end: an interrupted run leaves no dataset.
+of the same quarter reuses it and any change re-ingests. The files are hashed again after
+they were read: a file that changed during the run is refused (``IngestError``) and never
+cached under the fingerprint of its old content. A run writes into a temporary directory
+renamed into place at the end: an interrupted run leaves no dataset.
 
 Limits: Excel (one batch) and PostgreSQL inputs are read whole; rejected raw values of
 Excel cells of mixed types are kept as text in the quarantine.
@@ -164,16 +166,22 @@ def ingest(params: Params, *, root: Path, cache_dir: Path,
     if (final / "_SUCCESS.json").is_file():
         info = json.loads((final / "_SUCCESS.json").read_text(encoding="utf-8"))
         return IngestResult(**(info | {"cached": True}))
-    tmp = Path(cache_dir) / f".{key}.tmp"
+    tmp = Path(cache_dir) / f".{key}.{os.getpid()}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         result = _build(params, Path(root), tmp, final, key, batch_rows, default_workers() if workers is None else workers)
+        if fingerprint(params, root=root) != key:
+            raise IngestError(_CHANGED.format(paths=", ".join(params.source.paths)))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     shutil.rmtree(final, ignore_errors=True)
     tmp.rename(final)
     return result
+
+
+_CHANGED = ("{paths}: an input file changed while it was being read; nothing was cached. Wait "
+            "until the export is complete, then run again.")
 
 
 def _build(params: Params, root: Path, tmp: Path, final: Path, key: str,

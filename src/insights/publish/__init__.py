@@ -3,9 +3,11 @@
 from insights.publish.report import (  # noqa: F401
     PublishError,
     PublishResult,
+    RunInterrupted,
     UnitError,
     build_index,
     build_metadata,
+    check_source_paths,
     list_units,
     publish_report,
     resolve_unit,

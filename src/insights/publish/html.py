@@ -98,8 +98,15 @@ def _number_headings(body: str) -> tuple[str, str]:
     return body, '<div class="toc-title">Contents</div><ol>' + "".join(items) + "</ol>"
 
 
+_PROBLEMS = {"failed": "failed", "interrupted": "was interrupted"}
+
+
 def render_index(entries: list[dict], failures: dict[str, dict]) -> str:
-    """Render ``reports/index.html``: every unit and quarter with status and verdicts."""
+    """Render ``reports/index.html``: every unit and quarter with status and verdicts.
+
+    A failed or interrupted last run is named with its error type only: an error message
+    may quote the data (a source line, a name), and nothing from a source reaches the index.
+    """
     rows = []
     for meta in sorted(entries, key=lambda m: (str(m.get("unit")), str(m.get("quarter"))), reverse=False):
         unit, quarter = str(meta.get("unit", "")), str(meta.get("quarter", ""))
@@ -117,8 +124,10 @@ def render_index(entries: list[dict], failures: dict[str, dict]) -> str:
             "</tr>"
         )
     failed = "".join(
-        f"<li>{escape_text(unit)} {escape_text(info.get('quarter', ''))}: last run failed "
-        f"({escape_text(info.get('error', ''), max_length=300)}); the previous report, if any, is kept.</li>"
+        f"<li>{escape_text(unit)} {escape_text(info.get('quarter', ''))}: last run "
+        f"{escape_text(_PROBLEMS.get(str(info.get('status')), 'failed'))} "
+        f"({escape_text(info.get('error_type') or 'error', max_length=60)}, details in "
+        f"{escape_text(unit)}/runs.jsonl); the previous report, if any, is kept.</li>"
         for unit, info in sorted(failures.items())
     )
     failed_html = f'<div class="note note-bad"><ul>{failed}</ul></div>' if failed else ""

@@ -1,19 +1,26 @@
 """Publish a unit's quarterly report: papermill run, nbconvert export, atomic writes, index.
 
-The only module that writes under ``reports/``. A run executes the unit's notebook into a
-staging folder; only when every step succeeded does the staging folder replace
-``reports/<unit>/<quarter>/``. A failed, timed-out or killed run leaves the previous report
-in place, is recorded in ``reports/<unit>/runs.jsonl`` and raises ``PublishError``.
+The only module that writes under ``reports/``, and only there: a symlink on the way is
+refused (``files.check_inside``). One run per unit at a time (a lock in
+``reports/<unit>/.lock``, dropped by the kernel when the run dies). A run executes the unit's
+notebook into a staging folder; only when every step succeeded does the staging folder
+replace ``reports/<unit>/<quarter>/``. Every run is recorded in ``reports/<unit>/runs.jsonl``:
+``started`` first, then ``published``, ``failed`` or ``interrupted`` (a signal); a run killed
+outright leaves ``started`` last, which the index shows as interrupted and the next run
+records as such, removing its staging folder. A failed or interrupted run leaves the
+previous report in place and raises ``PublishError``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +30,16 @@ import nbformat
 from insights.params import UNIT_NAME, ParamsError, load_params
 from insights.periods import parse_quarter
 from insights.publish import runinfo as runinfo
-from insights.publish.files import write_atomic
+from insights.publish.exports import csv_bytes, xlsx_bytes
+from insights.publish.files import (
+    LockBusyError,
+    UnsafePathError,
+    append_line,
+    check_inside,
+    hold_lock,
+    is_locked,
+    write_atomic,
+)
 from insights.publish.html import export_html
 from insights.safety import neutralize_frame
 
@@ -31,6 +47,12 @@ NOTEBOOK = Path("notebooks") / "quarterly_report.py"
 #: Parameters the report notebook declares; anything else is refused.
 NOTEBOOK_PARAMETERS = ("unit", "quarter", "params_file", "output_dir")
 SUMMARY_FILE = "summary.json"
+#: Per-unit lock file (one run per unit at a time) and the index's lock, under reports/.
+LOCK_FILE, INDEX_LOCK = ".lock", ".index.lock"
+#: Prefix of a run's staging folder; never listed as published, removed by the next run.
+STAGING_PREFIX = ".staging-"
+_QUARTER_DIR = re.compile(r"\d{4}Q[1-4]")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 
 class UnitError(ValueError):
@@ -39,6 +61,10 @@ class UnitError(ValueError):
 
 class PublishError(RuntimeError):
     """Raised when a report run failed; the previous report was left in place."""
+
+
+class RunInterrupted(BaseException):
+    """Raised in a run by a termination signal (``insights`` turns SIGTERM/SIGHUP into it)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +107,7 @@ def publish_report(
     root: Path,
     progress: bool | dict = False,
     update_index: bool = True,
+    wait_seconds: float = 0,
 ) -> PublishResult:
     """Run ``unit``'s quarterly notebook and publish it under ``reports/<unit>/<quarter>/``.
 
@@ -96,17 +123,50 @@ def publish_report(
         A papermill progress bar over the notebook's cells (a dict is passed to tqdm).
     update_index : bool
         Rebuild ``reports/index.html`` afterwards (``insights reports`` rebuilds it once at
-        the end instead, so parallel runs never race on it).
+        the end instead).
+    wait_seconds : float
+        How long to wait for another run of the same unit to finish (0: refuse at once).
+
+    Raises
+    ------
+    PublishError
+        The run failed, was interrupted, another run of the unit holds its lock, or a
+        symlink lies on the way to ``reports/<unit>/``; the previous report is kept.
     """
     root = Path(root).resolve()
     params_file = resolve_unit(unit, root=root)
     if quarter:
         quarter = str(parse_quarter(quarter))
     params = load_params(params_file)
-    unit_dir = root / "reports" / unit
-    started = time.time()
+    check_source_paths(params, root=root)
+    unit_dir = _safe(root / "reports" / unit, root=root)
     unit_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=unit_dir))
+    with _locked(unit_dir / LOCK_FILE, wait_seconds=wait_seconds, what=f"unit {unit!r}"):
+        try:
+            _recover_dead_runs(unit_dir)
+            return _publish_locked(unit, quarter, params, params_file, unit_dir, root=root, progress=progress)
+        finally:
+            if update_index:
+                build_index(root=root)
+
+
+@contextlib.contextmanager
+def _locked(path: Path, *, wait_seconds: float, what: str) -> Iterator[None]:
+    """Hold the lock ``path``; busy or a symlink is a ``PublishError`` (nothing recorded)."""
+    stack = contextlib.ExitStack()
+    try:
+        stack.enter_context(hold_lock(path, wait_seconds=wait_seconds, what=what))
+    except (LockBusyError, UnsafePathError) as exc:
+        raise PublishError(str(exc)) from None
+    with stack:
+        yield
+
+
+def _publish_locked(unit, quarter, params, params_file, unit_dir, *, root, progress) -> PublishResult:
+    """Run and publish while holding the unit's lock; record the outcome in ``runs.jsonl``."""
+    started = time.time()
+    _record_run(unit_dir, quarter=quarter, status="started", error="")
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=unit_dir))
     staging.chmod(0o755)
     try:
         executed = run_notebook(
@@ -133,20 +193,47 @@ def publish_report(
         meta = build_metadata(summary, root=root, started=started, finished=time.time())
         meta["kernel_warnings"] = _count_stderr(executed)
         _write_text(staging / "metadata.json", json.dumps(meta, indent=2, sort_keys=True) + "\n")
-        final = unit_dir / published_quarter
+        final = _safe(unit_dir / published_quarter, root=root)
         _swap_in(staging, final)
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        _record_run(unit_dir, quarter=quarter, status="failed", error=_short_error(exc))
-        if update_index:
-            build_index(root=root)
+        interrupted = isinstance(exc, KeyboardInterrupt | RunInterrupted)
+        _record_run(
+            unit_dir,
+            quarter=quarter,
+            status="interrupted" if interrupted else "failed",
+            error=_logged_error(exc, show_names=params.report.show_customer_names),
+        )
         if isinstance(exc, PublishError | ParamsError) or not isinstance(exc, Exception):
             raise
         raise PublishError(f"report for unit {unit!r} failed: {_short_error(exc)}") from exc
     _record_run(unit_dir, quarter=published_quarter, status="published", error="")
-    if update_index:
-        build_index(root=root)
     return PublishResult(unit, published_quarter, final, final / "report.html", meta)
+
+
+def check_source_paths(params, *, root: Path) -> None:
+    """Refuse input files outside the project unless ``source.allow_outside_project`` is set.
+
+    A file counts as inside when its real path (symlinks resolved) lies under the project
+    root or under the real path of ``data/`` (which may be a link to a shared drive).
+
+    Raises
+    ------
+    ParamsError
+        Naming the path and the param that allows it.
+    """
+    if params.source.allow_outside_project:
+        return
+    root = Path(root).resolve()
+    allowed = (root, (root / "data").resolve())
+    for entry in params.source.paths:
+        real = (root / entry).resolve()
+        if not any(real == base or base in real.parents for base in allowed):
+            raise ParamsError(
+                f"source.paths: {entry!r} lies outside the project ({root}); copy the file "
+                "under data/ or, if reading it from there is intended, set "
+                "source.allow_outside_project: true in the unit's params."
+            )
 
 
 def run_notebook(
@@ -227,9 +314,10 @@ def write_artifacts(output_dir: str | Path | None, *, summary: dict, tables: dic
     """Write the notebook's artifacts into the run's staging folder (no-op when unset).
 
     ``summary`` becomes ``summary.json`` (headline figures, verdicts, inputs, row counts);
-    each frame in ``tables`` becomes ``<name>.csv`` (and ``<name>.xlsx`` for exports
-    named ``export_*`` of at most ``XLSX_MAX_ROWS`` rows: longer lists are CSV only), every
-    text cell neutralised against spreadsheet formulas.
+    each frame in ``tables`` becomes ``<name>.csv`` (``exports.csv_bytes``: every text cell
+    quoted) and ``<name>.xlsx`` for exports named ``export_*`` of at most ``XLSX_MAX_ROWS``
+    rows (longer lists are CSV only; ``exports.xlsx_bytes``: byte-identical on rerun),
+    every text cell neutralised against spreadsheet formulas.
     Analysts running the notebook by hand pass no ``output_dir`` and nothing is written.
     """
     if not output_dir:
@@ -244,34 +332,73 @@ def write_artifacts(output_dir: str | Path | None, *, summary: dict, tables: dic
         if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
             raise ValueError(f"artifact name {name!r} must be snake_case")
         safe = neutralize_frame(frame)
-        written.append(
-            _write_bytes(folder / f"{name}.csv", safe.to_csv(index=False).encode("utf-8-sig"))
-        )
+        written.append(_write_bytes(folder / f"{name}.csv", csv_bytes(safe)))
         if name.startswith("export_") and len(safe) <= XLSX_MAX_ROWS:
-            path = folder / f"{name}.xlsx"
-            safe.to_excel(path, index=False, sheet_name=name[:31])
-            path.chmod(0o644)
-            written.append(path)
+            written.append(_write_bytes(folder / f"{name}.xlsx", xlsx_bytes(safe, sheet=name)))
     return written
 
 
 def build_index(*, root: Path) -> Path:
-    """Rebuild ``reports/index.html`` from every published ``metadata.json`` and run log."""
+    """Rebuild ``reports/index.html`` from every published ``metadata.json`` and run log.
+
+    Only ``reports/<unit>/<YYYYQn>/`` folders count as published (a staging folder never
+    does); symlinked folders and files are skipped, and the index itself is never written
+    through a symlink. Builds are serialised by a lock, so the last one sees every run.
+    """
     from insights.publish.html import render_index
 
-    reports = root / "reports"
-    entries = []
-    for meta_path in sorted(reports.glob("*/*/metadata.json")):
-        try:
-            entries.append(json.loads(meta_path.read_text(encoding="utf-8")))
-        except (OSError, json.JSONDecodeError):
-            continue
-    failures = {}
-    for log in sorted(reports.glob("*/runs.jsonl")):
-        last = _last_line(log)
-        if last and last.get("status") == "failed":
-            failures[log.parent.name] = last
-    return _write_text(reports / "index.html", render_index(entries, failures))
+    root = Path(root).resolve()
+    reports = _safe(root / "reports", root=root)
+    reports.mkdir(exist_ok=True)
+    with _locked(reports / INDEX_LOCK, wait_seconds=120, what="the index"):
+        units = [d for d in sorted(reports.iterdir()) if _plain_dir(d) and UNIT_NAME.fullmatch(d.name)]
+        entries = []
+        for unit_dir in units:
+            for folder in sorted(unit_dir.iterdir()):
+                meta_path = folder / "metadata.json"
+                if not (_plain_dir(folder) and _QUARTER_DIR.fullmatch(folder.name)):
+                    continue
+                if meta_path.is_symlink() or not meta_path.is_file():
+                    continue
+                try:
+                    entries.append(json.loads(meta_path.read_text(encoding="utf-8")))
+                except (OSError, json.JSONDecodeError):
+                    continue
+        failures = {d.name: info for d in units if (info := _last_problem(d)) is not None}
+        return _write_text(_safe(reports / "index.html", root=root), render_index(entries, failures))
+
+
+def _last_problem(unit_dir: Path) -> dict | None:
+    """Return the unit's last run when it failed or was interrupted (a dead run counts)."""
+    log = unit_dir / "runs.jsonl"
+    if log.is_symlink() or not log.is_file():
+        return None
+    last = _last_line(log)
+    if not last:
+        return None
+    if last.get("status") == "started":
+        if is_locked(unit_dir / LOCK_FILE):
+            return None  # still running
+        return last | {"status": "interrupted", "error_type": "killed"}
+    return last if last.get("status") in {"failed", "interrupted"} else None
+
+
+def _recover_dead_runs(unit_dir: Path) -> None:
+    """Under the unit's lock: remove staging leftovers, record a run that died unrecorded."""
+    for child in unit_dir.iterdir():
+        if child.name.startswith((STAGING_PREFIX, ".old-")):
+            if child.is_symlink() or not child.is_dir():
+                child.unlink()
+            else:
+                shutil.rmtree(child, ignore_errors=True)
+    log = unit_dir / "runs.jsonl"
+    last = _last_line(log) if log.is_file() and not log.is_symlink() else None
+    if last and last.get("status") == "started":
+        _append_run(unit_dir, {
+            "at": _iso(time.time()), "quarter": last.get("quarter", ""), "status": "interrupted",
+            "error": f"the run started at {last.get('at')} (pid {last.get('pid')}) ended without "
+                     "a record: it was killed", "error_type": "killed", "pid": last.get("pid"),
+        })  # fmt: skip
 
 
 def _swap_in(staging: Path, final: Path) -> None:
@@ -292,11 +419,27 @@ def _write_bytes(path: Path, data: bytes) -> Path:
 
 
 def _record_run(unit_dir: Path, *, quarter: str | None, status: str, error: str) -> None:
-    line = json.dumps(
-        {"at": _iso(time.time()), "quarter": quarter or "", "status": status, "error": error}
-    )
-    with open(unit_dir / "runs.jsonl", "a", encoding="utf-8") as handle:
-        handle.write(line + "\n")
+    _append_run(unit_dir, {
+        "at": _iso(time.time()), "quarter": quarter or "", "status": status,
+        "error": error, "error_type": error.split(":", 1)[0] if error else "", "pid": os.getpid(),
+    })  # fmt: skip
+
+
+def _append_run(unit_dir: Path, record: dict) -> None:
+    append_line(unit_dir / "runs.jsonl", json.dumps(record, ensure_ascii=False))
+
+
+def _safe(path: Path, *, root: Path) -> Path:
+    """Return ``path`` when it lies inside ``root/reports`` with no symlink on the way."""
+    try:
+        check_inside(root / "reports", base=root)
+        return check_inside(path, base=root / "reports") if path != root / "reports" else path
+    except UnsafePathError as exc:
+        raise PublishError(str(exc)) from None
+
+
+def _plain_dir(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
 
 
 def _last_line(path: Path) -> dict | None:
@@ -319,6 +462,18 @@ def _count_stderr(notebook: nbformat.NotebookNode) -> int:
 def _short_error(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}"[:500]
+
+
+def _logged_error(exc: BaseException, *, show_names: bool) -> str:
+    """Return the error line for ``runs.jsonl``: quoted fragments hidden unless names are shown.
+
+    An error about the data may quote a value from it (a name, a raw line); a unit whose
+    names are hidden keeps the error's type and wording but not what it quoted.
+    """
+    line = _short_error(exc)
+    if isinstance(exc, RunInterrupted | KeyboardInterrupt):
+        return f"{type(exc).__name__}: interrupted by {exc or 'the user'}"
+    return line if show_names else _QUOTED.sub("'…'", line)
 
 
 def _iso(ts: float) -> str:

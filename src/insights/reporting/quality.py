@@ -73,20 +73,46 @@ def rejects_table(quality: dict, *, currency: str = "RUB") -> Html:
 def quarantine_frame(rejected: pd.DataFrame, *, show_names: bool) -> pd.DataFrame:
     """Return the quarantine file's frame: lineage and reason first, then the row's columns.
 
-    Where the unit's params hide customer names, the name column is blanked (the file and
-    line still point an analyst to the source row) and a raw value taken from it is too.
+    Where the unit's params hide customer names, nothing that may hold a name is kept: the
+    ``customer_name`` column is replaced by a marker; a row rejected whole (``column`` is
+    ``(row)``: its raw line, and fields that may sit in the wrong columns) keeps only its
+    lineage, reason and rule; ``raw_value`` is kept only from a column that never holds
+    names (amounts, dates, ids, codes) and only when it has no word in it; where it is
+    hidden, what the reason quotes is hidden too. The file and
+    line still point an analyst to the source row.
     """
     lead = [c for c in QUARANTINE_LEAD if c in rejected.columns]
     rest = [c for c in rejected.columns if c not in lead]
     out = rejected[lead + rest].reset_index(drop=True)
-    if not show_names and "customer_name" in out.columns:
-        hidden = "(hidden: names not allowed for this unit)"
-        from_name = out["column"].astype("string") == "customer_name"
-        out = out.assign(
-            customer_name=out["customer_name"].where(out["customer_name"].isna(), hidden),
-            raw_value=out["raw_value"].where(~from_name.fillna(False), hidden),
-        )
+    if show_names:
+        return out
+    column = out["column"].astype("string") if "column" in out.columns else pd.Series(pd.NA, index=out.index, dtype="string")
+    whole_row = column.eq("(row)").fillna(False).to_numpy()
+    own = [c for c in rest if c not in _KEPT_WHEN_HIDDEN]
+    out = out.astype({c: "object" for c in own if c in out.columns})
+    out.loc[whole_row, own] = None
+    if "customer_name" in out.columns:
+        out["customer_name"] = out["customer_name"].where(out["customer_name"].isna(), HIDDEN)
+    if "raw_value" in out.columns:
+        raw = out["raw_value"].astype("string")
+        keep = column.isin(_NAMELESS_COLUMNS).fillna(False) & ~raw.str.contains(_WORD, na=False)
+        shown = keep.to_numpy() | out["raw_value"].isna().to_numpy()
+        out["raw_value"] = out["raw_value"].where(shown, HIDDEN)
+        if "reason" in out.columns:  # a reason may quote the value it hides: 'amount '…' ...'
+            quoted = out["reason"].astype("string").str.replace(_QUOTED, "'…'", regex=True)
+            out["reason"] = out["reason"].where(shown, quoted)
     return out
+
+
+#: Replaces a value that may hold a customer name when names are hidden.
+HIDDEN = "(hidden: names not allowed for this unit)"
+#: Columns whose values are never names: their rejected raw value may be shown.
+_NAMELESS_COLUMNS = ("customer_id", "order_id", "order_date", "amount", "cost", "margin", "discount",
+                     "is_reference")  # fmt: skip
+#: Columns of a quarantine row kept even when the whole row is hidden.
+_KEPT_WHEN_HIDDEN = ("rule", "amount_value")
+_WORD = r"[^\W\d_]{3,}"
+_QUOTED = r"'[^']*'|\"[^\"]*\"|«[^»]*»"
 
 
 def run_facts(params, sources: list[dict], *, root: Path) -> pd.DataFrame:
