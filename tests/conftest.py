@@ -66,8 +66,8 @@ def missing_service(fixtures: list[str]) -> str | None:
 
 def _services(item) -> list[str]:
     """Return the services ``item`` needs: its fixtures, or its entry in ``NEEDS``."""
-    key = f"{Path(str(item.fspath)).name}::{item.originalname}"
-    return [*item.fixturenames, NEEDS.get(key, "")]
+    key = f"{Path(str(item.fspath)).name}::{getattr(item, 'originalname', item.name)}"
+    return [*getattr(item, "fixturenames", ()), NEEDS.get(key, "")]
 
 
 def pytest_collection_modifyitems(config, items):

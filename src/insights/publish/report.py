@@ -130,8 +130,12 @@ def publish_report(
     Raises
     ------
     PublishError
-        The run failed, was interrupted, another run of the unit holds its lock, or a
-        symlink lies on the way to ``reports/<unit>/``; the previous report is kept.
+        The run failed, another run of the unit holds its lock, or a symlink lies on the
+        way to ``reports/<unit>/``; the previous report is kept.
+    ParamsError
+        The params are invalid, or a source path lies outside the project (nothing ran).
+    RunInterrupted
+        A termination signal stopped the run (recorded as ``interrupted``).
     """
     root = Path(root).resolve()
     params_file = resolve_unit(unit, root=root)

@@ -235,8 +235,10 @@ def customer_labels(
 ) -> pd.Series:
     """Return a display label per row: the customer's name when allowed, else a pseudonym.
 
-    ``frame`` needs ``customer_id`` (and ``customer_name`` when names may be shown). Labels
-    are plain text; escaping happens when they reach HTML.
+    ``frame`` needs ``customer_id`` (and ``customer_name`` when names may be shown). The
+    pseudonym is ``safety.pseudonym``: a keyed HMAC of ``salt`` (the unit) and the id under
+    the project's secret key, the same on every run with that key. Labels are plain text;
+    escaping happens when they reach HTML.
     """
     ids = frame["customer_id"]
     if show_names and "customer_name" in frame.columns:
