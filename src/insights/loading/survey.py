@@ -189,7 +189,7 @@ def choose_columns(table: Table) -> tuple[dict[str, Guess], dict[str, str]]:
 def _fallback_date(table: Table, chosen: dict, taken: set) -> None:
     """Choose the only unclaimed column whose values all read as dates for ``order_date``."""
     dated = [h for h in table.header if h not in taken
-             and _share(parse_dates(pd.Series(_values(table, h), dtype=object))) >= MIN_TYPED_SHARE]
+             and _date_share(pd.Series(_values(table, h), dtype=object)) >= MIN_TYPED_SHARE]
     if len(dated) == 1:
         chosen["order_date"] = Guess(dated[0], "no header named a date, but it is the only "
                                      "column whose values read as dates")
@@ -200,7 +200,7 @@ def _type_check(target: str, values: list) -> str:
     """Return why a column's values fit ``target`` ('' when untyped), or 'refused: ...'."""
     series = pd.Series(values, dtype=object)
     if target == "order_date":
-        share = _share(parse_dates(series))
+        share = _date_share(series)
     elif target == "amount" or target in OPTIONAL_NUMERIC:
         share = _share(parse_numbers(series))
     else:
@@ -209,6 +209,11 @@ def _type_check(target: str, values: list) -> str:
     if share < MIN_TYPED_SHARE:
         return f"refused: only {share:.0%} of its values read as {kind}"
     return f"{share:.1%} of its non-empty values read as {kind}"
+
+
+def _date_share(values: pd.Series) -> float:
+    """Return the share of non-empty values read as dates, day-first or month-first."""
+    return max(_share(parse_dates(values)), _share(parse_dates(values, dayfirst=False)))
 
 
 def _share(parsed) -> float:
@@ -323,7 +328,7 @@ def _currency_guess(codes: list | None, amounts: list | None) -> Guess:
         marks = parse_numbers(pd.Series(amounts, dtype=object)).currency
         found = marks.dropna().value_counts() if marks is not None else pd.Series(dtype=int)
         if len(found):
-            return Guess(str(found.index[0]), f"currency marks in the amounts: "
+            return Guess(str(found.index[0]), "currency marks in the amounts: "
                          + ", ".join(f"{c} {n:,}" for c, n in found.items()))
     return Guess("RUB", "no currency column and no currency mark in the amounts: RUB assumed")
 
