@@ -169,3 +169,21 @@ def test_a_foreign_export_set_up_with_init_publishes_and_can_be_withdrawn(projec
     assert "shop/2026Q2" not in (project / "reports" / "index.html").read_text(encoding="utf-8")
     archived = project / "reports" / "shop" / "withdrawn" / "2026Q2-1"
     assert {"report.html", "metadata.json", "quarantine.csv"} <= {p.name for p in archived.iterdir()}
+
+
+@pytest.mark.parametrize("unit", ["../x", "x;id", "$(shell touch {canary})", "`touch {canary}`"])
+def test_make_unit_refuses_hostile_names_and_writes_nothing(unit, tmp_path):
+    import os
+    import subprocess
+
+    canary = tmp_path / "canary"
+    before = sorted(p.name for p in (ROOT / "params").iterdir())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    result = subprocess.run(
+        ["make", "--no-print-directory", "unit", f"UNIT={unit.format(canary=canary)}",
+         f"FROM={tmp_path / 'missing.csv'}"],
+        cwd=ROOT, capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert result.returncode != 0 and "not a valid unit name" in result.stderr
+    assert not canary.exists()
+    assert sorted(p.name for p in (ROOT / "params").iterdir()) == before

@@ -27,8 +27,8 @@ import pandas as pd
 from insights.cleaning.dates import parse_dates
 from insights.cleaning.values import normalise_currency, parse_numbers
 from insights.loading.reader import SYNONYMS, _detect_format, _norm
-from insights.loading.scan import data_chunks, scan_bytes
-from insights.loading.table import Table
+from insights.loading.scan import file_chunks, scan_bytes
+from insights.loading.table import LoadError, Table
 from insights.loading.text import DELIMITERS, SNIFF_LINES, _loose_rows, read_csv
 from insights.loading.workbook import read_excel
 from insights.params import SourceParams
@@ -65,6 +65,9 @@ HEADERS = {
 MIN_TYPED_SHARE = 0.9
 #: Values looked at for types, decimal mark and date order (all rows of smaller files).
 SAMPLE_ROWS = 200_000
+#: Bytes of a CSV file read for the survey (the encoding check still scans the whole file);
+#: ``rows`` then counts the rows surveyed.
+SURVEY_BYTES = 64 << 20
 _DATE_SHAPE = re.compile(r"^\s*(\d{1,4})([./-])(\d{1,2})\2(\d{2,4})(?:[ T].*)?$")
 
 
@@ -85,7 +88,7 @@ class ExportSurvey:
     encoding: Guess
     delimiter: Guess
     header_line: int
-    rows: int
+    rows: int  # rows surveyed: all of them unless the file exceeds SURVEY_BYTES
     columns: dict[str, Guess]  # canonical field -> Guess(source header, why)
     unmapped: dict[str, str] = field(default_factory=dict)  # source header -> why not mapped
     decimal: Guess = Guess("auto", "")
@@ -117,21 +120,20 @@ def survey_export(path: str | Path, *, entry: str) -> ExportSurvey:
     loading.LoadError
         The file cannot be read at all (empty, unsupported format or encoding, ...).
     """
-    data = Path(path).read_bytes()
-    scan = scan_bytes(data_chunks(data))
+    scan = scan_bytes(file_chunks(Path(path)))  # the whole file: the encoding is decided on all of it
     if scan.blank:
-        from insights.loading.table import LoadError
-
         raise LoadError(f"{entry}: the file is empty.")
     fmt = _detect_format(entry, Path(path), scan.head, "auto")
     source = SourceParams(paths=[entry])
     if fmt == "csv":
+        data = _head(Path(path), scan.size)
         table, extra = read_csv(entry, data, source, scan)
         encoding, delimiter = _encoding_guess(scan, extra["encoding"]), _delimiter_guess(data, extra)
     else:
         from insights.loading.columnar import read_parquet
 
-        table, extra = (read_excel if fmt == "excel" else read_parquet)(entry, data, source)
+        reader = read_excel if fmt == "excel" else read_parquet
+        table, extra = reader(entry, Path(path).read_bytes(), source)
         encoding = delimiter = Guess("auto", f"not read for {fmt} files")
     columns, unmapped = choose_columns(table)
     values = {name: _values(table, guess.value) for name, guess in columns.items()}
@@ -145,6 +147,13 @@ def survey_export(path: str | Path, *, entry: str) -> ExportSurvey:
         date_range=_date_range(values.get("order_date"), dates),
         missing=tuple(f for f in ("customer_id", "order_date", "amount") if f not in columns),
     )
+
+
+def _head(path: Path, size: int) -> bytes:
+    """Return the file's bytes, or its first ``SURVEY_BYTES`` cut after the last full line."""
+    with path.open("rb") as handle:
+        data = handle.read(SURVEY_BYTES if size > SURVEY_BYTES else size)
+    return data if size <= SURVEY_BYTES else data[: data.rfind(b"\n") + 1]
 
 
 def _date_range(dates: list | None, guesses: dict) -> tuple[str, str] | None:
