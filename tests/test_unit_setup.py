@@ -187,3 +187,13 @@ def test_make_unit_refuses_hostile_names_and_writes_nothing(unit, tmp_path):
     assert result.returncode != 0 and "not a valid unit name" in result.stderr
     assert not canary.exists()
     assert sorted(p.name for p in (ROOT / "params").iterdir()) == before
+
+
+def test_a_withdrawal_does_not_hide_a_failed_run_from_the_index(tmp_path):
+    _fake_report(tmp_path, "shop", "2026Q2")
+    failed = {"at": "2026-10-02T00:00:00+00:00", "quarter": "2026Q3", "status": "failed",
+              "error": "PublishError: the notebook failed"}
+    (tmp_path / "reports" / "shop" / "runs.jsonl").write_text(json.dumps(failed) + "\n", encoding="utf-8")
+    withdraw_report("shop", "2026Q2", root=tmp_path, reason="wrong export")
+    index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "last run failed" in index and "2026Q2/report.html" not in index
