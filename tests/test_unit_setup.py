@@ -197,3 +197,23 @@ def test_a_withdrawal_does_not_hide_a_failed_run_from_the_index(tmp_path):
     withdraw_report("shop", "2026Q2", root=tmp_path, reason="wrong export")
     index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
     assert "last run failed" in index and "2026Q2/report.html" not in index
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "xlsx"])
+def test_init_sets_up_typed_exports_that_load_without_rejects(project, suffix):
+    import pandas as pd
+
+    from insights import pipeline
+
+    frame = pd.DataFrame({"Клиент": ["a", "b", "a"], "Дата": pd.to_datetime(["2026-01-05", "2026-02-13", "2026-03-01"]),
+                          "Выручка": [10.5, 20.25, -3.0]})
+    path = project / "data" / f"typed.{suffix}"
+    path.parent.mkdir()
+    frame.to_parquet(path, index=False) if suffix == "parquet" else frame.to_excel(path, index=False)
+    assert cli.main(["--root", str(project), "init", "typed", "--from", str(path)]) == 0
+    params = load_params(project / "params" / "typed.yaml")
+    assert params.column_map == {"Клиент": "customer_id", "Дата": "order_date", "Выручка": "amount"}
+    assert "stores the dates as dates" in (project / "params" / "typed.yaml").read_text(encoding="utf-8")
+    data = pipeline.load_unit(params, root=project)
+    assert data.quality["rows_kept"] == 3 and data.quality["rows_rejected"] == 0
+    assert data.transactions["amount"].tolist() == [10.5, 20.25, -3.0]

@@ -136,7 +136,7 @@ def survey_export(path: str | Path, *, entry: str) -> ExportSurvey:
         table, extra = reader(entry, Path(path).read_bytes(), source)
         encoding = delimiter = Guess("auto", f"not read for {fmt} files")
     columns, unmapped = choose_columns(table)
-    values = {name: _values(table, guess.value) for name, guess in columns.items()}
+    values = {name: _values(table, guess.value, name) for name, guess in columns.items()}
     dates = _date_guesses(values.get("order_date"))
     return ExportSurvey(
         entry, Guess(fmt, f"from the suffix {Path(path).suffix!r} and the first bytes"),
@@ -181,7 +181,7 @@ def choose_columns(table: Table) -> tuple[dict[str, Guess], dict[str, str]]:
             header = headers.get(_norm(phrase))
             if header is None or header in taken:
                 continue
-            why = _type_check(target, _values(table, header))
+            why = _type_check(target, _values(table, header, target))
             if why.startswith("refused"):
                 continue
             rule = "is the canonical name" if _norm(phrase) in (target, target.replace("_", " ")) \
@@ -198,7 +198,7 @@ def choose_columns(table: Table) -> tuple[dict[str, Guess], dict[str, str]]:
 def _fallback_date(table: Table, chosen: dict, taken: set) -> None:
     """Choose the only unclaimed column whose values all read as dates for ``order_date``."""
     dated = [h for h in table.header if h not in taken
-             and _date_share(pd.Series(_values(table, h), dtype=object)) >= MIN_TYPED_SHARE]
+             and _date_share(pd.Series(_values(table, h, "order_date"), dtype=object)) >= MIN_TYPED_SHARE]
     if len(dated) == 1:
         chosen["order_date"] = Guess(dated[0], "no header named a date, but it is the only "
                                      "column whose values read as dates")
@@ -207,6 +207,8 @@ def _fallback_date(table: Table, chosen: dict, taken: set) -> None:
 
 def _type_check(target: str, values: list) -> str:
     """Return why a column's values fit ``target`` ('' when untyped), or 'refused: ...'."""
+    if values is None:
+        return "refused: its stored type cannot hold this field"
     series = pd.Series(values, dtype=object)
     if target == "order_date":
         share = _date_share(series)
@@ -231,12 +233,20 @@ def _share(parsed) -> float:
     return 1.0 - int(parsed.invalid.sum()) / present if present else 0.0
 
 
-def _values(table: Table, header: str | None) -> list | None:
-    """Return up to ``SAMPLE_ROWS`` values of the column named ``header``."""
+def _values(table: Table, header: str | None, target: str) -> list | None:
+    """Return up to ``SAMPLE_ROWS`` values of ``header`` read as ``target`` (None: wrong type)."""
     if header is None:
         return None
-    values = table.column(table.header.index(header), "text")
+    try:
+        values = table.column(table.header.index(header), target)
+    except LoadError:  # a typed (Parquet) column whose type cannot hold the target
+        return None
     return list(values)[:SAMPLE_ROWS]
+
+
+def _typed(values: list) -> bool:
+    """Return True when no value is text: the file stores typed numbers or dates."""
+    return not any(isinstance(v, str) for v in values)
 
 
 def _encoding_guess(scan, encoding: str) -> Guess:
@@ -276,6 +286,8 @@ def _decimal_guess(amounts: list | None) -> Guess:
     """Count the amounts only a decimal comma reads, and those only a point reads."""
     if not amounts:
         return Guess("auto", "no amount column to look at; auto decides per column")
+    if _typed(amounts):
+        return Guess("auto", "the file stores the amounts as numbers: there is no decimal mark to read")
     series = pd.Series(amounts, dtype=object)
     comma = parse_numbers(series, decimal=",").values
     point = parse_numbers(series, decimal=".").values
@@ -293,6 +305,9 @@ def _date_guesses(dates: list | None) -> dict:
     """Return ``date_format`` and ``dayfirst`` guesses from the order dates' shapes."""
     if not dates:
         return {}
+    if _typed(dates):
+        note = "the file stores the dates as dates: there is no date order to read"
+        return {"dayfirst": Guess(True, note), "date_format": Guess(None, note)}
     shapes = [m for v in dates if isinstance(v, str) and (m := _DATE_SHAPE.match(v))]
     iso = [m for m in shapes if len(m.group(1)) == 4]
     dmy = [m for m in shapes if len(m.group(1)) <= 2]
