@@ -13,6 +13,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import copy_project
 
@@ -54,6 +55,13 @@ def test_customers_table_equals_the_published_report(project, unit):
     assert table.attrs["as_of"].strftime("%Y-%m-%d") == meta["as_of"][:10]
     if meta["sections"]["clv"]["status"] == "ok":
         assert table["p_alive"].between(0, 1).all() and table["clv"].notna().all()
+    # the published key-customer list: same ranks, scores and revenue as the table's
+    key = pd.read_csv(project / "reports" / unit / "2026Q3" / "export_key_customers.csv",
+                      encoding="utf-8-sig")
+    ours = table[table["key_rank"] <= len(key)].sort_values("key_rank")
+    assert ours["key_rank"].tolist() == key["key_rank"].tolist()
+    assert ours["key_score"].to_numpy() == pytest.approx(key["score"].to_numpy(), rel=1e-9)
+    assert ours["revenue_12m"].to_numpy() == pytest.approx(key["revenue_12m"].to_numpy(), rel=1e-9)
 
 
 def test_retail_uses_its_own_windows(project):
