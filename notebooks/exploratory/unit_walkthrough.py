@@ -38,10 +38,7 @@ f"{view.params.unit}: quarter {view.quarter}, as of {view.as_of:%Y-%m-%d}, {len(
 # data-quality appendix shows the same figures).
 
 # %%
-{k: view.data.quality[k] for k in ("rows_read", "rows_kept", "rows_rejected", "reconciles")}
-
-# %%
-view.data.quality["rejected_by_reason"]
+view.data.quality
 
 # %%
 view.data.rejected.head(10)
