@@ -217,3 +217,16 @@ def test_init_sets_up_typed_exports_that_load_without_rejects(project, suffix):
     data = pipeline.load_unit(params, root=project)
     assert data.quality["rows_kept"] == 3 and data.quality["rows_rejected"] == 0
     assert data.transactions["amount"].tolist() == [10.5, 20.25, -3.0]
+
+
+def test_init_on_the_demo_export_finds_what_the_hand_written_params_say(project):
+    from insights import demo
+
+    demo.write_demo_exports(project / "data" / "demo")
+    path = project / "data" / "demo" / "fleet.csv"
+    assert cli.main(["--root", str(project), "init", "fleet2", "--from", str(path)]) == 0
+    guessed = load_params(project / "params" / "fleet2.yaml")
+    by_hand = load_params(ROOT / "params" / "fleet.yaml")
+    assert guessed.column_map == by_hand.column_map
+    for key in ("paths", "encoding", "delimiter", "decimal", "date_format", "dayfirst", "currency"):
+        assert getattr(guessed.source, key) == getattr(by_hand.source, key), key
