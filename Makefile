@@ -13,13 +13,18 @@ STAMP := $(VENV)/.installed
 DEMO_STAMP := data/demo/.complete
 UNIT ?= fleet
 QUARTER ?=
+FROM ?=
+LAB_STAMP := $(VENV)/.lab-installed
+# JupyterLab's admin defaults (the user's own settings still win): .py opens as a notebook.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 # Take UNIT and QUARTER literally: $(value ...) stops make from expanding a value such as
 # '$(shell ...)' given on the command line; recipes read them from the environment.
 override UNIT := $(value UNIT)
 override QUARTER := $(value QUARTER)
-export UNIT QUARTER
+override FROM := $(value FROM)
+export UNIT QUARTER FROM
 
-.PHONY: help report reports test test-fast lint lab demo-data bench clean distclean venv lock test-floors
+.PHONY: help report reports test test-fast lint lab unit demo-data bench clean distclean venv lock test-floors
 
 help: ## list the targets
 	@echo "insights: make <target> [UNIT=fleet] [QUARTER=2026Q3]"
@@ -76,9 +81,18 @@ lint: $(STAMP) ## ruff and the import contracts (analysis modules stay pure)
 	$(VENV)/bin/ruff check src tests notebooks benchmarks
 	$(VENV)/bin/lint-imports
 
-lab: $(STAMP) ## JupyterLab with insights importable (installs the lab extra)
+unit: $(STAMP) ## set a unit up from its export: make unit UNIT=shop FROM=data/shop.csv [FORCE=1]
+	$(PY) -m insights.cli init "$$UNIT" --from "$$FROM" $(if $(FORCE),--force,)
+
+$(LAB_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,lab]'
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	@touch $(LAB_STAMP)
+
+$(LAB_SETTINGS): .jupyter/lab/overrides.json $(LAB_STAMP)
+	install -D -m 644 .jupyter/lab/overrides.json $(LAB_SETTINGS)
+
+lab: $(LAB_STAMP) $(LAB_SETTINGS) ## JupyterLab on the project root; .py notebooks open as notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=.
 
 bench: $(STAMP) ## benchmarks (timings live here, never in make test)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'

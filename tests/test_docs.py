@@ -25,7 +25,7 @@ def test_ci_runs_the_readme_test_command():
 
 def test_every_make_target_named_in_the_readme_exists():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    for target in ("report", "reports", "test", "lint", "lab", "demo-data", "bench", "clean", "help"):
+    for target in ("report", "reports", "test", "lint", "lab", "unit", "demo-data", "bench", "clean", "help"):
         assert f"\n{target}:" in "\n" + makefile, target
 
 
@@ -40,13 +40,23 @@ def test_every_param_in_the_reference_has_a_default_and_a_meaning():
     assert any(key == "| `rfm.rules`" and "11 rules" in default for key, default, _ in rows)
 
 
-def test_the_analysts_example_in_the_readme_runs(tmp_path, monkeypatch):
+def test_the_analysts_example_in_the_readme_runs_from_the_exploratory_folder(tmp_path, monkeypatch):
     from conftest import copy_project
 
-    monkeypatch.chdir(copy_project(tmp_path))
+    folder = copy_project(tmp_path) / "notebooks" / "exploratory"
+    folder.mkdir()
+    monkeypatch.chdir(folder)  # where analysts work; the project root is found from here
     code = README.split("## For analysts", 1)[1].split("```python", 1)[1].split("```", 1)[0]
     last = code.rstrip().splitlines()[-1]
     namespace: dict = {}
     exec(code.replace(last, f"result = {last}"), namespace)  # noqa: S102 - our own README
-    assert namespace["data"].quality["reconciles"]
-    assert namespace["result"].status == "ok" and namespace["result"].entities > 1000
+    customers = namespace["customers"]
+    assert customers.attrs["unit"] == "retail" and customers.attrs["quarter"] == "2026Q3"
+    assert namespace["result"].sum() == len(customers) > 1000
+    assert set(namespace["result"].index) == {"lost", "new", "regular", "one-time", "occasional"}
+
+
+def test_params_reference_in_the_analysts_doc_matches_the_schema():
+    # Regenerate with: .venv/bin/insights params-reference --update docs/analysts.md
+    doc = (ROOT / "docs" / "analysts.md").read_text(encoding="utf-8")
+    assert replace_params_reference(doc) == doc

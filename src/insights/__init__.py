@@ -7,5 +7,14 @@ should we do about each group. See README.md for the report and the params refer
 
 from insights.params import Params, load_params
 
-__all__ = ["Params", "load_params", "__version__"]
+__all__ = ["Params", "customers_table", "load_params", "__version__"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """Import ``customers_table`` on first use, so ``import insights`` stays light."""
+    if name == "customers_table":
+        from insights.analyst import customers_table
+
+        return customers_table
+    raise AttributeError(f"module 'insights' has no attribute {name!r}")

@@ -4,6 +4,8 @@
 ``insights reports [--quarter 2026Q3]``               every unit; goes on past failures
 ``insights demo-data --out data/demo [--seed N]``     write the deterministic demo export
 ``insights index``                                    rebuild reports/index.html
+``insights init <unit> --from <file> [--force]``      write params/<unit>.yaml from an export
+``insights withdraw <unit> <quarter> --reason '...'`` take a published report off the index
 
 Exit codes: 0 success, 1 a report run failed, 2 invalid input (unit, quarter, params).
 """
@@ -45,7 +47,20 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("index", help="rebuild reports/index.html")
     ref = sub.add_parser("params-reference", help="print the params reference table")
     ref.add_argument("--update", type=Path, help="rewrite the table inside this Markdown file")
+    _add_analyst_commands(sub)
     return parser
+
+
+def _add_analyst_commands(sub) -> None:
+    """Add ``init`` and ``withdraw``: setting a unit up from its export, withdrawing a report."""
+    init = sub.add_parser("init", help="write params/<unit>.yaml from an export, every guess explained")
+    init.add_argument("unit", help="the new unit's name: lowercase letters, digits, _ or -")
+    init.add_argument("--from", dest="source", required=True, type=Path, help="the export file")
+    init.add_argument("--force", action="store_true", help="overwrite an existing params file")
+    withdraw = sub.add_parser("withdraw", help="take a published report off the index (archived)")
+    withdraw.add_argument("unit")
+    withdraw.add_argument("quarter", help="YYYYQn")
+    withdraw.add_argument("--reason", required=True, help="why; recorded in reports/<unit>/runs.jsonl")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,6 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _demo(args.out if args.out.is_absolute() else root / args.out, args.seed)
     if args.command == "params-reference":
         return _params_reference(args.update)
+    if args.command == "init":
+        return _init(args.unit, args.source, root, force=args.force)
+    if args.command == "withdraw":
+        return _withdraw(args.unit, args.quarter, root, reason=args.reason)
     from insights.publish.report import PublishError, build_index
 
     try:
@@ -245,6 +264,60 @@ def _stop_workers(pool, *, grace_seconds: float = 120) -> None:
         process.join(grace_seconds)
         if process.is_alive():
             process.kill()
+
+
+def _init(unit: str, source: Path, root: Path, *, force: bool = False) -> int:
+    """Survey ``source`` and write ``params/<unit>.yaml`` with every guess and its evidence."""
+    from insights.loading import LoadError
+    from insights.loading.survey import survey_export
+    from insights.params import UNIT_NAME
+    from insights.params_draft import check_rendered, render_params
+    from insights.publish.files import write_atomic
+
+    if not UNIT_NAME.fullmatch(unit):
+        print(f"insights: unit {unit!r} is not a valid unit name: use lowercase letters, digits, "
+              "'_' or '-', starting with a letter.", file=sys.stderr)
+        return EXIT_INVALID
+    target = root / "params" / f"{unit}.yaml"
+    if target.is_symlink() or (target.exists() and not force):
+        print(f"insights: {target.relative_to(root)} exists; pass --force to overwrite it.",
+              file=sys.stderr)
+        return EXIT_INVALID
+    path = source if source.is_absolute() else Path.cwd() / source
+    if not path.is_file():
+        print(f"insights: {source}: no such file.", file=sys.stderr)
+        return EXIT_INVALID
+    path = path.resolve()
+    entry = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    try:
+        survey = survey_export(path, entry=entry)
+        text = render_params(unit, survey)
+        check_rendered(text, origin=str(target.relative_to(root)))
+    except (LoadError, ParamsError) as exc:
+        print(f"insights: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    write_atomic(target, text.encode("utf-8"))
+    print(f"wrote {target.relative_to(root)}: {survey.rows:,} rows, "
+          f"{len(survey.columns)} columns mapped; read its comments, then `insights check {unit}`.")
+    if survey.missing:
+        print(f"insights: no column found for required {', '.join(survey.missing)}: map it in "
+              f"column_map in {target.relative_to(root)}.", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _withdraw(unit: str, quarter: str, root: Path, *, reason: str) -> int:
+    """Move a published report to the unit's archive, record why, rebuild the index."""
+    from insights.publish.withdraw import WithdrawError, withdraw_report
+
+    try:
+        done = withdraw_report(unit, quarter, root=root, reason=reason)
+    except WithdrawError as exc:
+        print(f"insights: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"withdrew {unit} {done.quarter}: kept in {done.archive.relative_to(root)}; "
+          "reports/index.html rebuilt")
+    return EXIT_OK
 
 
 def _demo(out: Path, seed: int | None) -> int:

@@ -447,11 +447,15 @@ def _plain_dir(path: Path) -> bool:
 
 
 def _last_line(path: Path) -> dict | None:
-    lines = path.read_text(encoding="utf-8").strip().splitlines()
-    try:
-        return json.loads(lines[-1]) if lines else None
-    except json.JSONDecodeError:
-        return None
+    """Return the last run (published or failed) in a run log; a withdrawal is not a run."""
+    for line in reversed(path.read_text(encoding="utf-8").strip().splitlines()):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            return None
+        if record.get("status") != "withdrawn":
+            return record
+    return None
 
 
 def _count_stderr(notebook: nbformat.NotebookNode) -> int:
