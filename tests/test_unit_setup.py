@@ -152,6 +152,19 @@ def test_withdraw_refuses_a_symlinked_archive(tmp_path):
     assert not any((tmp_path / "elsewhere").iterdir())
 
 
+def test_withdraw_waits_for_a_running_report_of_the_unit(tmp_path, monkeypatch):
+    """A report being published holds the unit's lock: the withdrawal refuses, moving nothing."""
+    from insights.publish import withdraw
+    from insights.publish.files import hold_lock
+
+    folder = _fake_report(tmp_path, "shop", "2026Q3")
+    monkeypatch.setattr(withdraw, "LOCK_WAIT_SECONDS", 0)
+    with hold_lock(tmp_path / "reports" / "shop" / ".lock"), pytest.raises(WithdrawError, match="in progress"):
+        withdraw_report("shop", "2026Q3", root=tmp_path, reason="x")
+    assert (folder / "report.html").is_file()
+    assert not (tmp_path / "reports" / "shop" / "withdrawn").exists()
+
+
 @pytest.mark.slow
 def test_a_foreign_export_set_up_with_init_publishes_and_can_be_withdrawn(project):
     facts = write_foreign_export(project / "data" / "shop.csv")

@@ -19,12 +19,21 @@ from pathlib import Path
 
 from insights.params import UNIT_NAME
 from insights.periods import parse_quarter
-from insights.publish.files import write_atomic
+from insights.publish.files import (
+    LockBusyError,
+    UnsafePathError,
+    append_line,
+    hold_lock,
+    write_atomic,
+)
+from insights.publish.report import LOCK_FILE, build_index
 
 #: Folder under ``reports/<unit>/`` holding withdrawn reports.
 ARCHIVE = "withdrawn"
 #: Longest reason kept (the rest is cut); a reason is one line of plain text.
 MAX_REASON = 500
+#: How long a withdrawal waits for a running report of the same unit to finish.
+LOCK_WAIT_SECONDS = 60
 
 
 class WithdrawError(ValueError):
@@ -76,20 +85,28 @@ def withdraw_report(unit: str, quarter: str, *, root: Path, reason: str) -> With
     if not (published / "metadata.json").is_file():
         raise WithdrawError(f"no published report for unit {unit!r}, quarter {period} "
                             f"(looked for reports/{unit}/{period}/metadata.json).")
+    try:
+        with hold_lock(unit_dir / LOCK_FILE, wait_seconds=LOCK_WAIT_SECONDS, what=f"unit {unit!r}"):
+            record = _move_and_record(unit_dir, published, period, reports=reports, reason=text)
+    except (LockBusyError, UnsafePathError) as exc:
+        raise WithdrawError(str(exc)) from None
+    archive = reports / record["archive"]
+    build_index(root=reports.parent)
+    return Withdrawal(unit, period, archive, text)
+
+
+def _move_and_record(unit_dir: Path, published: Path, period: str, *, reports: Path,
+                     reason: str) -> dict:
+    """Under the unit's lock: move the report to the archive and append the run-log record."""
     archive = _next_archive(unit_dir / ARCHIVE, period)
     archive.parent.mkdir(exist_ok=True)
     os.replace(published, archive)
-    at = _iso(time.time())
-    record = {"at": at, "quarter": period, "status": "withdrawn", "error": "", "reason": text,
-              "archive": str(archive.relative_to(reports))}
+    record = {"at": _iso(time.time()), "quarter": period, "status": "withdrawn", "error": "",
+              "reason": reason, "archive": str(archive.relative_to(reports))}
     write_atomic(archive / "withdrawal.json",
                  (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-    with open(unit_dir / "runs.jsonl", "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    from insights.publish.report import build_index
-
-    build_index(root=reports.parent)
-    return Withdrawal(unit, period, archive, text)
+    append_line(unit_dir / "runs.jsonl", json.dumps(record, ensure_ascii=False))
+    return record
 
 
 def _refuse_links(*paths: Path) -> None:
