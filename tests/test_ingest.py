@@ -17,9 +17,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from insights import demo
-from insights.ingest import stream as ingest
 from insights.cleaning import clean_transactions, summarize_quality
 from insights.features.customers import build_customer_features
+from insights.ingest import stream as ingest
 from insights.loading import LoadError, load_transactions
 from insights.params import FeatureParams, Params, load_params, parse_params
 
