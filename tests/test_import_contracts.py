@@ -68,3 +68,18 @@ def test_analyses_do_not_read_parquet():
     offenders = [str(f.relative_to(SRC)) for f in files if "pyarrow.parquet" in _imported(f)]
     assert offenders == []
     assert "pyarrow.parquet" in _imported(SRC / "engine" / "duckdb.py")  # the check sees it
+
+
+def test_package_init_files_only_re_export():
+    inits = sorted(SRC.rglob("__init__.py"))
+    assert len(inits) >= 10
+    for init in inits:
+        for node in ast.parse(init.read_text(encoding="utf-8")).body:
+            allowed = isinstance(node, ast.Import | ast.ImportFrom) or (
+                isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)  # docstring
+            ) or (
+                isinstance(node, ast.Assign)
+                and all(isinstance(t, ast.Name) and t.id in {"__all__", "__version__"}
+                        for t in node.targets)
+            )
+            assert allowed, f"{init.relative_to(SRC)} line {node.lineno}: logic in __init__"

@@ -33,14 +33,22 @@ from insights import (
     segments,
     steps,
 )
+from insights.clustering import ClusterResult
+from insights.clv import ClvResult
+from insights.concentration import ConcentrationSummary
 from insights.engine.duckdb import Source, count_rows, order_date_bounds
+from insights.experiments import ExperimentReadout
 from insights.ingest import stream as ingest
+from insights.key_customers import KeyCustomers, KeyVsRevenue
+from insights.key_person import ManagerRisk
+from insights.mix import GroupPortfolio, MixResult
 from insights.params import Params
 from insights.periods import latest_complete_quarter, parse_quarter, quarter_end
 from insights.reporting import account_lists
 from insights.reporting import dependency as dependency_text
 from insights.reporting import headline as headline_text
 from insights.reporting import quality as quality_text
+from insights.segments import ExpressTestResult, SegmentTransitions
 
 #: Total size of the input files above which ``source.stream: auto`` streams them.
 STREAM_BYTES = 1 << 30
@@ -158,26 +166,26 @@ class ReportData:
     labels: Mapping[str, str] = field(repr=False)
     segments_now: pd.DataFrame = field(repr=False)
     segments_prev: pd.DataFrame = field(repr=False)
-    express: Any = field(repr=False)
-    clv: Any = field(repr=False)
+    express: ExpressTestResult = field(repr=False)
+    clv: ClvResult = field(repr=False)
     p_alive: pd.Series | None = field(repr=False)
-    concentration: Any = field(repr=False)
+    concentration: ConcentrationSummary = field(repr=False)
     headline: dict = field(repr=False)
-    portfolio: Any = field(repr=False)
+    portfolio: GroupPortfolio = field(repr=False)
     stress: pd.DataFrame = field(repr=False)
     trend: pd.DataFrame = field(repr=False)
-    managers: Any = field(repr=False)
-    mix: Any = field(repr=False)
-    key: Any = field(repr=False)
-    key_vs_revenue: Any = field(repr=False)
+    managers: ManagerRisk = field(repr=False)
+    mix: MixResult = field(repr=False)
+    key: KeyCustomers = field(repr=False)
+    key_vs_revenue: KeyVsRevenue = field(repr=False)
     at_risk: pd.DataFrame = field(repr=False)
     lifecycle: pd.DataFrame = field(repr=False)
     lifecycle_rules: pd.DataFrame = field(repr=False)
-    movement: Any = field(repr=False)
+    movement: SegmentTransitions = field(repr=False)
     key_flows: pd.DataFrame = field(repr=False)
     rfm: pd.DataFrame = field(repr=False)
     rfm_summary: pd.DataFrame = field(repr=False)
-    clusters: Any = field(repr=False)
+    clusters: ClusterResult = field(repr=False)
     lifetime_by_purchases: pd.DataFrame = field(repr=False)
     clv_by_segment: pd.DataFrame = field(repr=False)
     clv_by_cluster: pd.DataFrame = field(repr=False)
@@ -185,9 +193,9 @@ class ReportData:
     cohorts: pd.DataFrame = field(repr=False)
     acquisition: pd.DataFrame = field(repr=False)
     by_source: pd.DataFrame = field(repr=False)
-    split: Any = field(repr=False)
-    previous_split: Any = field(repr=False)
-    readout: Any = field(repr=False)
+    split: pd.DataFrame = field(repr=False)
+    previous_split: pd.DataFrame = field(repr=False)
+    readout: ExperimentReadout = field(repr=False)
     rows_after: int = 0
     run_facts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
