@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from insights.concentration import effective_number, hhi, hhi_band, rank_entities
+from insights.periods import year_earlier as year_earlier  # re-exported: the comparison date
 from insights.schema import MIX_DIMENSIONS, require_columns
 
 #: Revenue per value of each dimension, now and a year earlier
@@ -137,15 +138,6 @@ class MixResult:
     single_valued: tuple[str, ...] = ()  # one value only, now and a year ago: nothing to mix
 
 
-def year_earlier(as_of) -> pd.Timestamp:
-    """Return the same day a year earlier (a quarter end maps to the same quarter end).
-
-    >>> year_earlier("2026-09-30")
-    Timestamp('2025-09-30 00:00:00')
-    """
-    return pd.Timestamp(as_of).normalize() - pd.DateOffset(years=1)
-
-
 def mix_diversification(
     revenue: MixRevenue,
     *,
@@ -207,7 +199,7 @@ def group_top_customers(revenue: pd.DataFrame, *, top: int = 10) -> pd.DataFrame
     Parameters
     ----------
     revenue : DataFrame
-        ``customer_id``, ``unit``, ``revenue`` (e.g. ``trailing_revenue(tx, by=[...])``).
+        ``customer_id``, ``unit``, ``revenue`` (``features.revenue.unit_revenue``).
     top : int
         Rows to return.
 

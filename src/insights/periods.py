@@ -110,3 +110,12 @@ def latest_complete_quarter(
             f"the data starts {valid.min():%Y-%m-%d} and covers no complete quarter yet."
         )
     return period
+
+
+def year_earlier(as_of) -> pd.Timestamp:
+    """Return the same day a year earlier (a quarter end maps to the same quarter end).
+
+    >>> year_earlier("2026-09-30")
+    Timestamp('2025-09-30 00:00:00')
+    """
+    return pd.Timestamp(as_of).normalize() - pd.DateOffset(years=1)

@@ -117,7 +117,7 @@ def build_clv(data: ClvData, *, params: ClvParams) -> ClvResult:
     ``choose_model``) and ``fit_gamma_gamma`` -> ``score_customers`` over
     ``params.horizon_months``; ``validate_holdout`` on ``data.holdout`` (the last
     ``params.holdout_quarters`` quarters held out); ``data.lifetime`` in every case.
-    ``insights.pipeline.clv_data`` builds ``data`` from transactions with
+    ``insights.steps.clv_data`` builds ``data`` from transactions with
     ``insights.features.purchases``.
 
     Parameters

@@ -3,7 +3,7 @@
 ``ClvData`` holds what ``insights.features.purchases`` returns for one report date: the
 purchase summary (x, t_x, T, m_x per customer), the same summary with the holdout quarters
 held out, historical lifetime revenue and the margin share estimated from the data.
-``insights.pipeline`` builds it; the models in this package never see transactions.
+``insights.steps.clv_data`` builds it; the models in this package never see transactions.
 """
 
 from __future__ import annotations

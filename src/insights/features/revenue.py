@@ -14,7 +14,7 @@ import pandas as pd
 
 from insights.engine.duckdb import Source, count_values, order_date_bounds, require_source_columns
 from insights.features.customers import revenue_by, revenue_by_windows
-from insights.periods import previous_quarters, quarter_end
+from insights.periods import previous_quarters, quarter_end, year_earlier
 from insights.schema import MIX_DIMENSIONS, UNASSIGNED, UNKNOWN
 
 
@@ -85,7 +85,7 @@ def mix_revenue(
         transactions, ["customer_id", "order_date", "amount"], where="mix_revenue"
     )
     counts = count_values(transactions, list(dimensions), engine=engine)
-    year_ago = pd.Timestamp(as_of).normalize() - pd.DateOffset(years=1)
+    year_ago = year_earlier(as_of)
     options = {"window_days": window_days, "engine": engine}
     return {
         dimension: (
