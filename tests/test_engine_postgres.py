@@ -32,6 +32,7 @@ from insights.features.customers import (  # noqa: E402
 )
 from insights.params import FeatureParams, load_params  # noqa: E402
 from insights.pipeline import load_unit  # noqa: E402
+from insights.schema import CANONICAL, OPTIONAL_NUMERIC  # noqa: E402
 
 AS_OF = pd.Timestamp("2026-09-30")
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,10 +117,12 @@ def demo_table(postgres, tmp_path_factory):
     demo.write_demo_exports(root / "data" / "demo")
     params = load_params(ROOT / "params" / "fleet.yaml")
     tx = load_unit(params, root=root).transactions
-    columns = [c for c in COLUMNS if c in tx.columns]
+    columns = [c for c in CANONICAL if c in tx.columns]
+    types = {c: COLUMNS.get(c, "DOUBLE PRECISION" if c in OPTIONAL_NUMERIC else "TEXT")
+             for c in columns}
     with psycopg.connect(postgres, autocommit=True) as con, con.cursor() as cur:
         cur.execute("CREATE SCHEMA demo")
-        cur.execute("CREATE TABLE demo.fleet (" + ", ".join(f"{c} {COLUMNS[c]}" for c in columns) + ")")
+        cur.execute("CREATE TABLE demo.fleet (" + ", ".join(f"{c} {types[c]}" for c in columns) + ")")
         with cur.copy("COPY demo.fleet (" + ", ".join(columns) + ") FROM STDIN") as copy:
             for row in tx[columns].astype(object).itertuples(index=False):
                 copy.write_row([None if pd.isna(v) else v for v in row])
