@@ -113,7 +113,8 @@ def _frame(arrays: dict[str, np.ndarray], *, string_ids: bool) -> pd.DataFrame:
 
 def run_ours(arrays: dict[str, np.ndarray], *, as_of: str, repeats: int) -> dict:
     from insights.clv.bgnbd import expected_purchases
-    from insights.clv.build import fit_bgnbd, fit_gamma_gamma, score_customers, summarize_purchases
+    from insights.clv.build import fit_bgnbd, fit_gamma_gamma, score_customers
+    from insights.features.purchases import summarize_purchases
 
     tx = _frame(arrays, string_ids=True)
     tx["customer_id"] = tx["customer_id"].astype("string")

@@ -20,13 +20,7 @@ import duckdb
 import pandas as pd
 
 from insights.clustering.clusters import build_clusters
-from insights.clv.build import build_clv
-from insights.concentration import (
-    concentration_trend,
-    customer_revenue,
-    stress_test,
-    summarize_concentration,
-)
+from insights.concentration import customer_revenue, stress_test, summarize_concentration
 from insights.features.customers import (
     build_customer_features,
     customer_quarter_activity,
@@ -34,6 +28,7 @@ from insights.features.customers import (
 )
 from insights.ingest.stream import ingest as ingest_unit
 from insights.params import ClusteringParams, ClvParams, FeatureParams, Params
+from insights.steps import build_clv, concentration_trend
 
 AS_OF = "2026-09-30"
 FEATURES = FeatureParams(service_product_lines=["service", "insurance"], online_channels=["online"])

@@ -25,86 +25,20 @@ params_file: str = ""  # params file under the project root, empty for params/UN
 output_dir: str = ""  # staging folder set by insights report, empty to write no files
 
 # %% tags=["remove_cell"]
-# Setup: params, data, the report quarter, customer features and the core results.
+# Setup: one call computes everything the cells below display (insights.pipeline).
 from pathlib import Path
 
-from insights import (
-    clustering,
-    clv,
-    cohorts,
-    concentration,
-    experiments,
-    features,
-    key_customers,
-    key_person,
-    mix,
-    pipeline,
-    segments,
-)
-from insights import reporting as R
+from insights import pipeline, plots, reporting
 from insights.params import load_params
-from insights.periods import quarter_end
-from insights.plots import behaviour as behaviour_plots
-from insights.plots import clusters as cluster_plots
-from insights.plots import clv as clv_plots
-from insights.plots import dependency as dependency_plots
-from insights.plots.core import use_report_style
-from insights.publish import runinfo as runinfo
-from insights.reporting import account_lists as account_lists
-from insights.reporting import behaviour as behaviour_text
-from insights.reporting import clusters as cluster_text
-from insights.reporting import clv as clv_text
-from insights.reporting import dependency as dependency_text
-from insights.reporting import headline as headline_text
-from insights.reporting import key_customers as key_text
-from insights.reporting import quality as quality_text
+from insights.publish import runinfo
 
-use_report_style()
+plots.core.use_report_style()
 root = runinfo.project_root(Path.cwd())
 params = load_params(root / (params_file or f"params/{unit}.yaml"))
-data = pipeline.load_unit(params, root=root)
-period = pipeline.resolve_quarter(data, quarter, params=params)
-as_of, as_of_prev = quarter_end(period), quarter_end(period - 1)
-tx, engine, currency = data.transactions, params.features.engine, params.source.currency
-feature_args = {"params": params.features, "lifecycle": params.lifecycle}
-features_now = features.build_customer_features(tx, as_of=as_of, **feature_args)
-features_prev = features.build_customer_features(tx, as_of=as_of_prev, **feature_args)
-activity = features.customer_quarter_activity(tx, as_of=as_of, engine=engine)
-labels = dependency_text.customer_label_map(
-    features_now,
-    show_names=params.report.show_customer_names,
-    salt=params.unit,
-    max_length=params.report.max_name_length,
-)
-segments_now = segments.assign_lifecycle(features_now, params=params.lifecycle)
-segments_prev = segments.assign_lifecycle(features_prev, params=params.lifecycle)
-express = segments.express_test(
-    features_now,
-    segments_now,
-    params=params.express_test,
-    history_days=pipeline.history_days(data, as_of),
-    unknown_customer_share=pipeline.unknown_customer_share(data),
-)
-clv_result = clv.build_clv(tx, as_of=as_of, params=params.clv, engine=engine)
-p_alive = clv.p_alive_by_customer(clv_result)
-customer_conc = concentration.summarize_concentration(
-    concentration.customer_revenue(features_now),
-    top_n=params.concentration.top_n,
-    disclosure_share=params.concentration.disclosure_share,
-)
-headline = headline_text.summarize_headline(
-    features_now,
-    features_prev,
-    activity=activity,
-    quarter=period,
-    segments_now=segments_now,
-    segments_prev=segments_prev,
-    concentration=customer_conc,
-    express=express,
-)
+report = pipeline.prepare_report(params, quarter=quarter, root=root)
 
 # %%
-headline_text.title_block(params, period, as_of=as_of)
+reporting.headline.title_block(params, report.quarter, as_of=report.as_of)
 
 # %% [markdown]
 # ## Headline
@@ -113,14 +47,15 @@ headline_text.title_block(params, period, as_of=as_of)
 # "12 months" means the twelve months up to the end of the quarter.
 
 # %%
-headline_text.headline_cards(headline, currency=currency)
+reporting.headline.headline_cards(report.headline, currency=report.currency)
 
 # %%
-headline_text.describe_headline(headline, express=express, concentration=customer_conc)
+reporting.headline.describe_headline(
+    report.headline, express=report.express, concentration=report.concentration
+)
 
 # %%
-portfolio = mix.group_portfolio(tx, as_of=as_of, top=params.report.top_n, engine=engine)
-dependency_text.group_section(portfolio, labels=labels, currency=currency)
+reporting.dependency.group_section(report.portfolio, labels=report.labels, currency=report.currency)
 
 # %% [markdown]
 # ## Express test: one-time buyers against regulars
@@ -129,7 +64,7 @@ dependency_text.group_section(portfolio, labels=labels, currency=currency)
 # customers) and a solid core of regulars (3+ purchases in six months).
 
 # %%
-behaviour_text.describe_express_test(express)
+reporting.behaviour.describe_express_test(report.express)
 
 # %% [markdown]
 # ## Dependency on a few customers
@@ -139,34 +74,28 @@ behaviour_text.describe_express_test(express)
 # unconcentrated, 1,000–1,800 moderately concentrated, above 1,800 highly concentrated).
 
 # %%
-dependency_text.describe_concentration(customer_conc, labels=labels)
+reporting.dependency.describe_concentration(report.concentration, labels=report.labels)
 
 # %%
-ax = dependency_plots.plot_lorenz(customer_conc.lorenz, gini=customer_conc.gini)
+ax = plots.dependency.plot_lorenz(report.concentration.lorenz, gini=report.concentration.gini)
 
 # %% [markdown]
 # ### Stress test: revenue left if the largest customers leave
 
 # %%
-stress = concentration.stress_test(
-    concentration.customer_revenue(features_now), top=params.concentration.stress_top
-)
-dependency_text.describe_stress_test(stress, currency=currency)
+reporting.dependency.describe_stress_test(report.stress, currency=report.currency)
 
 # %%
-ax = dependency_plots.plot_stress_test(stress)
+ax = plots.dependency.plot_stress_test(report.stress)
 
 # %% [markdown]
 # ### Is dependency growing?
 
 # %%
-trend = concentration.concentration_trend(
-    tx, as_of=as_of, quarters=params.concentration.trend_quarters, engine=engine
-)
-dependency_text.describe_concentration_trend(trend)
+reporting.dependency.describe_concentration_trend(report.trend)
 
 # %%
-ax = dependency_plots.plot_concentration_trend(trend)
+ax = plots.dependency.plot_concentration_trend(report.trend)
 
 # %% [markdown]
 # ## Key-person risk: account managers
@@ -175,11 +104,10 @@ ax = dependency_plots.plot_concentration_trend(trend)
 # customers whose revenue they handle.
 
 # %%
-managers = key_person.manager_departure_stress(tx, as_of=as_of, engine=engine)
-dependency_text.describe_manager_risk(managers)
+reporting.dependency.describe_manager_risk(report.managers)
 
 # %%
-dependency_text.manager_table(managers, currency=currency)
+reporting.dependency.manager_table(report.managers, currency=report.currency)
 
 # %% [markdown]
 # ## Mix: products, channels, regions, customer types
@@ -188,17 +116,10 @@ dependency_text.manager_table(managers, currency=currency)
 # 12 months' revenue, against the same 12 months a year earlier.
 
 # %%
-mix_result = mix.mix_diversification(
-    tx,
-    as_of=as_of,
-    service_product_lines=params.features.service_product_lines,
-    online_channels=params.features.online_channels,
-    engine=engine,
-)
-dependency_text.describe_mix(mix_result)
+reporting.dependency.describe_mix(report.mix)
 
 # %%
-dependency_text.mix_table(mix_result)
+reporting.dependency.mix_table(report.mix)
 
 # %% [markdown]
 # ## Key customers: more than the biggest buyers
@@ -209,23 +130,19 @@ dependency_text.mix_table(mix_result)
 # are this unit's params.
 
 # %%
-key = key_customers.score_key_customers(
-    features_now, params=params.key_customers, activity=activity, as_of=as_of, p_alive=p_alive
-)
-key_text.describe_weights(key)
+reporting.key_customers.describe_weights(report.key)
 
 # %%
-key_text.key_customer_table(key, labels=labels, currency=currency)
+reporting.key_customers.key_customer_table(report.key, labels=report.labels, currency=report.currency)
 
 # %% [markdown]
 # ### Key customers against the revenue ranking
 
 # %%
-key_vs_revenue = key_customers.compare_key_vs_revenue(key)
-key_text.describe_key_vs_revenue(key_vs_revenue, labels=labels)
+reporting.key_customers.describe_key_vs_revenue(report.key_vs_revenue, labels=report.labels)
 
 # %%
-key_text.comparison_table(key_vs_revenue, labels=labels)
+reporting.key_customers.comparison_table(report.key_vs_revenue, labels=report.labels)
 
 # %% [markdown]
 # ### Profitable, image and other customers; loss-makers
@@ -235,10 +152,10 @@ key_text.comparison_table(key_vs_revenue, labels=labels)
 # may be cheaper to let them go.
 
 # %%
-key_text.describe_classification(key, labels=labels, currency=currency)
+reporting.key_customers.describe_classification(report.key, labels=report.labels, currency=report.currency)
 
 # %%
-key_text.loss_maker_table(key, labels=labels, currency=currency)
+reporting.key_customers.loss_maker_table(report.key, labels=report.labels, currency=report.currency)
 
 # %% [markdown]
 # ### Customers at risk
@@ -247,10 +164,7 @@ key_text.loss_maker_table(key, labels=labels, currency=currency)
 # published next to this report.
 
 # %%
-at_risk = account_lists.customers_at_risk(
-    features_now, p_alive=p_alive, lost_days=params.lifecycle.lost_days
-)
-key_text.describe_at_risk(at_risk, labels=labels, currency=currency)
+reporting.key_customers.describe_at_risk(report.at_risk, labels=report.labels, currency=report.currency)
 
 # %% [markdown]
 # ## Lifecycle segments
@@ -261,14 +175,13 @@ key_text.describe_at_risk(at_risk, labels=labels, currency=currency)
 # are this unit's params, shown in the rule table below.
 
 # %%
-lifecycle = segments.segment_summary(features_now, segments_now)
-behaviour_text.describe_lifecycle(lifecycle)
+reporting.behaviour.describe_lifecycle(report.lifecycle)
 
 # %%
-ax = behaviour_plots.plot_segments(lifecycle)
+ax = plots.behaviour.plot_segments(report.lifecycle)
 
 # %%
-R.html_table(segments.lifecycle_rules(params.lifecycle), caption="Segment rules (first match wins)")
+reporting.html_table(report.lifecycle_rules, caption="Segment rules (first match wins)")
 
 # %% [markdown]
 # ### Movement since last quarter
@@ -277,11 +190,10 @@ R.html_table(segments.lifecycle_rules(params.lifecycle), caption="Segment rules 
 # revenue of the customers who moved.
 
 # %%
-movement = segments.segment_transitions(segments_prev, segments_now, prev_revenue=features_prev)
-behaviour_text.describe_movement(movement, segments.key_flows(movement))
+reporting.behaviour.describe_movement(report.movement, report.key_flows)
 
 # %%
-ax = behaviour_plots.plot_transitions(movement)
+ax = plots.behaviour.plot_transitions(report.movement)
 
 # %% [markdown]
 # ### RFM segments
@@ -290,12 +202,10 @@ ax = behaviour_plots.plot_transitions(movement)
 # named with the segment map analysts know from common RFM tools.
 
 # %%
-rfm = segments.rfm_segments(segments.rfm_scores(features_now, bins=params.rfm.bins), rules=params.rfm.rules)
-rfm_summary = segments.segment_summary(features_now, rfm, column="rfm_segment")
-behaviour_text.describe_rfm(rfm_summary)
+reporting.behaviour.describe_rfm(report.rfm_summary)
 
 # %%
-ax = behaviour_plots.plot_segments(rfm_summary, title="RFM segments")
+ax = plots.behaviour.plot_segments(report.rfm_summary, title="RFM segments")
 
 # %% [markdown]
 # ## Behavioural clusters
@@ -306,28 +216,25 @@ ax = behaviour_plots.plot_segments(rfm_summary, title="RFM segments")
 # silhouette score on a fixed-seed sample, and stability is checked by refitting with other seeds.
 
 # %%
-clusters = clustering.build_clusters(
-    features_now, params=params.clustering, random_state=params.random_state
-)
-cluster_text.describe_clusters(clusters, currency=currency)
+reporting.clusters.describe_clusters(report.clusters, currency=report.currency)
 
 # %%
-cluster_text.describe_cluster_list(clusters, currency=currency)
+reporting.clusters.describe_cluster_list(report.clusters, currency=report.currency)
 
 # %%
-cluster_text.format_cluster_profiles(clusters, currency=currency)
+reporting.clusters.format_cluster_profiles(report.clusters, currency=report.currency)
 
 # %%
-ax = cluster_plots.plot_cluster_projection(clusters)
+ax = plots.clusters.plot_cluster_projection(report.clusters)
 
 # %%
-ax = cluster_plots.plot_cluster_profiles(clusters)
+ax = plots.clusters.plot_cluster_profiles(report.clusters)
 
 # %%
-ax = cluster_plots.plot_silhouette(clusters)
+ax = plots.clusters.plot_silhouette(report.clusters)
 
 # %%
-cluster_text.describe_cluster_notes(clusters)
+reporting.clusters.describe_cluster_notes(report.clusters)
 
 # %% [markdown]
 # ## Lifetime value: who will buy again, and what the base is worth
@@ -338,39 +245,36 @@ cluster_text.describe_cluster_notes(clusters)
 # gives expected spend per purchase; value is discounted with this unit's margin and rate.
 
 # %%
-clv_text.describe_clv(clv_result, currency=currency)
+reporting.clv.describe_clv(report.clv, currency=report.currency)
 
 # %% [markdown]
 # ### A customer's lifetime is worth far more than the first purchase
 
 # %%
-clv_text.describe_lifetime_revenue(clv_result, currency=currency)
+reporting.clv.describe_lifetime_revenue(report.clv, currency=report.currency)
 
 # %%
-ax = clv_plots.plot_lifetime_vs_first(
-    clv.summarize_lifetime_by_purchases(clv_result.lifetime), currency=currency
-)
+ax = plots.clv.plot_lifetime_vs_first(report.lifetime_by_purchases, currency=report.currency)
 
 # %% [markdown]
 # ### Expected value of the next 12 months by segment and by cluster
 
 # %%
-clv_by_segment = clv.summarize_clv_by(clv_result, segments_now, column="segment")
-clv_text.clv_by_group_table(clv_by_segment, column="segment", currency=currency)
+reporting.clv.clv_by_group_table(report.clv_by_segment, column="segment", currency=report.currency)
 
 # %%
-clv_by_cluster = clv.summarize_clv_by(clv_result, clusters.labels, column="cluster_name")
-clv_text.clv_by_group_table(clv_by_cluster, column="cluster_name", currency=currency)
+reporting.clv.clv_by_group_table(
+    report.clv_by_cluster, column="cluster_name", currency=report.currency
+)
 
 # %% [markdown]
 # ### Valuable customers most likely to be lost
 
 # %%
-valuable_at_risk = clv.list_valuable_at_risk(clv_result, top_n=params.report.top_n)
-clv_text.describe_at_risk(valuable_at_risk, currency=currency)
+reporting.clv.describe_at_risk(report.valuable_at_risk, currency=report.currency)
 
 # %%
-clv_text.at_risk_table(valuable_at_risk, labels=labels, currency=currency)
+reporting.clv.at_risk_table(report.valuable_at_risk, labels=report.labels, currency=report.currency)
 
 # %% [markdown]
 # ### Does the model predict well? Calibration and holdout
@@ -379,13 +283,13 @@ clv_text.at_risk_table(valuable_at_risk, labels=labels, currency=currency)
 # customers actually bought in the following quarters.
 
 # %%
-clv_text.describe_holdout(clv_result.holdout)
+reporting.clv.describe_holdout(report.clv.holdout)
 
 # %%
-ax = clv_plots.plot_holdout(clv_result.holdout)
+ax = plots.clv.plot_holdout(report.clv.holdout)
 
 # %%
-clv_text.describe_model(clv_result)
+reporting.clv.describe_model(report.clv)
 
 # %% [markdown]
 # ## Cohorts: do new customers stay?
@@ -394,13 +298,10 @@ clv_text.describe_model(clv_result)
 # cohort still buying in a later quarter. Blank cells cannot be observed yet.
 
 # %%
-cohort_table = cohorts.acquisition_cohorts(
-    activity, quarter=period, max_quarters=params.cohorts.max_quarters
-)
-behaviour_text.describe_cohorts(cohort_table)
+reporting.behaviour.describe_cohorts(report.cohorts)
 
 # %%
-ax = behaviour_plots.plot_cohorts(cohort_table)
+ax = plots.behaviour.plot_cohorts(report.cohorts)
 
 # %% [markdown]
 # ## Where new customers come from
@@ -409,17 +310,10 @@ ax = behaviour_plots.plot_cohorts(cohort_table)
 # judge us: a rising referral share is a good sign.
 
 # %%
-acquisition = cohorts.new_customers_by_source(
-    features_now,
-    quarter=period,
-    quarters=params.concentration.trend_quarters,
-    referral_sources=params.cohorts.referral_sources,
-)
-by_source = cohorts.retention_by_source(features_now, referral_sources=params.cohorts.referral_sources)
-behaviour_text.describe_acquisition(acquisition, by_source, currency=currency)
+reporting.behaviour.describe_acquisition(report.acquisition, report.by_source, currency=report.currency)
 
 # %%
-ax = behaviour_plots.plot_referral_share(acquisition)
+ax = plots.behaviour.plot_referral_share(report.acquisition)
 
 # %% [markdown]
 # ## A win-back experiment, ready to run
@@ -429,8 +323,9 @@ ax = behaviour_plots.plot_referral_share(acquisition)
 # are published next to this report, and a later quarter's report reads out the difference.
 
 # %%
-split = experiments.split_win_back(features_now, segments_now, random_state=params.random_state)
-behaviour_text.describe_split(split, segment="lost", currency=currency, value_label="revenue ever")
+reporting.behaviour.describe_split(
+    report.split, segment="lost", currency=report.currency, value_label="revenue ever"
+)
 
 # %% [markdown]
 # ### Last quarter's split, read out this quarter
@@ -440,14 +335,7 @@ behaviour_text.describe_split(split, segment="lost", currency=currency, value_la
 # quarter. Until a campaign runs, the two groups should differ only by chance.
 
 # %%
-previous_split = experiments.split_win_back(
-    features_prev, segments_prev, random_state=params.random_state
-)
-readout = experiments.read_out_experiment(
-    previous_split,
-    experiments.outcomes_from_activity(activity, start_quarter=period, end_quarter=period),
-)
-behaviour_text.describe_experiment(readout, currency=currency)
+reporting.behaviour.describe_experiment(report.readout, currency=report.currency)
 
 # %% [markdown]
 # ## Appendix: data quality
@@ -456,12 +344,12 @@ behaviour_text.describe_experiment(readout, currency=currency)
 # rows are listed with their reason in the quarantine file published next to this report.
 
 # %%
-quality_text.describe_quality(
-    data.quality, rows_after=pipeline.count_after(data, period), currency=currency
+reporting.quality.describe_quality(
+    report.data.quality, rows_after=report.rows_after, currency=report.currency
 )
 
 # %%
-quality_text.rejects_table(data.quality, currency=currency)
+reporting.quality.rejects_table(report.data.quality, currency=report.currency)
 
 # %% [markdown]
 # ## Appendix: run metadata
@@ -469,42 +357,10 @@ quality_text.rejects_table(data.quality, currency=currency)
 # What this report was computed from, so that it can be reproduced exactly.
 
 # %%
-run_facts = quality_text.run_facts(params, data.sources, root=root)
-quality_text.metadata_table(run_facts)
+reporting.quality.metadata_table(report.run_facts)
 
 # %% tags=["remove_cell"]
 # Publish artifacts (only when run by `insights report`, which sets output_dir).
 from insights.publish.report import write_artifacts
 
-summary = headline_text.build_summary(
-    unit=params.unit,
-    quarter=period,
-    as_of=as_of,
-    headline=headline,
-    verdicts=headline_text.verdicts(headline, express=express),
-    quality=data.quality,
-    sources=data.sources,
-    params=params.model_dump(mode="json"),
-    sections=headline_text.section_figures(
-        concentration=customer_conc,
-        stress=stress,
-        trend=trend,
-        managers=managers,
-        clusters=clusters,
-        clv_result=clv_result,
-        lifecycle=lifecycle,
-    ),
-)
-export_names = {"show_names": params.report.show_customer_names, "salt": params.unit}
-written = write_artifacts(
-    output_dir,
-    summary=summary,
-    tables={
-        "quarantine": quality_text.quarantine_frame(
-            data.rejected, show_names=params.report.show_customer_names
-        ),
-        "export_key_customers": account_lists.key_customer_list(key, **export_names),
-        "export_customers_at_risk": account_lists.at_risk_list(at_risk, **export_names),
-        "export_experiment_groups": account_lists.experiment_list(split, features_now, **export_names),
-    },
-)
+written = write_artifacts(output_dir, **pipeline.report_artifacts(report))

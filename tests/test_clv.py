@@ -22,7 +22,6 @@ from insights.clv.build import (
     GammaGammaFit,
     assess_clv_data,
     bgnbd_log_likelihood,
-    build_clv,
     check_spend_independence,
     choose_model,
     discounted_lifetime_value,
@@ -36,13 +35,13 @@ from insights.clv.build import (
     list_valuable_at_risk,
     probability_alive,
     summarize_clv_by,
-    summarize_lifetime_revenue,
-    summarize_purchases,
     validate_holdout,
 )
 from insights.clv.simulate import simulate_transactions
+from insights.features.purchases import summarize_lifetime_revenue, summarize_purchases
 from insights.params import ClvParams
 from insights.schema import ContractError
+from insights.steps import build_clv
 
 CDNOW = Path(__file__).parent / "data" / "cdnow" / "CDNOW_sample.txt"
 CALIBRATION_END = "1997-09-30"
@@ -137,8 +136,9 @@ def test_fit_log_likelihood_equals_sum_over_customers(calibration, bgnbd):
 
 
 def test_cdnow_holdout_tracks_actual(cdnow):
+    held = summarize_purchases(cdnow, as_of="1998-06-30", calibration_end=CALIBRATION_END)
     result = validate_holdout(
-        cdnow,
+        held,
         calibration_end=CALIBRATION_END,
         holdout_end="1998-06-30",
         time_unit="week",

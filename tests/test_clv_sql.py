@@ -1,8 +1,9 @@
 """Lifetime value from Parquet data or a PostgreSQL table equals lifetime value from a DataFrame.
 
-The DataFrame path summarises purchase days with NumPy; a Parquet path or a PostgresTable
-runs ``insights.features.purchases_sql``'s queries (DuckDB, Spark, PostgreSQL). Money is summed in whole
-hundredths on both paths, so the frames must be identical, not merely close.
+Every source runs ``insights.features.purchases_sql``'s queries (DuckDB over a DataFrame or
+Parquet, Spark, PostgreSQL); the NumPy twin in ``tests/oracles.py`` computes the same purchase
+days a second way. Money is summed in whole hundredths everywhere, so the frames must be
+identical, not merely close.
 """
 
 from __future__ import annotations
@@ -14,18 +15,23 @@ import pandas as pd
 import pytest
 
 from insights import demo
-from insights.clv.build import (
-    build_clv,
+from insights.engine.postgres import PostgresTable
+from insights.features.purchases import (
     estimate_margin_share,
     summarize_lifetime_revenue,
     summarize_purchases,
-    validate_holdout,
 )
-from insights.engine.postgres import PostgresTable
-from insights.features.purchases_sql import purchase_days_sql
+from insights.features.purchases_sql import (
+    fetch_margin_totals,
+    fetch_purchase_days,
+    purchase_days_sql,
+)
 from insights.features.sql import POSTGRES, SPARK
 from insights.params import ClvParams
 from insights.schema import ContractError
+from insights.steps import build_clv
+
+import oracles
 
 AS_OF = pd.Timestamp("2026-09-30")
 CALIBRATION_END = pd.Timestamp("2026-03-31")
@@ -48,7 +54,20 @@ def fleet(tmp_path_factory):
     return tx, _write_dataset(tx, tmp_path_factory.mktemp("fleet") / "tx", parts=3)
 
 
-# --- demo data: the SQL path equals the NumPy path exactly ---------------------------------
+# --- demo data: the SQL path equals the NumPy oracle exactly ------------------------------
+
+
+@pytest.mark.parametrize("start", [None, CALIBRATION_END])
+def test_purchase_days_sql_equals_numpy_oracle(fleet, start):
+    tx, path = fleet
+    expected = oracles.purchase_days(tx, start=start, end=AS_OF)
+    assert len(expected) > 1000
+    for source in (tx, path):
+        got = fetch_purchase_days(source, start=start, end=AS_OF, engine="duckdb")
+        pd.testing.assert_frame_equal(got, expected, check_exact=True, check_dtype=False)
+    totals = fetch_margin_totals(tx, set(tx.columns), as_of=AS_OF, engine="duckdb")
+    expected_totals = oracles.margin_totals(tx, as_of=AS_OF)
+    assert {k: totals[k] for k in expected_totals} == expected_totals
 
 
 @pytest.mark.parametrize("calibration_end", [None, CALIBRATION_END])
@@ -196,15 +215,15 @@ def test_margin_share_by_hand(hand, source):
 
 def test_source_and_engine_mismatches_are_contract_errors(hand, tmp_path):
     tx, path = hand
-    with pytest.raises(ContractError, match="build_clv: Parquet input needs engine"):
+    with pytest.raises(ContractError, match="clv_data: engine must be one of"):
         build_clv(path, as_of="2024-03-31", params=ClvParams(), engine="pandas")
     with pytest.raises(ContractError, match="summarize_purchases: engine='spark' reads Parquet"):
         summarize_purchases(tx, as_of="2024-03-31", engine="spark")
     with pytest.raises(ContractError, match="engine must be one of"):
         summarize_lifetime_revenue(tx, as_of="2024-03-31", engine="polars")
     no_amount = _write_dataset(tx.drop(columns="amount"), tmp_path / "no_amount")
-    with pytest.raises(ContractError, match="validate_holdout: Parquet data lacks column"):
-        validate_holdout(no_amount, calibration_end="2024-01-31", holdout_end="2024-03-31")
+    with pytest.raises(ContractError, match="clv_data: Parquet data lacks column"):
+        build_clv(no_amount, as_of="2024-03-31", params=ClvParams())
 
 
 def test_empty_window_gives_empty_frames(hand):

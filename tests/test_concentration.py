@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from insights import concentration as c
+from insights import steps
 
 
 def _monthly(customer: str, start: str, end: str, amount: float) -> pd.DataFrame:
@@ -202,7 +203,7 @@ def test_concentration_trend_reaches_back_eight_quarters_with_hand_values():
         ignore_index=True,
     )
     before = tx.copy()
-    trend = c.concentration_trend(tx, as_of="2026-09-30", quarters=8)
+    trend = steps.concentration_trend(tx, as_of="2026-09-30", quarters=8)
     assert trend["quarter"].tolist() == [
         "2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3",
     ]  # fmt: skip
@@ -214,18 +215,31 @@ def test_concentration_trend_reaches_back_eight_quarters_with_hand_values():
     pd.testing.assert_frame_equal(tx, before)
 
 
+def test_concentration_trend_from_revenue_per_quarter_by_hand():
+    # 2026Q2: a 3, b 1 -> top-1 0.75, HHI 75^2 + 25^2 = 6250; 2026Q3: only c (-2): no revenue.
+    by_quarter = {
+        pd.Period("2026Q2"): pd.Series({"a": 3.0, "b": 1.0}),
+        pd.Period("2026Q3"): pd.Series({"c": -2.0}),
+    }
+    trend = c.concentration_trend(by_quarter, top_n=(1,))
+    assert trend["quarter"].tolist() == ["2026Q2", "2026Q3"]
+    assert trend["as_of"].tolist() == [pd.Timestamp("2026-06-30"), pd.Timestamp("2026-09-30")]
+    assert trend.loc[0, "top_1_share"] == 0.75 and trend.loc[0, "hhi"] == 6250.0
+    assert trend.loc[1, "customers"] == 0 and np.isnan(trend.loc[1, "hhi"])
+
+
 def test_concentration_trend_stops_where_the_data_starts():
     # data from 2025-10-15: only the 2026Q3 window (from 2025-10-01) is covered
     tx = _monthly("A", "2025-10-01", "2026-09-01", 10.0)
-    trend = c.concentration_trend(tx, as_of="2026-09-30", quarters=8)
+    trend = steps.concentration_trend(tx, as_of="2026-09-30", quarters=8)
     assert trend["quarter"].tolist() == ["2026Q3"]
-    empty = c.concentration_trend(tx.iloc[0:0], as_of="2026-09-30")
+    empty = steps.concentration_trend(tx.iloc[0:0], as_of="2026-09-30")
     assert empty.empty and "hhi" in empty.columns
 
 
 def test_concentration_trend_mid_quarter_as_of_uses_the_last_complete_quarter():
     tx = _monthly("A", "2023-01-01", "2026-09-01", 10.0)
-    trend = c.concentration_trend(tx, as_of="2026-08-15", quarters=2)
+    trend = steps.concentration_trend(tx, as_of="2026-08-15", quarters=2)
     assert trend["quarter"].tolist() == ["2026Q1", "2026Q2"]
 
 

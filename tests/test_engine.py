@@ -1,4 +1,4 @@
-"""The DuckDB engine equals the pandas reference exactly, on DataFrames and on Parquet."""
+"""The DuckDB engine equals the pandas oracle exactly, on DataFrames and on Parquet."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from insights.concentration import concentration_trend
 from insights.engine.duckdb import columns_of, count_rows, count_values, order_date_bounds
 from insights.features.customers import (
     build_customer_features,
@@ -18,10 +17,11 @@ from insights.features.customers import (
     revenue_by,
     revenue_by_windows,
 )
-from insights.key_person import manager_departure_stress
-from insights.mix import group_portfolio, mix_diversification
 from insights.params import FeatureParams
 from insights.schema import ContractError
+from insights.steps import concentration_trend, group_portfolio, manager_risk, mix_diversification
+
+import oracles
 
 AS_OF = pd.Timestamp("2026-09-30")
 
@@ -62,11 +62,15 @@ def _params(engine: str) -> FeatureParams:
     return FeatureParams(engine=engine, service_product_lines=["service", "insurance"], online_channels=["online"])
 
 
+def _oracle_features(tx: pd.DataFrame) -> pd.DataFrame:
+    return oracles.build_customer_features(tx, as_of=AS_OF, params=_params("duckdb"))
+
+
 @pytest.mark.parametrize("drop", [[], ["order_id", "cost", "discount", "is_reference", "customer_name"]])
 def test_engines_identical_on_random_frame(drop):
     tx = random_transactions().drop(columns=drop)
     duck = build_customer_features(tx, as_of=AS_OF, params=_params("duckdb"))
-    ref = build_customer_features(tx, as_of=AS_OF, params=_params("pandas"))
+    ref = _oracle_features(tx)
     assert len(duck) == 120
     pd.testing.assert_frame_equal(duck, ref, check_exact=True)
 
@@ -76,12 +80,14 @@ def test_other_aggregates_identical_on_random_frame():
     for by in (["customer_id"], ["account_manager", "channel"]):
         pd.testing.assert_frame_equal(
             revenue_by(tx, by=by, as_of=AS_OF, engine="duckdb"),
-            revenue_by(tx, by=by, as_of=AS_OF, engine="pandas"),
+            oracles.revenue_by_oracle(tx, by=by, as_of=AS_OF),
             check_exact=True,
         )
-    for func in (customer_quarter_activity, first_purchases):
+    pairs = ((customer_quarter_activity, oracles.customer_quarter_activity),
+             (first_purchases, oracles.first_purchases_oracle))
+    for func, oracle in pairs:
         pd.testing.assert_frame_equal(
-            func(tx, as_of=AS_OF, engine="duckdb"), func(tx, as_of=AS_OF, engine="pandas"), check_exact=True
+            func(tx, as_of=AS_OF, engine="duckdb"), oracle(tx, as_of=AS_OF), check_exact=True
         )
     assert_windows_equal_revenue_by(tx, tx, engine="duckdb")
 
@@ -90,13 +96,13 @@ WINDOW_ENDS = [pd.Timestamp(AS_OF) - pd.Timedelta(days=d) for d in (0, 92, 183, 
 
 
 def assert_windows_equal_revenue_by(source, tx, *, engine="duckdb") -> None:
-    """One scan's windows equal revenue_by per window end, on ``engine`` and on pandas."""
+    """One scan's windows equal revenue_by per window end, on ``engine`` and the pandas oracle."""
     for by in (["customer_id"], ["account_manager", "channel"]):
         frames = revenue_by_windows(source, by=by, ends=WINDOW_ENDS, window_days=365, engine=engine)
         assert len(frames) == len(WINDOW_ENDS) and frames[-1].empty  # 55 years back: no rows
         for end, frame in zip(WINDOW_ENDS, frames, strict=True):
             pd.testing.assert_frame_equal(
-                frame, revenue_by(tx, by=by, as_of=end, engine="pandas"), check_exact=True
+                frame, oracles.revenue_by_oracle(tx, by=by, as_of=end), check_exact=True
             )
 
 
@@ -127,7 +133,9 @@ def test_product_line_count_with_many_lines(lines):
         }
     )
     for engine in ("duckdb", "pandas"):
-        f = build_customer_features(tx, as_of=AS_OF, params=FeatureParams(engine=engine))
+        f = oracles.features_on(engine).build_customer_features(
+            tx, as_of=AS_OF, params=FeatureParams()
+        )
         # paper: A bought every line; B bought one line twice, its other line only returned
         assert f["product_line_count"].tolist() == [lines, 1]
 
@@ -144,7 +152,7 @@ def test_order_ids_complete_reads_parquet_statistics(tmp_path):
     assert order_ids_complete(tmp_path) is False  # the directory holds both files
     pd.testing.assert_frame_equal(
         build_customer_features(tmp_path / "full.parquet", as_of=AS_OF, params=_params("duckdb")),
-        build_customer_features(full, as_of=AS_OF, params=_params("pandas")),
+        _oracle_features(full),
         check_exact=True,
     )
 
@@ -192,7 +200,7 @@ def assert_same_result(left, right, path: str = "result") -> None:
 #: The dependency sections that read transactions, each run on one source (any kind).
 DEPENDENCY_SECTIONS = {
     "trend": lambda s: concentration_trend(s, as_of=AS_OF, quarters=6),
-    "managers": lambda s: manager_departure_stress(s, as_of=AS_OF),
+    "managers": lambda s: manager_risk(s, as_of=AS_OF),
     "mix": lambda s: mix_diversification(s, as_of=AS_OF, service_product_lines=["service"],
                                          online_channels=["online"]),
     "portfolio": lambda s: group_portfolio(s, as_of=AS_OF, top=5),
@@ -209,7 +217,7 @@ def test_dependency_sections_equal_on_dataframe_and_parquet(tmp_path):
     for name, run in DEPENDENCY_SECTIONS.items():
         assert_same_result(run(frame), run(path), name)
     # the random frame has managers missing on about a quarter of the rows: they are pooled
-    assert "(unassigned)" in set(manager_departure_stress(path, as_of=AS_OF).table["account_manager"])
+    assert "(unassigned)" in set(manager_risk(path, as_of=AS_OF).table["account_manager"])
 
 
 def test_counts_and_date_bounds_on_every_source(tmp_path):

@@ -6,6 +6,8 @@ loopback, shared with test_postgres_source. Needs psycopg (the ``postgres`` extr
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -19,6 +21,7 @@ from test_engine import (  # noqa: E402
     random_transactions,
 )
 
+from insights import demo  # noqa: E402
 from insights.engine.duckdb import count_rows, order_date_bounds  # noqa: E402
 from insights.engine.postgres import PostgresTable  # noqa: E402
 from insights.features.customers import (  # noqa: E402
@@ -27,9 +30,12 @@ from insights.features.customers import (  # noqa: E402
     first_purchases,
     revenue_by,
 )
-from insights.params import FeatureParams  # noqa: E402
+from insights.params import FeatureParams, load_params  # noqa: E402
+from insights.pipeline import load_unit  # noqa: E402
+from insights.schema import CANONICAL, OPTIONAL_NUMERIC  # noqa: E402
 
 AS_OF = pd.Timestamp("2026-09-30")
+ROOT = Path(__file__).resolve().parents[1]
 
 
 COLUMNS = {
@@ -102,3 +108,35 @@ def test_postgres_dependency_sections_equal_the_frame(loaded):
         assert_same_result(run(tx), run(table), name)
     assert order_date_bounds(table, until=AS_OF) == order_date_bounds(tx, until=AS_OF)
     assert count_rows(table, after=AS_OF) == count_rows(tx, after=AS_OF) > 0
+
+
+@pytest.fixture(scope="module")
+def demo_table(postgres, tmp_path_factory):
+    """The fleet demo unit's kept transactions (loaded as the report does), in ``demo.fleet``."""
+    root = tmp_path_factory.mktemp("demo")
+    demo.write_demo_exports(root / "data" / "demo")
+    params = load_params(ROOT / "params" / "fleet.yaml")
+    tx = load_unit(params, root=root).transactions
+    columns = [c for c in CANONICAL if c in tx.columns]
+    types = {c: COLUMNS.get(c, "DOUBLE PRECISION" if c in OPTIONAL_NUMERIC else "TEXT")
+             for c in columns}
+    with psycopg.connect(postgres, autocommit=True) as con, con.cursor() as cur:
+        cur.execute("CREATE SCHEMA demo")
+        cur.execute("CREATE TABLE demo.fleet (" + ", ".join(f"{c} {types[c]}" for c in columns) + ")")
+        with cur.copy("COPY demo.fleet (" + ", ".join(columns) + ") FROM STDIN") as copy:
+            for row in tx[columns].astype(object).itertuples(index=False):
+                copy.write_row([None if pd.isna(v) else v for v in row])
+    return tx, PostgresTable(dsn=postgres, table="fleet", schema="demo"), params
+
+
+def test_postgres_features_and_report_steps_equal_duckdb_on_the_demo(demo_table):
+    """The demo unit's customer features and dependency sections, pushed down, equal DuckDB's."""
+    tx, table, params = demo_table
+    embedded = build_customer_features(tx, as_of=AS_OF, params=params.features)
+    assert len(embedded) > 1000 and embedded["services_share"].gt(0).any()
+    pd.testing.assert_frame_equal(
+        build_customer_features(table, as_of=AS_OF, params=params.features), embedded,
+        check_exact=True,
+    )
+    for name, run in DEPENDENCY_SECTIONS.items():
+        assert_same_result(run(table), run(tx), name)

@@ -13,9 +13,9 @@ import pytest
 
 pytest.importorskip("pyspark", reason="PySpark is not installed (pip install -e '.[spark]')")
 
-from test_engine import assert_windows_equal_revenue_by  # noqa: E402
+from test_engine import assert_same_result, assert_windows_equal_revenue_by  # noqa: E402
 
-from insights import demo  # noqa: E402
+from insights import demo, steps  # noqa: E402
 from insights.features.customers import (  # noqa: E402
     build_customer_features,
     customer_quarter_activity,
@@ -89,3 +89,19 @@ def test_spark_without_optional_columns(spark, demo_parquet, tmp_path):
         build_customer_features(minimal, as_of=AS_OF, params=params.features),
         check_exact=True,
     )
+
+
+def test_spark_report_steps_equal_duckdb(spark, demo_parquet):
+    """Trend, key-person risk, mix and portfolio on Spark equal DuckDB's on the demo units."""
+    tx, path, params = demo_parquet
+    sections = {
+        "trend": lambda s, e: steps.concentration_trend(s, as_of=AS_OF, quarters=6, engine=e),
+        "managers": lambda s, e: steps.manager_risk(s, as_of=AS_OF, engine=e),
+        "mix": lambda s, e: steps.mix_diversification(
+            s, as_of=AS_OF, service_product_lines=params.features.service_product_lines,
+            online_channels=params.features.online_channels, engine=e,
+        ),
+        "portfolio": lambda s, e: steps.group_portfolio(s, as_of=AS_OF, top=5, engine=e),
+    }
+    for name, run in sections.items():
+        assert_same_result(run(path, "spark"), run(tx, "duckdb"), name)

@@ -1,7 +1,7 @@
 """Tests for insights.features.customers: hand-built frames with answers computed on paper.
 
-Every behavioural test runs on both engines (DuckDB SQL and the pandas reference); a
-separate test checks the two engines give identical frames on a seeded random frame.
+Every behavioural test runs on DuckDB SQL and on the pandas oracle (``tests/oracles.py``);
+``test_engine`` checks the two give identical frames on a seeded random frame.
 """
 
 from __future__ import annotations
@@ -13,19 +13,20 @@ import pytest
 from insights.features.customers import (
     FEATURE_COLUMNS,
     build_customer_features,
-    customer_quarter_activity,
-    first_purchases,
     revenue_by,
 )
 from insights.params import FeatureParams, LifecycleParams
 from insights.schema import ContractError
+
+from oracles import features_on
 
 AS_OF = "2026-09-30"
 ENGINES = ["duckdb", "pandas"]
 
 
 def _params(engine: str) -> FeatureParams:
-    return FeatureParams(engine=engine, service_product_lines=["service"], online_channels=["online"])
+    """The features params; ``features_on(engine)`` picks the engine (or the pandas oracle)."""
+    return FeatureParams(service_product_lines=["service"], online_channels=["online"])
 
 
 def _tx() -> pd.DataFrame:
@@ -52,7 +53,7 @@ def _by_id(frame: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_features_match_paper(engine):
-    f = build_customer_features(_tx(), as_of=AS_OF, params=_params(engine))
+    f = features_on(engine).build_customer_features(_tx(), as_of=AS_OF, params=_params(engine))
     assert list(f.columns) == [*FEATURE_COLUMNS, "account_manager"]
     assert f["customer_id"].tolist() == ["A", "B", "C"]  # D only after as_of
     a, b, c = (_by_id(f).loc[k] for k in "ABC")
@@ -79,7 +80,7 @@ def test_features_match_paper(engine):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_dtypes(engine):
-    f = build_customer_features(_tx(), as_of=AS_OF, params=_params(engine))
+    f = features_on(engine).build_customer_features(_tx(), as_of=AS_OF, params=_params(engine))
     assert f["customer_id"].dtype == "str" and f["account_manager"].dtype == "str"
     assert f["first_purchase_date"].dtype == "datetime64[ns]"
     for col in ("frequency", "purchases_window", "product_line_count"):
@@ -90,7 +91,7 @@ def test_dtypes(engine):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_window_follows_lifecycle(engine):
-    f = build_customer_features(
+    f = features_on(engine).build_customer_features(
         _tx(), as_of=AS_OF, params=_params(engine), lifecycle=LifecycleParams(regular_window_days=700)
     )
     assert _by_id(f).loc["A", "purchases_window"] == 2  # window starts 2024-10-31
@@ -100,7 +101,7 @@ def test_window_follows_lifecycle(engine):
 def test_without_order_id_a_purchase_is_a_date(engine):
     tx = _tx().drop(columns="order_id")
     tx.loc[2, "order_date"] = pd.Timestamp("2025-01-10")  # A: all three rows on one day
-    f = _by_id(build_customer_features(tx, as_of=AS_OF, params=_params(engine)))
+    f = _by_id(features_on(engine).build_customer_features(tx, as_of=AS_OF, params=_params(engine)))
     assert f.loc["A", "frequency"] == 1 and f.loc["A", "monetary_mean"] == 350
     assert f.loc["B", "frequency"] == 1  # the return's date has a negative net: no purchase
 
@@ -115,7 +116,7 @@ def test_fully_returned_order_and_returns_only(engine):
             "amount": [100.0, -100.0, 40.0, -20.0],
         }
     )
-    f = _by_id(build_customer_features(tx, as_of=AS_OF, params=_params(engine)))
+    f = _by_id(features_on(engine).build_customer_features(tx, as_of=AS_OF, params=_params(engine)))
     # X: order 1 nets to 0 (not a purchase), order 2 is the only purchase.
     assert f.loc["X", "frequency"] == 1
     assert f.loc["X", "first_purchase_date"] == pd.Timestamp("2026-03-01")
@@ -136,7 +137,7 @@ def test_missing_order_ids_fall_back_to_dates(engine):
             "amount": [10.0, 5.0, 5.0, 10.0],
         }
     )
-    f = build_customer_features(tx, as_of=AS_OF, params=_params(engine))
+    f = features_on(engine).build_customer_features(tx, as_of=AS_OF, params=_params(engine))
     assert f.loc[0, "frequency"] == 3  # order 1, the id-less Jan 5 rows, the id-less Feb 1 row
 
 
@@ -152,12 +153,12 @@ def test_margin_discount_and_exact_sums(engine):
             "discount": [0.0, 1.5, np.nan],
         }
     )
-    f = build_customer_features(tx, as_of=AS_OF, params=_params(engine))
+    f = features_on(engine).build_customer_features(tx, as_of=AS_OF, params=_params(engine))
     assert f.loc[0, "monetary_total"] == 100.3  # 0.1 + 0.2 + 100 summed in hundredths
     assert f.loc[0, "margin_total"] == 40.2  # 0.05 + 0.15 + 40
     assert f.loc[0, "discount_total"] == 1.5
     with_margin = tx.assign(margin=[1.0, 2.0, 3.0])
-    g = build_customer_features(with_margin, as_of=AS_OF, params=_params(engine))
+    g = features_on(engine).build_customer_features(with_margin, as_of=AS_OF, params=_params(engine))
     assert g.loc[0, "margin_total"] == 6.0  # margin wins over amount - cost
 
 
@@ -175,7 +176,7 @@ def test_descriptive_columns(engine):
             "is_reference": [False, False, True, False],
         }
     )
-    f = build_customer_features(tx, as_of=AS_OF, params=_params(engine))
+    f = features_on(engine).build_customer_features(tx, as_of=AS_OF, params=_params(engine))
     row = f.iloc[0]
     assert row["customer_id"] == "007"  # leading zeros kept
     assert row["customer_name"] == "Alpha LLC"  # latest named rows tie on Feb 1: smallest
@@ -186,7 +187,7 @@ def test_descriptive_columns(engine):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_empty_after_as_of(engine):
-    f = build_customer_features(_tx(), as_of="2020-01-01", params=_params(engine))
+    f = features_on(engine).build_customer_features(_tx(), as_of="2020-01-01", params=_params(engine))
     assert f.empty and list(f.columns) == [*FEATURE_COLUMNS, "account_manager"]
     assert f["frequency"].dtype == "int64" and f["last_purchase_date"].dtype == "datetime64[ns]"
 
@@ -194,12 +195,12 @@ def test_empty_after_as_of(engine):
 @pytest.mark.parametrize("engine", ENGINES)
 def test_revenue_by_windows(engine):
     tx = _tx()
-    now = revenue_by(tx, by=["account_manager"], as_of=AS_OF, engine=engine)
+    now = features_on(engine).revenue_by(tx, by=["account_manager"], as_of=AS_OF, engine=engine)
     # (2025-09-30, 2026-09-30]: A o2 200 (m2), B 80 - 30 (m1); D is after as_of.
     assert now.to_dict("list") == {"account_manager": ["m2", "m1"], "revenue": [200.0, 50.0]}
-    last_year = revenue_by(tx, by=["customer_id"], as_of=AS_OF, offset_days=365, engine=engine)
+    last_year = features_on(engine).revenue_by(tx, by=["customer_id"], as_of=AS_OF, offset_days=365, engine=engine)
     assert last_year.to_dict("list") == {"customer_id": ["A"], "revenue": [150.0]}
-    everything = revenue_by(tx, by=["account_manager"], as_of=AS_OF, window_days=5000, engine=engine)
+    everything = features_on(engine).revenue_by(tx, by=["account_manager"], as_of=AS_OF, window_days=5000, engine=engine)
     assert everything["account_manager"].isna().sum() == 1  # C's row has no manager: own group
     assert everything["revenue"].sum() == 410.0  # A 350 + B 50 + C 10
 
@@ -213,7 +214,7 @@ def test_revenue_by_rejects_unknown_columns():
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_customer_quarter_activity(engine):
-    q = customer_quarter_activity(_tx(), as_of=AS_OF, engine=engine)
+    q = features_on(engine).customer_quarter_activity(_tx(), as_of=AS_OF, engine=engine)
     assert q["quarter"].dtype == pd.PeriodDtype("Q-DEC")
     got = [(r.customer_id, str(r.quarter), r.purchases, r.revenue) for r in q.itertuples()]
     assert got == [
@@ -225,7 +226,7 @@ def test_customer_quarter_activity(engine):
 @pytest.mark.parametrize("engine", ENGINES)
 def test_first_purchases(engine):
     tx = _tx().assign(acquisition_source=["referral", "referral", "web", None, "ads", None, "web"])
-    f = first_purchases(tx, as_of=AS_OF, engine=engine)
+    f = features_on(engine).first_purchases(tx, as_of=AS_OF, engine=engine)
     assert f["customer_id"].tolist() == ["A", "B", "C"]
     assert f["first_purchase_date"].tolist() == list(pd.to_datetime(["2025-01-10", "2026-09-01", "2024-01-01"]))
     assert f["first_purchase_amount"].tolist() == [150.0, 80.0, 10.0]  # A: o1's two lines
@@ -239,10 +240,10 @@ def test_inputs_not_mutated():
     tx = _tx()
     before = tx.copy(deep=True)
     for engine in ENGINES:
-        build_customer_features(tx, as_of=AS_OF, params=_params(engine))
-        revenue_by(tx, by=["customer_id"], as_of=AS_OF, engine=engine)
-        customer_quarter_activity(tx, as_of=AS_OF, engine=engine)
-        first_purchases(tx, as_of=AS_OF, engine=engine)
+        features_on(engine).build_customer_features(tx, as_of=AS_OF, params=_params(engine))
+        features_on(engine).revenue_by(tx, by=["customer_id"], as_of=AS_OF, engine=engine)
+        features_on(engine).customer_quarter_activity(tx, as_of=AS_OF, engine=engine)
+        features_on(engine).first_purchases(tx, as_of=AS_OF, engine=engine)
     pd.testing.assert_frame_equal(tx, before)
 
 

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from insights import key_person as kp
+from insights import steps
 
 
 def _revenue() -> pd.DataFrame:
@@ -78,13 +79,14 @@ def test_manager_departure_stress_from_transactions_and_without_managers():
         }
     )
     before = tx.copy()
-    risk = kp.manager_departure_stress(tx, as_of="2026-09-30")
+    risk = steps.manager_risk(tx, as_of="2026-09-30")
     table = risk.table.set_index("account_manager")
     assert table.loc["A", "at_risk_share"] == pytest.approx(0.8)
     assert table.loc["B", "customers"] == 1
     pd.testing.assert_frame_equal(tx, before)
-    missing = kp.manager_departure_stress(tx.drop(columns="account_manager"), as_of="2026-09-30")
+    missing = steps.manager_risk(tx.drop(columns="account_manager"), as_of="2026-09-30")
     assert missing.status == "no_manager" and "account manager" in missing.reason
+    assert kp.manager_departure_stress(None).status == "no_manager"  # what features returns
 
 
 def test_input_not_mutated():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from insights import mix
+from insights import mix, steps
 
 
 def test_mix_shares_by_hand():
@@ -70,7 +70,7 @@ def _tx() -> pd.DataFrame:
 def test_mix_diversification_on_transactions():
     tx = _tx()
     before = tx.copy()
-    result = mix.mix_diversification(
+    result = steps.mix_diversification(
         tx, as_of="2026-09-30", service_product_lines=["repair"], online_channels=["online"]
     )
     assert result.status == "ok"
@@ -87,9 +87,25 @@ def test_mix_diversification_on_transactions():
     pd.testing.assert_frame_equal(tx, before)
 
 
+def test_mix_diversification_takes_revenue_per_value_now_and_a_year_ago():
+    revenue = {
+        "product_line": (pd.Series({"vehicles": 60.0, "repair": 40.0}),
+                         pd.Series({"vehicles": 90.0, "repair": 10.0})),
+        "region": (pd.Series({"north": 100.0}), pd.Series({"north": 100.0})),
+    }
+    result = mix.mix_diversification(
+        revenue, dimensions=("product_line", "region", "channel"), service_product_lines=["repair"]
+    )
+    assert result.missing == ("channel",) and result.single_valued == ("region",)
+    services = result.direction.set_index("target").loc["services"]
+    assert services["share"] == pytest.approx(0.4) and services["share_year_ago"] == pytest.approx(0.1)
+    assert mix.group_portfolio(None, unit_mix={}).status == "no_units"
+
+
 def test_mix_diversification_without_dimensions():
     tx = _tx()[["customer_id", "order_date", "amount"]]
-    result = mix.mix_diversification(tx, as_of="2026-09-30")
+    result = steps.mix_diversification(
+        tx, as_of="2026-09-30")
     assert result.status == "no_dimensions" and result.reason
 
 
@@ -136,8 +152,8 @@ def test_cross_selling_with_one_unit_and_no_revenue():
 
 def test_group_portfolio_needs_a_unit_column():
     tx = _tx()
-    assert mix.group_portfolio(tx, as_of="2026-09-30").status == "no_units"
-    group = mix.group_portfolio(tx.assign(unit=["a", "b", "a", "b", "b"]), as_of="2026-09-30")
+    assert steps.group_portfolio(tx, as_of="2026-09-30").status == "no_units"
+    group = steps.group_portfolio(tx.assign(unit=["a", "b", "a", "b", "b"]), as_of="2026-09-30")
     assert group.status == "ok"
     # now: unit a 60, unit b 40
     assert group.unit_mix.summary.loc[0, "top_share"] == pytest.approx(0.6)

@@ -70,6 +70,12 @@ def test_out_of_range_value_names_key_and_value(tmp_path):
         load_params(path)
 
 
+def test_removed_pandas_engine_says_what_to_use(tmp_path):
+    path = write(tmp_path, {**MINIMAL, "features": {"engine": "pandas"}})
+    with pytest.raises(ParamsError, match=r"features\.engine.*pandas was removed; use duckdb"):
+        load_params(path)
+
+
 def test_k_range_must_be_ordered(tmp_path):
     path = write(tmp_path, {**MINIMAL, "clustering": {"k_min": 6, "k_max": 3}})
     with pytest.raises(ParamsError, match="k_min"):

@@ -6,7 +6,7 @@ import pandas as pd
 
 from insights import concentration as c
 from insights import key_person as kp
-from insights import mix
+from insights import mix, steps
 from insights.reporting import dependency as rd
 from insights.reporting.core import customer_labels
 
@@ -111,7 +111,7 @@ def test_group_sentences_and_table_escape_names():
             "unit": ["fleet", "service", "fleet"],
         }
     )
-    portfolio = mix.group_portfolio(tx, as_of="2026-09-30")
+    portfolio = steps.group_portfolio(tx, as_of="2026-09-30")
     labels = {"1": EVIL}
     text = rd.describe_group(portfolio, labels=labels)
     assert "fleet" in text and "80.0%" in text  # fleet 80 of 100
@@ -121,7 +121,7 @@ def test_group_sentences_and_table_escape_names():
     assert ESCAPED in table and "<script>" not in table
     in_euros = rd.group_section(portfolio, labels=labels, currency="EUR")
     assert " EUR" in in_euros and "RUB" not in in_euros
-    assert "business-unit" in rd.describe_group(mix.group_portfolio(tx.drop(columns="unit"),
+    assert "business-unit" in rd.describe_group(steps.group_portfolio(tx.drop(columns="unit"),
                                                                    as_of="2026-09-30"))  # fmt: skip
 
 

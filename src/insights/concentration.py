@@ -4,21 +4,20 @@ Every metric works on a Series of net revenue per entity (customer, account mana
 product line, ...) indexed by the entity's id, so it can be tested on a hand-built Series.
 Only entities with positive revenue take part (domain.md, "Concentration"); ties are
 ordered by revenue descending, then id ascending, so every ranking is deterministic.
-The thin wrappers at the end take transactions and an as-of date and get the trailing
-12-month revenue from ``insights.features.customers.revenue_by``.
+The trend at the end takes trailing revenue per customer at several quarter ends, as
+``insights.features.revenue.revenue_by_quarter`` returns it; nothing here reads transactions.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from insights.engine.duckdb import Source, order_date_bounds, require_source_columns
-from insights.periods import previous_quarters, quarter_end
+from insights.periods import quarter_end
 from insights.schema import require_columns
 from insights.wording import count_of
 
@@ -392,7 +391,7 @@ def stress_test(revenue: pd.Series, *, top: Sequence[int] = (1, 3, 5)) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-# --- wrappers over transactions (trailing 12-month revenue from insights.features.customers) ---------
+# --- per-customer frames from insights.features -----------------------------------------
 
 
 def customer_revenue(features: pd.DataFrame, *, column: str = "revenue_12m") -> pd.Series:
@@ -405,56 +404,22 @@ def customer_revenue(features: pd.DataFrame, *, column: str = "revenue_12m") -> 
     return features.set_index("customer_id")[column].astype("float64").rename("revenue")
 
 
-def trailing_revenue(
-    transactions: Source,
-    *,
-    by: Sequence[str],
-    as_of,
-    window_days: int = 365,
-    engine: str = "duckdb",
-    missing_label: str | None = None,
-) -> pd.DataFrame:
-    """Return net revenue per group over (as_of − window_days, as_of] as a flat frame.
-
-    Delegates to ``insights.features.customers.revenue_by`` (the one place transactions are
-    aggregated); ``transactions`` is a DataFrame, Parquet data by path or a database table.
-    Returns the ``by`` columns plus ``revenue``, largest first. With ``missing_label``,
-    rows whose key is missing are counted under that label (merged with a group of the
-    same name, if any).
-    """
-    from insights.features.customers import revenue_by
-
-    require_source_columns(
-        transactions, ["customer_id", "order_date", "amount", *by], where="trailing_revenue"
-    )
-    result = revenue_by(
-        transactions, by=list(by), as_of=as_of, window_days=window_days, engine=engine
-    )[[*by, "revenue"]]
-    if missing_label is None or not result[list(by)].isna().any().any():
-        return result.reset_index(drop=True)
-    filled = result.astype({c: "string" for c in by}).fillna(dict.fromkeys(by, missing_label))
-    merged = filled.groupby(list(by), sort=False, as_index=False)["revenue"].sum()
-    return merged.astype({c: "str" for c in by}).sort_values(
-        ["revenue", *by], ascending=[False] + [True] * len(by), kind="stable"
-    ).reset_index(drop=True)
-
-
 def concentration_trend(
-    transactions: Source,
+    revenue_by_quarter: Mapping[pd.Period, pd.Series],
     *,
-    as_of,
-    quarters: int = 8,
     top_n: Sequence[int] = (1, 5, 10),
     top_fraction: float = 0.2,
-    window_days: int = 365,
-    engine: str = "duckdb",
 ) -> pd.DataFrame:
-    """Return customer concentration at each of the last ``quarters`` quarter ends.
+    """Return customer concentration at each quarter end, oldest first.
 
-    Each row is trailing-``window_days`` revenue as of a quarter end up to ``as_of``
-    (oldest first). Quarters whose window starts before the data does (first order more
-    than 31 days after the window start) are dropped, so the trend reaches back as far
-    as the data allows.
+    Parameters
+    ----------
+    revenue_by_quarter : mapping of Period to Series
+        Trailing revenue per customer (indexed by id) as of each quarter's end, in the
+        order to show (``insights.features.revenue.revenue_by_quarter``: quarters whose
+        window the data does not cover are already left out).
+    top_n, top_fraction
+        As in ``summarize_concentration``.
 
     Returns
     -------
@@ -462,27 +427,10 @@ def concentration_trend(
         ``quarter`` (text), ``as_of``, ``customers``, ``revenue``, ``top_<n>_share`` per n,
         ``top_fraction_share``, ``hhi``, ``hhi_band``, ``effective_number``, ``gini``.
     """
-    require_source_columns(
-        transactions, ["customer_id", "order_date", "amount"], where="concentration_trend"
-    )
-    as_of = pd.Timestamp(as_of).normalize()
-    last = pd.Period(as_of, freq="Q")
-    if quarter_end(last) > as_of:
-        last -= 1
-    from insights.features.customers import revenue_by_windows
-
-    first, _, _ = order_date_bounds(transactions, until=as_of, engine=engine)
-    shown = [q for q in previous_quarters(last, quarters)
-             if first is not None and first <= quarter_end(q) - pd.Timedelta(days=window_days - 31)]
-    ends = [quarter_end(q) for q in shown]
     rows = []
-    frames = revenue_by_windows(
-        transactions, by=["customer_id"], ends=ends, window_days=window_days, engine=engine
-    )
-    for quarter, end, frame in zip(shown, ends, frames, strict=True):
-        revenue = frame.set_index("customer_id")["revenue"]
+    for quarter, revenue in revenue_by_quarter.items():
         summary = summarize_concentration(revenue, top_n=top_n, top_fraction=top_fraction)
-        rows.append({"quarter": str(quarter), "as_of": end, **_trend_record(summary)})
+        rows.append({"quarter": str(quarter), "as_of": quarter_end(quarter), **_trend_record(summary)})
     columns = ["quarter", "as_of", "customers", "revenue", *[f"top_{n}_share" for n in top_n]]
     columns += ["top_fraction_share", "hhi", "hhi_band", "effective_number", "gini"]
     return pd.DataFrame(rows, columns=columns)

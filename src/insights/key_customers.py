@@ -414,24 +414,6 @@ def _rank(table: pd.DataFrame) -> pd.DataFrame:
     return ordered.drop(columns="_excluded")
 
 
-def key_customers_as_of(
-    transactions: pd.DataFrame,
-    features: pd.DataFrame,
-    *,
-    as_of,
-    params: KeyCustomerParams | None = None,
-    p_alive: pd.Series | None = None,
-    engine: str = "duckdb",
-) -> KeyCustomers:
-    """Score key customers with regularity from ``features.customer_quarter_activity``."""
-    from insights.features.customers import customer_quarter_activity
-
-    activity = customer_quarter_activity(transactions, as_of=as_of, engine=engine)
-    return score_key_customers(
-        features, params=params, activity=activity, as_of=as_of, p_alive=p_alive
-    )
-
-
 @dataclass(frozen=True)
 class KeyVsRevenue:
     """Where the top key customers differ from the top customers by revenue."""

@@ -12,16 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from insights.concentration import (
-    ConcentrationSummary,
-    stress_verdict,
-    summarize_concentration,
-    trailing_revenue,
-)
-from insights.engine.duckdb import Source, require_source_columns
-from insights.schema import require_columns
-
-UNASSIGNED = "(unassigned)"
+from insights.concentration import ConcentrationSummary, stress_verdict, summarize_concentration
+from insights.schema import UNASSIGNED, require_columns
 
 
 @dataclass(frozen=True)
@@ -135,25 +127,15 @@ def no_manager_risk(reason: str) -> ManagerRisk:
     return ManagerRisk("no_manager", reason, pd.DataFrame())
 
 
-def manager_departure_stress(
-    transactions: Source, *, as_of, window_days: int = 365, engine: str = "duckdb"
-) -> ManagerRisk:
-    """Measure key-person risk from transactions: ``manager_exposure`` over trailing revenue.
+def manager_departure_stress(revenue: pd.DataFrame | None) -> ManagerRisk:
+    """Measure key-person risk from trailing revenue per customer and manager, if any.
 
-    ``transactions`` is a DataFrame, Parquet data by path or a database table. Rows without
-    a manager count as ``UNASSIGNED``. Without an ``account_manager`` column the result has
-    status "no_manager" and a sentence saying so.
+    ``revenue`` is ``insights.features.revenue.manager_revenue`` (rows without a manager
+    count as ``UNASSIGNED``), or None when the data has no ``account_manager`` column:
+    the result then has status "no_manager" and a sentence saying so.
     """
-    if "account_manager" not in require_source_columns(transactions, [], where="manager_departure_stress"):
+    if revenue is None:
         return no_manager_risk(
             "The data has no account manager column, so key-person risk cannot be measured."
         )
-    revenue = trailing_revenue(
-        transactions,
-        by=["customer_id", "account_manager"],
-        as_of=as_of,
-        window_days=window_days,
-        engine=engine,
-        missing_label=UNASSIGNED,
-    )
     return manager_exposure(revenue)

@@ -11,18 +11,19 @@ group's top customers and the customers buying from several units (cross-selling
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from insights.concentration import effective_number, hhi, hhi_band, rank_entities, trailing_revenue
-from insights.engine.duckdb import Source, count_values, require_source_columns
+from insights.concentration import effective_number, hhi, hhi_band, rank_entities
+from insights.periods import year_earlier as year_earlier  # re-exported: the comparison date
 from insights.schema import MIX_DIMENSIONS, require_columns
 
-#: Label of rows whose dimension value is missing.
-UNKNOWN = "(unknown)"
+#: Revenue per value of each dimension, now and a year earlier
+#: (``insights.features.revenue.mix_revenue``).
+MixRevenue = Mapping[str, tuple[pd.Series, pd.Series]]
 #: A share change of at least this many fractions counts as movement (1 percentage point).
 MIN_CHANGE = 0.01
 
@@ -137,67 +138,31 @@ class MixResult:
     single_valued: tuple[str, ...] = ()  # one value only, now and a year ago: nothing to mix
 
 
-def year_earlier(as_of) -> pd.Timestamp:
-    """Return the same day a year earlier (a quarter end maps to the same quarter end).
-
-    >>> year_earlier("2026-09-30")
-    Timestamp('2025-09-30 00:00:00')
-    """
-    return pd.Timestamp(as_of).normalize() - pd.DateOffset(years=1)
-
-
-def dimension_revenue(
-    transactions: Source,
-    *,
-    dimension: str,
-    as_of,
-    window_days: int = 365,
-    engine: str = "duckdb",
-) -> pd.Series:
-    """Return trailing net revenue per value of ``dimension``; missing values -> ``UNKNOWN``."""
-    require_source_columns(transactions, [dimension], where="dimension_revenue")
-    flat = trailing_revenue(
-        transactions, by=[dimension], as_of=as_of, window_days=window_days, engine=engine,
-        missing_label=UNKNOWN,
-    )
-    return flat.set_index(dimension)["revenue"]
-
-
 def mix_diversification(
-    transactions: Source,
+    revenue: MixRevenue,
     *,
-    as_of,
     dimensions: Sequence[str] = MIX_DIMENSIONS,
     service_product_lines: Sequence[str] = (),
     online_channels: Sequence[str] = (),
-    window_days: int = 365,
-    engine: str = "duckdb",
 ) -> MixResult:
     """Measure the revenue mix per dimension now vs a year earlier, and its direction.
 
     Parameters
     ----------
-    transactions : DataFrame, Parquet path or database table
-        Canonical transactions (all dates; the windows are cut here).
-    as_of : date
-        End of the report quarter; the comparison is ``year_earlier(as_of)``.
+    revenue : mapping of dimension to (Series, Series)
+        Trailing revenue per value now and a year earlier (``year_earlier(as_of)``), for
+        each dimension the data has (``insights.features.revenue.mix_revenue``).
     dimensions : sequence of str
-        Candidate dimensions; those absent or entirely empty are listed in ``missing``,
-        those with a single value (now and a year ago) in ``single_valued``.
+        Candidate dimensions; those not in ``revenue`` are listed in ``missing``, those
+        with a single value (now and a year ago) in ``single_valued``.
     service_product_lines, online_channels : sequence of str
         params.features.service_product_lines / online_channels.
     """
-    require_source_columns(
-        transactions, ["customer_id", "order_date", "amount"], where="mix_diversification"
-    )
-    counts = count_values(transactions, list(dimensions), engine=engine)
-    present = [d for d in dimensions if counts[d] > 0]
+    present = [d for d in dimensions if d in revenue]
     missing = tuple(d for d in dimensions if d not in present)
     shares, summary, single = [], [], []
     for dimension in present:
-        options = {"dimension": dimension, "window_days": window_days, "engine": engine}
-        now = dimension_revenue(transactions, as_of=as_of, **options)
-        before = dimension_revenue(transactions, as_of=year_earlier(as_of), **options)
+        now, before = revenue[dimension]
         table = mix_shares(now, before)
         if len(table) < 2:
             single.append(dimension)
@@ -234,7 +199,7 @@ def group_top_customers(revenue: pd.DataFrame, *, top: int = 10) -> pd.DataFrame
     Parameters
     ----------
     revenue : DataFrame
-        ``customer_id``, ``unit``, ``revenue`` (e.g. ``trailing_revenue(tx, by=[...])``).
+        ``customer_id``, ``unit``, ``revenue`` (``features.revenue.unit_revenue``).
     top : int
         Rows to return.
 
@@ -343,37 +308,29 @@ class GroupPortfolio:
 
 
 def group_portfolio(
-    transactions: Source,
+    revenue: pd.DataFrame | None,
     *,
-    as_of,
+    unit_mix: MixRevenue,
     top: int = 10,
-    window_days: int = 365,
-    engine: str = "duckdb",
 ) -> GroupPortfolio:
-    """Build the group portfolio view from all units' transactions as of ``as_of``.
+    """Build the group portfolio view from revenue per customer and unit.
 
-    Trailing-``window_days`` revenue per customer and unit feeds ``group_top_customers``
-    and ``cross_unit_customers``; ``mix_diversification`` over ``unit`` gives the unit mix
-    and its change against a year earlier. Without a ``unit`` column the status is
-    "no_units" with a sentence saying so.
+    ``revenue`` (``insights.features.revenue.unit_revenue``: trailing revenue per
+    customer and unit) feeds ``group_top_customers`` and ``cross_unit_customers``;
+    ``mix_diversification`` over ``unit_mix`` (``mix_revenue`` over ``unit``) gives the
+    unit mix and its change against a year earlier. When ``revenue`` is None (the data
+    has no ``unit`` column) the status is "no_units" with a sentence saying so.
     """
-    require_source_columns(
-        transactions, ["customer_id", "order_date", "amount"], where="group_portfolio"
-    )
-    if not count_values(transactions, ["unit"], engine=engine)["unit"]:
+    if revenue is None:
         return GroupPortfolio(
             "no_units",
             "The data has no business-unit column; load the "
             "group params, which read every unit's export.",
         )
-    options = {"as_of": as_of, "window_days": window_days, "engine": engine}
-    revenue = trailing_revenue(
-        transactions, by=["customer_id", "unit"], missing_label=UNKNOWN, **options
-    )
     return GroupPortfolio(
         "ok",
         "",
-        mix_diversification(transactions, dimensions=("unit",), **options),
+        mix_diversification(unit_mix, dimensions=("unit",)),
         group_top_customers(revenue, top=top),
         cross_unit_customers(revenue),
     )

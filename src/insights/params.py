@@ -164,7 +164,15 @@ class FeatureParams(_Section):
 
     service_product_lines: list[str] = []
     online_channels: list[str] = []
-    engine: Literal["pandas", "duckdb", "spark"] = "duckdb"  # spark: Parquet data by path
+    engine: Literal["duckdb", "spark"] = "duckdb"  # spark: Parquet data by path
+
+    @field_validator("engine", mode="before")
+    @classmethod
+    def _no_pandas_engine(cls, value: object) -> object:
+        if value == "pandas":
+            raise ValueError("features.engine: pandas was removed; use duckdb (the same "
+                             "numbers, from the one SQL definition)")
+        return value
 
 
 class ClusteringParams(_Section):
@@ -305,9 +313,6 @@ class Params(_Section):
         if source.format == "postgres" and source.stream is True:
             raise ValueError("source.stream: a postgres table is read in one query; set "
                              "stream: auto or false (streaming reads files)")
-        if source.stream is True and engine == "pandas":
-            raise ValueError("features.engine: pandas needs the rows in memory but "
-                             "source.stream is true; use engine duckdb or stream: false")
         if engine == "spark" and (source.stream is False or source.format == "postgres"):
             raise ValueError("features.engine: spark reads the streamed Parquet dataset; set "
                              "source.stream: auto or true with file sources")
@@ -508,7 +513,7 @@ _FIELD_NOTES = {
     "source.grain": "order_line (several rows per order) or order (one row per order_id)",
     "source.header_line": "1-based line of the header; empty = the first non-blank line",
     "source.stream": "true = read in batches into a cached, cleaned Parquet dataset the analysis scans (exports larger than memory); auto = when files exceed 1 GB or features.engine is spark; same numbers either way",
-    "features.engine": "duckdb (default), spark (a cluster; streams the files) or pandas (reference)",
+    "features.engine": "duckdb (default) or spark (a cluster; streams the files)",
     "column_map": "source column name -> canonical name (customer_id, order_date, amount, ...)",
     "lifecycle.lost_days": "no purchase for this many days = lost",
     "lifecycle.new_days": "first purchase within this many days = new",

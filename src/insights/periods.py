@@ -7,10 +7,25 @@ A quarter is written ``2026Q3``. Everything is computed *as of* the quarter's la
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 import pandas as pd
 
 _QUARTER = re.compile(r"(?P<year>\d{4})Q(?P<q>[1-4])")
+
+#: Time units of the lifetime-value models, and the days in each.
+TimeUnit = Literal["day", "week"]
+UNIT_DAYS = {"day": 1.0, "week": 7.0}
+
+#: Days per month (a Julian year of 365.25 days over 12), for horizons given in months.
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def unit_days(time_unit: str) -> float:
+    """Return the number of days in ``time_unit`` ("day" or "week")."""
+    if time_unit not in UNIT_DAYS:
+        raise ValueError(f"time_unit must be 'day' or 'week', got {time_unit!r}.")
+    return UNIT_DAYS[time_unit]
 
 
 class PeriodError(ValueError):
@@ -95,3 +110,12 @@ def latest_complete_quarter(
             f"the data starts {valid.min():%Y-%m-%d} and covers no complete quarter yet."
         )
     return period
+
+
+def year_earlier(as_of) -> pd.Timestamp:
+    """Return the same day a year earlier (a quarter end maps to the same quarter end).
+
+    >>> year_earlier("2026-09-30")
+    Timestamp('2025-09-30 00:00:00')
+    """
+    return pd.Timestamp(as_of).normalize() - pd.DateOffset(years=1)

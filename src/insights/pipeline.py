@@ -5,22 +5,50 @@ with reasons, the reconciliation and the input fingerprints. The kept transactio
 pandas frame, or -- when the unit streams (``source.stream``) -- the path of the cleaned
 Parquet dataset written by ``insights.ingest.stream``, which every analysis function scans with
 the SQL engine instead of holding the rows in memory. Both give the same numbers.
-Everything transaction-level stays in loading, cleaning, ingest and the engines; this
-module only strings them together.
+Everything transaction-level stays in loading, cleaning, ingest, ``features`` and the
+engines; this module only strings them together. ``prepare_report`` is the notebook's one
+call: it runs every step of the report (``insights.steps``, the analyses) and returns a
+frozen ``ReportData`` whose fields the report's cells display.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from insights import cleaning, loading
+from insights import (
+    cleaning,
+    clustering,
+    clv,
+    cohorts,
+    concentration,
+    experiments,
+    features,
+    key_customers,
+    loading,
+    segments,
+    steps,
+)
+from insights.clustering import ClusterResult
+from insights.clv import ClvResult
+from insights.concentration import ConcentrationSummary
 from insights.engine.duckdb import Source, count_rows, order_date_bounds
+from insights.experiments import ExperimentReadout
 from insights.ingest import stream as ingest
+from insights.key_customers import KeyCustomers, KeyVsRevenue
+from insights.key_person import ManagerRisk
+from insights.mix import GroupPortfolio, MixResult
 from insights.params import Params
 from insights.periods import latest_complete_quarter, parse_quarter, quarter_end
+from insights.reporting import account_lists
+from insights.reporting import dependency as dependency_text
+from insights.reporting import headline as headline_text
+from insights.reporting import quality as quality_text
+from insights.segments import ExpressTestResult, SegmentTransitions
 
 #: Total size of the input files above which ``source.stream: auto`` streams them.
 STREAM_BYTES = 1 << 30
@@ -112,3 +140,250 @@ def history_days(data: UnitData, as_of: pd.Timestamp) -> int:
 def unknown_customer_share(data: UnitData) -> float:
     """Return the share of rows read that had no customer id (they were rejected)."""
     return float(data.quality.get("unknown_customer_share", 0.0))
+
+
+# --- the whole report in one call --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the quarterly report displays, computed from one unit's data and params.
+
+    Built by ``prepare_report``; the notebook's cells pass these fields to ``reporting``
+    and ``plots`` functions and compute nothing themselves.
+    """
+
+    params: Params
+    data: UnitData
+    quarter: pd.Period
+    as_of: pd.Timestamp
+    as_of_prev: pd.Timestamp
+    currency: str
+    root: Path
+    features_now: pd.DataFrame = field(repr=False)
+    features_prev: pd.DataFrame = field(repr=False)
+    activity: pd.DataFrame = field(repr=False)
+    labels: Mapping[str, str] = field(repr=False)
+    segments_now: pd.DataFrame = field(repr=False)
+    segments_prev: pd.DataFrame = field(repr=False)
+    express: ExpressTestResult = field(repr=False)
+    clv: ClvResult = field(repr=False)
+    p_alive: pd.Series | None = field(repr=False)
+    concentration: ConcentrationSummary = field(repr=False)
+    headline: dict = field(repr=False)
+    portfolio: GroupPortfolio = field(repr=False)
+    stress: pd.DataFrame = field(repr=False)
+    trend: pd.DataFrame = field(repr=False)
+    managers: ManagerRisk = field(repr=False)
+    mix: MixResult = field(repr=False)
+    key: KeyCustomers = field(repr=False)
+    key_vs_revenue: KeyVsRevenue = field(repr=False)
+    at_risk: pd.DataFrame = field(repr=False)
+    lifecycle: pd.DataFrame = field(repr=False)
+    lifecycle_rules: pd.DataFrame = field(repr=False)
+    movement: SegmentTransitions = field(repr=False)
+    key_flows: pd.DataFrame = field(repr=False)
+    rfm: pd.DataFrame = field(repr=False)
+    rfm_summary: pd.DataFrame = field(repr=False)
+    clusters: ClusterResult = field(repr=False)
+    lifetime_by_purchases: pd.DataFrame = field(repr=False)
+    clv_by_segment: pd.DataFrame = field(repr=False)
+    clv_by_cluster: pd.DataFrame = field(repr=False)
+    valuable_at_risk: pd.DataFrame = field(repr=False)
+    cohorts: pd.DataFrame = field(repr=False)
+    acquisition: pd.DataFrame = field(repr=False)
+    by_source: pd.DataFrame = field(repr=False)
+    split: pd.DataFrame = field(repr=False)
+    previous_split: pd.DataFrame = field(repr=False)
+    readout: ExperimentReadout = field(repr=False)
+    rows_after: int = 0
+    run_facts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+
+def prepare_report(
+    params: Params, *, quarter: str | None = None, root: Path, data: UnitData | None = None
+) -> ReportData:
+    """Load the unit (unless ``data`` is given), pick the quarter and run every report step.
+
+    Parameters
+    ----------
+    params : Params
+        The unit's params (``insights.params.load_params``).
+    quarter : str, optional
+        Report quarter such as ``"2026Q3"``; None or empty for the latest complete one.
+    root : Path
+        Project root: input paths in ``params`` are relative to it.
+    data : UnitData, optional
+        Already loaded data (``load_unit``), to skip loading.
+
+    Returns
+    -------
+    ReportData
+        Frozen; nothing is written anywhere (``report_artifacts`` gives what to publish).
+    """
+    root = Path(root)
+    data = data if data is not None else load_unit(params, root=root)
+    period = resolve_quarter(data, quarter, params=params)
+    as_of = quarter_end(period)
+    base = {"params": params, "data": data, "quarter": period, "as_of": as_of,
+            "as_of_prev": quarter_end(period - 1), "currency": params.source.currency,
+            "root": root}
+    done = _customer_steps(base)
+    done |= _dependency_steps(base, done)
+    done |= _value_steps(base, done)
+    done |= _behaviour_steps(base, done)
+    return ReportData(**base, **done, rows_after=count_after(data, period),
+                      run_facts=quality_text.run_facts(params, data.sources, root=root))
+
+
+def _customer_steps(base: dict) -> dict:
+    """Customer features now and a quarter earlier, activity, labels, segments, express test."""
+    params, data, as_of = base["params"], base["data"], base["as_of"]
+    tx, engine = data.transactions, params.features.engine
+    feature_args = {"params": params.features, "lifecycle": params.lifecycle}
+    features_now = features.build_customer_features(tx, as_of=as_of, **feature_args)
+    features_prev = features.build_customer_features(tx, as_of=base["as_of_prev"], **feature_args)
+    segments_now = segments.assign_lifecycle(features_now, params=params.lifecycle)
+    return {
+        "features_now": features_now,
+        "features_prev": features_prev,
+        "activity": features.customer_quarter_activity(tx, as_of=as_of, engine=engine),
+        "labels": dependency_text.customer_label_map(
+            features_now, show_names=params.report.show_customer_names, salt=params.unit,
+            max_length=params.report.max_name_length,
+        ),
+        "segments_now": segments_now,
+        "segments_prev": segments.assign_lifecycle(features_prev, params=params.lifecycle),
+        "express": segments.express_test(
+            features_now, segments_now, params=params.express_test,
+            history_days=history_days(data, as_of),
+            unknown_customer_share=unknown_customer_share(data),
+        ),
+    }
+
+
+def _dependency_steps(base: dict, done: dict) -> dict:
+    """Lifetime value, concentration, headline, portfolio, stress test, trend, managers, mix."""
+    params, tx, as_of = base["params"], base["data"].transactions, base["as_of"]
+    engine, conc = params.features.engine, params.concentration
+    clv_result = steps.build_clv(tx, as_of=as_of, params=params.clv, engine=engine)
+    revenue = concentration.customer_revenue(done["features_now"])
+    customer_conc = concentration.summarize_concentration(
+        revenue, top_n=conc.top_n, disclosure_share=conc.disclosure_share
+    )
+    return {
+        "clv": clv_result,
+        "p_alive": clv.p_alive_by_customer(clv_result),
+        "concentration": customer_conc,
+        "headline": headline_text.summarize_headline(
+            done["features_now"], done["features_prev"], activity=done["activity"],
+            quarter=base["quarter"], segments_now=done["segments_now"],
+            segments_prev=done["segments_prev"], concentration=customer_conc,
+            express=done["express"],
+        ),
+        "portfolio": steps.group_portfolio(tx, as_of=as_of, top=params.report.top_n, engine=engine),
+        "stress": concentration.stress_test(revenue, top=conc.stress_top),
+        "trend": steps.concentration_trend(tx, as_of=as_of, quarters=conc.trend_quarters,
+                                           engine=engine),
+        "managers": steps.manager_risk(tx, as_of=as_of, engine=engine),
+        "mix": steps.mix_diversification(
+            tx, as_of=as_of, service_product_lines=params.features.service_product_lines,
+            online_channels=params.features.online_channels, engine=engine,
+        ),
+    }
+
+
+def _value_steps(base: dict, done: dict) -> dict:
+    """Key customers, customers at risk, segments, RFM, clusters, lifetime value by group."""
+    params, features_now, segments_now = base["params"], done["features_now"], done["segments_now"]
+    key = key_customers.score_key_customers(
+        features_now, params=params.key_customers, activity=done["activity"],
+        as_of=base["as_of"], p_alive=done["p_alive"],
+    )
+    movement = segments.segment_transitions(
+        done["segments_prev"], segments_now, prev_revenue=done["features_prev"]
+    )
+    rfm = segments.rfm_segments(
+        segments.rfm_scores(features_now, bins=params.rfm.bins), rules=params.rfm.rules
+    )
+    clusters = clustering.build_clusters(
+        features_now, params=params.clustering, random_state=params.random_state
+    )
+    clv_result = done["clv"]
+    return {
+        "key": key,
+        "key_vs_revenue": key_customers.compare_key_vs_revenue(key),
+        "at_risk": account_lists.customers_at_risk(
+            features_now, p_alive=done["p_alive"], lost_days=params.lifecycle.lost_days
+        ),
+        "lifecycle": segments.segment_summary(features_now, segments_now),
+        "lifecycle_rules": segments.lifecycle_rules(params.lifecycle),
+        "movement": movement,
+        "key_flows": segments.key_flows(movement),
+        "rfm": rfm,
+        "rfm_summary": segments.segment_summary(features_now, rfm, column="rfm_segment"),
+        "clusters": clusters,
+        "lifetime_by_purchases": clv.summarize_lifetime_by_purchases(clv_result.lifetime),
+        "clv_by_segment": clv.summarize_clv_by(clv_result, segments_now, column="segment"),
+        "clv_by_cluster": clv.summarize_clv_by(clv_result, clusters.labels, column="cluster_name"),
+        "valuable_at_risk": clv.list_valuable_at_risk(clv_result, top_n=params.report.top_n),
+    }
+
+
+def _behaviour_steps(base: dict, done: dict) -> dict:
+    """Cohorts, acquisition by source, this quarter's win-back split and last quarter's readout."""
+    params, period, features_now = base["params"], base["quarter"], done["features_now"]
+    referral = params.cohorts.referral_sources
+    previous_split = experiments.split_win_back(
+        done["features_prev"], done["segments_prev"], random_state=params.random_state
+    )
+    outcomes = experiments.outcomes_from_activity(
+        done["activity"], start_quarter=period, end_quarter=period
+    )
+    return {
+        "cohorts": cohorts.acquisition_cohorts(
+            done["activity"], quarter=period, max_quarters=params.cohorts.max_quarters
+        ),
+        "acquisition": cohorts.new_customers_by_source(
+            features_now, quarter=period, quarters=params.concentration.trend_quarters,
+            referral_sources=referral,
+        ),
+        "by_source": cohorts.retention_by_source(features_now, referral_sources=referral),
+        "split": experiments.split_win_back(
+            features_now, done["segments_now"], random_state=params.random_state
+        ),
+        "previous_split": previous_split,
+        "readout": experiments.read_out_experiment(previous_split, outcomes),
+    }
+
+
+def report_artifacts(report: ReportData) -> dict[str, Any]:
+    """Return what ``publish.report.write_artifacts`` writes next to the report.
+
+    ``summary``: the machine-readable summary (``reporting.headline.build_summary``);
+    ``tables``: the quarantine and the account lists (names only where params allow).
+    """
+    params, data = report.params, report.data
+    sections = headline_text.section_figures(
+        concentration=report.concentration, stress=report.stress, trend=report.trend,
+        managers=report.managers, clusters=report.clusters, clv_result=report.clv,
+        lifecycle=report.lifecycle,
+    )
+    summary = headline_text.build_summary(
+        unit=params.unit, quarter=report.quarter, as_of=report.as_of, headline=report.headline,
+        verdicts=headline_text.verdicts(report.headline, express=report.express),
+        quality=data.quality, sources=data.sources, params=params.model_dump(mode="json"),
+        sections=sections,
+    )
+    names = {"show_names": params.report.show_customer_names, "salt": params.unit}
+    tables = {
+        "quarantine": quality_text.quarantine_frame(
+            data.rejected, show_names=params.report.show_customer_names
+        ),
+        "export_key_customers": account_lists.key_customer_list(report.key, **names),
+        "export_customers_at_risk": account_lists.at_risk_list(report.at_risk, **names),
+        "export_experiment_groups": account_lists.experiment_list(
+            report.split, report.features_now, **names
+        ),
+    }
+    return {"summary": summary, "tables": tables}

@@ -41,6 +41,12 @@ REJECT_COLUMNS = ("source_file", "source_line", "column", "raw_value", "reason")
 #: Mix dimensions analysed for diversification when the data has them.
 MIX_DIMENSIONS = ("product_line", "channel", "region", "customer_type", "unit")
 
+#: Label of rows whose mix dimension (product line, channel, unit, ...) is missing.
+UNKNOWN = "(unknown)"
+
+#: Label of rows without an account manager.
+UNASSIGNED = "(unassigned)"
+
 
 class ContractError(ValueError):
     """Raised when a frame does not satisfy a function's input contract."""

@@ -187,7 +187,7 @@ def fit_bgnbd(summary: pd.DataFrame, *, variant: Variant = "bgnbd") -> BgNbdFit:
     ----------
     summary : DataFrame
         Columns ``frequency`` (x), ``recency`` (t_x) and ``T``, one row per customer, e.g.
-        from ``insights.clv.build.summarize_purchases``.
+        from ``insights.features.purchases.summarize_purchases``.
     variant : {"bgnbd", "mbgnbd"}
         The model.
 

@@ -25,13 +25,7 @@ from insights.clv.bgnbd import (
     fit_mbgnbd,
     probability_alive,
 )
-from insights.clv.data import (
-    estimate_margin_share,
-    summarize_base_value,
-    summarize_lifetime_by_purchases,
-    summarize_lifetime_revenue,
-    summarize_purchases,
-)
+from insights.clv.data import ClvData, summarize_base_value, summarize_lifetime_by_purchases
 from insights.clv.gamma_gamma import (
     GammaGammaFit,
     expected_average_spend,
@@ -47,13 +41,13 @@ from insights.clv.guard import (
 )
 from insights.clv.holdout import HoldoutResult, aggregate_by_frequency, validate_holdout
 from insights.clv.value import discounted_lifetime_value, score_customers
-from insights.engine.duckdb import Source, check_source
 from insights.params import ClvParams
 from insights.schema import require_columns
 
 __all__ = [
     "BgNbdFit",
     "ClvAssessment",
+    "ClvData",
     "ClvResult",
     "GammaGammaFit",
     "HoldoutResult",
@@ -65,7 +59,6 @@ __all__ = [
     "check_spend_independence",
     "choose_model",
     "discounted_lifetime_value",
-    "estimate_margin_share",
     "expected_average_spend",
     "expected_purchases",
     "expected_purchases_if_alive",
@@ -80,8 +73,6 @@ __all__ = [
     "summarize_base_value",
     "summarize_clv_by",
     "summarize_lifetime_by_purchases",
-    "summarize_lifetime_revenue",
-    "summarize_purchases",
     "validate_holdout",
 ]
 
@@ -119,42 +110,31 @@ class ClvResult:
         return self.status == "ok"
 
 
-def build_clv(
-    transactions: Source, *, as_of, params: ClvParams, engine: str = "duckdb"
-) -> ClvResult:
-    """Fit the purchase and spend models as of ``as_of`` and score every customer.
+def build_clv(data: ClvData, *, params: ClvParams) -> ClvResult:
+    """Fit the purchase and spend models as of ``data.as_of`` and score every customer.
 
-    Steps: ``summarize_purchases`` -> ``assess_clv_data`` -> ``fit_bgnbd`` (model by
+    Steps: ``assess_clv_data`` on ``data.summary`` -> ``fit_bgnbd`` (model by
     ``choose_model``) and ``fit_gamma_gamma`` -> ``score_customers`` over
-    ``params.horizon_months``; ``validate_holdout`` with the last ``params.holdout_quarters``
-    quarters held out; ``summarize_lifetime_revenue`` in every case. Only the
-    transaction-level steps read ``transactions``; for Parquet data or a PostgreSQL table
-    they run as SQL and only per-customer rows reach pandas.
+    ``params.horizon_months``; ``validate_holdout`` on ``data.holdout`` (the last
+    ``params.holdout_quarters`` quarters held out); ``data.lifetime`` in every case.
+    ``insights.steps.clv_data`` builds ``data`` from transactions with
+    ``insights.features.purchases``.
 
     Parameters
     ----------
-    transactions : DataFrame, path or PostgresTable
-        Canonical transactions (all dates; rows after ``as_of`` are ignored): a DataFrame,
-        Parquet data by path (file, directory of part files or glob), or a PostgreSQL table.
-    as_of : date-like
-        The report date (end of the quarter).
+    data : ClvData
+        Per-customer purchase frames for the report date, in ``params.time_unit``.
     params : ClvParams
         The unit's ``clv`` params.
-    engine : {"duckdb", "spark", "pandas"}
-        Where the SQL runs for a path ("spark": Parquet only); a DataFrame is summarised
-        with NumPy ("duckdb" or "pandas"), a PostgresTable inside its database.
 
     Returns
     -------
     ClvResult
         ``status`` "ok" or "not_applicable" (with ``reason``, a plain sentence).
     """
-    check_source(transactions, where="build_clv", engine=engine)
-    as_of = pd.Timestamp(as_of).normalize()
-    summary = summarize_purchases(
-        transactions, as_of=as_of, time_unit=params.time_unit, engine=engine
-    )
-    lifetime = summarize_lifetime_revenue(transactions, as_of=as_of, engine=engine)
+    as_of, summary = pd.Timestamp(data.as_of).normalize(), data.summary
+    require_columns(summary, ["customer_id", "frequency", "recency", "T", "monetary_value"],
+                    where="build_clv")
     assessment = assess_clv_data(
         summary,
         min_repeat_buyers=params.min_repeat_buyers,
@@ -169,14 +149,14 @@ def build_clv(
         "model": model,
         "assessment": assessment,
         "customers": summary,
-        "lifetime": lifetime,
+        "lifetime": data.lifetime,
     }
     if not assessment.ok:
         return ClvResult("not_applicable", assessment.reason, **base)
     fit, spend_fit, failed = _fit_models(summary, model)
     if failed:
         return ClvResult("not_applicable", failed, **base, fit=fit, spend_fit=spend_fit)
-    margin, margin_note = _margin(transactions, as_of, params, engine)
+    margin, margin_note = _margin(data, params)
     scored = score_customers(
         fit,
         spend_fit,
@@ -193,7 +173,7 @@ def build_clv(
         fit=fit,
         spend_fit=spend_fit,
         independence=check_spend_independence(summary),
-        holdout=_holdout(transactions, as_of, params, engine),
+        holdout=_holdout(data, params),
         margin_share=margin,
         notes=(_model_note(model, assessment), margin_note),
     )
@@ -218,14 +198,14 @@ def _fit_models(summary: pd.DataFrame, model: str):
     return fit, spend_fit, ""
 
 
-def _margin(transactions, as_of, params: ClvParams, engine: str) -> tuple[float, str]:
+def _margin(data: ClvData, params: ClvParams) -> tuple[float, str]:
     """Return the margin share to apply and a sentence saying where it came from."""
     if params.margin_share is not None:
         return (
             params.margin_share,
             f"Lifetime value is margin: revenue x {params.margin_share:.0%} (params).",
         )
-    share, source = estimate_margin_share(transactions, as_of=as_of, engine=engine)
+    share, source = data.margin_share, data.margin_source
     if share is None:
         return 1.0, f"Lifetime value is in revenue, not margin: {source}."
     share = min(max(share, 0.0), 1.0)
@@ -248,21 +228,16 @@ def _model_note(model: str, assessment: ClvAssessment) -> str:
     return note
 
 
-def _holdout(
-    transactions, as_of: pd.Timestamp, params: ClvParams, engine: str
-) -> HoldoutResult:
+def _holdout(data: ClvData, params: ClvParams) -> HoldoutResult:
     """Validate on the last ``holdout_quarters`` quarters (3 months each) before ``as_of``."""
-    day = pd.Timedelta(days=1)
-    calibration_end = as_of + day - pd.DateOffset(months=3 * params.holdout_quarters) - day
     return validate_holdout(
-        transactions,
-        calibration_end=calibration_end,
-        holdout_end=as_of,
+        data.holdout,
+        calibration_end=data.calibration_end,
+        holdout_end=data.as_of,
         time_unit=params.time_unit,
         model=params.model,
         min_repeat_buyers=params.min_repeat_buyers,
         min_history_days=params.min_history_days,
-        engine=engine,
     )
 
 

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 
 from insights.clv.bgnbd import BgNbdFit, expected_purchases, fit_bgnbd
-from insights.clv.data import TimeUnit, summarize_purchases
 from insights.clv.guard import ClvAssessment, assess_clv_data, choose_model
-from insights.engine.duckdb import Source, check_source
+from insights.periods import TimeUnit
+from insights.schema import require_columns
 
 #: Calibration frequencies 0..6 shown one by one, 7 and more pooled (as in the paper's plot).
 TOP_FREQUENCY_BIN = 7
@@ -48,7 +48,7 @@ class HoldoutResult:
 
 
 def validate_holdout(
-    transactions: Source,
+    summary: pd.DataFrame,
     *,
     calibration_end,
     holdout_end,
@@ -56,7 +56,6 @@ def validate_holdout(
     model: str = "bgnbd",
     min_repeat_buyers: int = 30,
     min_history_days: int = 180,
-    engine: str = "duckdb",
 ) -> HoldoutResult:
     """Fit on the calibration window and compare predicted with actual holdout purchases.
 
@@ -69,8 +68,10 @@ def validate_holdout(
 
     Parameters
     ----------
-    transactions : DataFrame, path or PostgresTable
-        Canonical transactions (as in ``clv_data.summarize_purchases``).
+    summary : DataFrame
+        ``features.purchases.summarize_purchases(tx, as_of=holdout_end,
+        calibration_end=calibration_end)``: the calibration summary with
+        ``frequency_holdout``.
     calibration_end, holdout_end : date-like
         The calibration window ends (inclusive) at ``calibration_end``; the holdout is the
         rest up to ``holdout_end``.
@@ -80,22 +81,20 @@ def validate_holdout(
         Purchase model; ``"auto"`` as in ``choose_model``.
     min_repeat_buyers, min_history_days : int
         Guardrails applied to the calibration window (``assess_clv_data``).
-    engine : {"duckdb", "spark", "pandas"}
-        As in ``clv_data.summarize_purchases``.
 
     Returns
     -------
     HoldoutResult
     """
-    check_source(transactions, where="validate_holdout", engine=engine)
+    require_columns(
+        summary, ["customer_id", "frequency", "recency", "T", "frequency_holdout"],
+        where="validate_holdout",
+    )
     cal_end, end = pd.Timestamp(calibration_end).normalize(), pd.Timestamp(holdout_end).normalize()
     if end <= cal_end:
         raise ValueError(
             f"holdout_end {end.date()} must be after calibration_end {cal_end.date()}."
         )
-    summary = summarize_purchases(
-        transactions, as_of=end, time_unit=time_unit, calibration_end=cal_end, engine=engine
-    )
     duration = float((end - cal_end).days) / (7.0 if time_unit == "week" else 1.0)
     assessment = assess_clv_data(
         summary,

@@ -28,7 +28,7 @@ from insights.engine.postgres import PostgresTable, run_postgres, table_columns
 from insights.schema import CANONICAL, REQUIRED, ContractError, require_columns
 
 #: Engines the feature functions accept (``FeatureParams.engine``).
-ENGINES = ("duckdb", "pandas", "spark")
+ENGINES = ("duckdb", "spark")
 
 #: What the feature functions accept as transactions.
 Source = pd.DataFrame | str | os.PathLike
@@ -170,8 +170,6 @@ def check_source(transactions: Source, *, where: str, engine: str) -> set[str]:
     if engine not in ENGINES:
         raise ContractError(f"{where}: engine must be one of {ENGINES}, got {engine!r}.")
     if isinstance(transactions, PostgresTable):
-        if engine == "pandas":
-            raise ContractError(f"{where}: a PostgreSQL table runs in its database, not engine='pandas'.")
         columns = table_columns(transactions)
         missing = [c for c in REQUIRED if c not in columns]
         if missing:
@@ -180,8 +178,6 @@ def check_source(transactions: Source, *, where: str, engine: str) -> set[str]:
     if engine == "spark" and not is_parquet_source(transactions):
         raise ContractError(f"{where}: engine='spark' reads Parquet data: pass its path.")
     if is_parquet_source(transactions):
-        if engine == "pandas":
-            raise ContractError(f"{where}: Parquet input needs engine='duckdb' or 'spark'.")
         columns = _spark_columns(transactions) if engine == "spark" else source_columns(transactions)
         missing = [c for c in REQUIRED if c not in columns]
         if missing:

@@ -15,10 +15,10 @@ Definitions (domain.md):
   hundredths, so every engine and every run gives the same figures.
 
 Engines (``insights.engine.duckdb``): ``"duckdb"`` (default) runs the one SQL definition in
-``feature_sql`` in process, over a DataFrame or Parquet files; ``"spark"`` runs the same
+``features.sql`` in process, over a DataFrame or Parquet files; ``"spark"`` runs the same
 text with Spark SQL over Parquet; a ``PostgresTable`` source runs it inside PostgreSQL
-(pushed down); ``"pandas"`` is the reference implementation. Tests assert that every
-engine gives exactly the same frames.
+(pushed down). The pandas twin of each query is a test oracle (``tests/reference.py``);
+tests assert that every engine and the oracle give exactly the same frames.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ import pyarrow.compute as pc
 
 from insights.engine.duckdb import Source, check_source, order_ids_complete, run_sql
 from insights.engine.postgres import PostgresTable
-from insights.features import reference as reference
 from insights.features import sql as sql
 from insights.params import FeatureParams, LifecycleParams
 from insights.schema import OPTIONAL_TEXT, ContractError
@@ -224,29 +223,20 @@ def build_customer_features(
         "year_start": stamp - YEAR,
         "prev_year_start": stamp - 2 * YEAR,
     }
-    if params.engine == "pandas":
-        agg = reference.customer_aggregates(
-            transactions,
-            as_of=stamp,
-            service_lines=params.service_product_lines,
-            online_channels=params.online_channels,
-            **cuts,
-        )
-    else:
-        lookups = {
-            "service_lines": _lookup("product_line", params.service_product_lines),
-            "online_channels": _lookup("channel", params.online_channels),
-            "line_bits": line_bits(transactions, columns, engine=params.engine),
-        }
-        agg = run_sql(
-            lambda dialect: sql.customer_aggregates_sql(
-                columns, as_of=stamp, services=bool(params.service_product_lines),
-                online=bool(params.online_channels), dialect=dialect,
-                line_bits=lookups["line_bits"] is not None,
-                order_key=order_key(transactions, columns, params.engine), **cuts,
-            ),
-            engine=params.engine, source=transactions, lookups=lookups,
-        )
+    lookups = {
+        "service_lines": _lookup("product_line", params.service_product_lines),
+        "online_channels": _lookup("channel", params.online_channels),
+        "line_bits": line_bits(transactions, columns, engine=params.engine),
+    }
+    agg = run_sql(
+        lambda dialect: sql.customer_aggregates_sql(
+            columns, as_of=stamp, services=bool(params.service_product_lines),
+            online=bool(params.online_channels), dialect=dialect,
+            line_bits=lookups["line_bits"] is not None,
+            order_key=order_key(transactions, columns, params.engine), **cuts,
+        ),
+        engine=params.engine, source=transactions, lookups=lookups,
+    )
     return _finish_customer_features(agg, as_of=stamp, columns=columns)
 
 
@@ -275,7 +265,7 @@ def revenue_by(
         Analysis date.
     window_days, offset_days : int
         Window length and how far before ``as_of`` it ends.
-    engine : {"duckdb", "pandas", "spark"}
+    engine : {"duckdb", "spark"}
         Execution engine ("spark" needs Parquet data by path).
 
     Returns
@@ -288,14 +278,16 @@ def revenue_by(
                       engine=engine, where="revenue_by")
     end = _as_timestamp(as_of) - pd.Timedelta(days=offset_days)
     start = end - pd.Timedelta(days=window_days)
-    if engine == "pandas":
-        agg = reference.revenue_by(transactions, by=list(by), start=start, end=end)
-    else:
-        agg = run_sql(
-            lambda dialect: sql.revenue_by_sql(by=list(by), start=start, end=end, dialect=dialect),
-            engine=engine, source=transactions,
-        )
-    out = agg[list(by)].astype("str").assign(revenue=_money(agg["revenue_c"]))
+    agg = run_sql(
+        lambda dialect: sql.revenue_by_sql(by=list(by), start=start, end=end, dialect=dialect),
+        engine=engine, source=transactions,
+    )
+    return _finish_revenue_by(agg, by=list(by))
+
+
+def _finish_revenue_by(agg: pd.DataFrame, *, by: list[str]) -> pd.DataFrame:
+    """Keys as text and revenue in money, largest first, ties by the keys."""
+    out = agg[by].astype("str").assign(revenue=_money(agg["revenue_c"]))
     return out.sort_values(
         ["revenue", *by], ascending=[False] + [True] * len(by), kind="stable"
     ).reset_index(drop=True)
@@ -328,12 +320,10 @@ def revenue_by_windows(
 
     Frame ``i`` equals ``revenue_by(transactions, by=by, as_of=ends[i], window_days=...)``:
     the ``by`` columns and ``revenue``, largest first, ties by the keys. The SQL engines
-    sum every window in one pass (a quarterly trend on a large unit reads the data once);
-    the pandas engine calls ``revenue_by`` per end.
+    sum every window in one pass (a quarterly trend on a large unit reads the data once).
     """
-    if engine == "pandas" or not ends:
-        return [revenue_by(transactions, by=by, as_of=end, window_days=window_days, engine=engine)
-                for end in ends]
+    if not ends:
+        return []
     _check_revenue_by(transactions, by=by, window_days=window_days, offset_days=0, engine=engine,
                       where="revenue_by_windows")
     windows = [(_as_timestamp(e) - pd.Timedelta(days=window_days), _as_timestamp(e)) for e in ends]
@@ -363,7 +353,7 @@ def customer_quarter_activity(
         Canonical transactions, or Parquet data with them.
     as_of : date-like
         Analysis date; quarters run up to the one containing it.
-    engine : {"duckdb", "pandas", "spark"}
+    engine : {"duckdb", "spark"}
         Execution engine ("spark" needs Parquet data by path).
 
     Returns
@@ -376,10 +366,13 @@ def customer_quarter_activity(
     where = "customer_quarter_activity"
     columns = check_source(transactions, where=where, engine=engine)
     stamp = _as_timestamp(as_of)
-    agg = _aggregate(
-        transactions, columns, engine=engine, as_of=stamp,
-        reference_fn=reference.quarter_activity, sql_fn=sql.quarter_activity_sql,
-    )
+    agg = _aggregate(transactions, columns, engine=engine, as_of=stamp,
+                     sql_fn=sql.quarter_activity_sql)
+    return _finish_quarter_activity(agg)
+
+
+def _finish_quarter_activity(agg: pd.DataFrame) -> pd.DataFrame:
+    """Quarter ids as Periods, sorted by customer then quarter, revenue in money."""
     agg = agg.assign(customer_id=agg["customer_id"].astype("str"), quarter_id=agg["quarter_id"].astype("int64"))
     if not _sorted_by_customer_quarter(agg):  # e.g. a database ordering by another collation
         agg = agg.sort_values(["customer_id", "quarter_id"], kind="stable")
@@ -405,7 +398,7 @@ def first_purchases(transactions: Source, *, as_of: object, engine: str = "duckd
         Canonical transactions, or Parquet data with them.
     as_of : date-like
         Analysis date.
-    engine : {"duckdb", "pandas", "spark"}
+    engine : {"duckdb", "spark"}
         Execution engine ("spark" needs Parquet data by path).
 
     Returns
@@ -419,10 +412,13 @@ def first_purchases(transactions: Source, *, as_of: object, engine: str = "duckd
     where = "first_purchases"
     columns = check_source(transactions, where=where, engine=engine)
     stamp = _as_timestamp(as_of)
-    agg = _aggregate(
-        transactions, columns, engine=engine, as_of=stamp,
-        reference_fn=reference.first_purchases, sql_fn=sql.first_purchases_sql,
-    )
+    agg = _aggregate(transactions, columns, engine=engine, as_of=stamp,
+                     sql_fn=sql.first_purchases_sql)
+    return _finish_first_purchases(agg)
+
+
+def _finish_first_purchases(agg: pd.DataFrame) -> pd.DataFrame:
+    """Dates as datetime64, money from hundredths, sorted by customer."""
     out = pd.DataFrame(
         {
             "customer_id": agg["customer_id"].astype("str"),
@@ -437,10 +433,8 @@ def first_purchases(transactions: Source, *, as_of: object, engine: str = "duckd
     return out.sort_values("customer_id", kind="stable").reset_index(drop=True)
 
 
-def _aggregate(transactions, columns, *, engine: str, as_of: pd.Timestamp, reference_fn, sql_fn):
-    """Run one per-customer aggregation: the pandas reference, or its SQL on ``engine``."""
-    if engine == "pandas":
-        return reference_fn(transactions, as_of=as_of)
+def _aggregate(transactions, columns, *, engine: str, as_of: pd.Timestamp, sql_fn):
+    """Run one per-customer aggregation's SQL on ``engine``."""
     return run_sql(
         lambda dialect: sql_fn(
             columns, as_of=as_of, dialect=dialect, order_key=order_key(transactions, columns, engine)

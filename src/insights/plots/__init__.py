@@ -2,3 +2,7 @@
 
 ``plots.core`` holds the shared style and ``safe_label``; one module per report section.
 """
+
+from insights.plots import behaviour, clusters, clv, core, dependency
+
+__all__ = ["behaviour", "clusters", "clv", "core", "dependency"]

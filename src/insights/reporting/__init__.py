@@ -4,6 +4,16 @@
 (``reporting.dependency``, ``reporting.behaviour``, ...) turns findings into sentences.
 """
 
+from insights.reporting import (  # the section modules, for the notebook
+    account_lists,
+    behaviour,
+    clusters,
+    clv,
+    dependency,
+    headline,
+    key_customers,
+    quality,
+)
 from insights.reporting.core import (
     Card,
     Html,
@@ -23,6 +33,14 @@ from insights.reporting.core import (
 )
 
 __all__ = [
+    "account_lists",
+    "behaviour",
+    "clusters",
+    "clv",
+    "dependency",
+    "headline",
+    "key_customers",
+    "quality",
     "Card",
     "Html",
     "bullet_list",

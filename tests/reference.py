@@ -1,7 +1,8 @@
-"""Pandas reference implementation of the queries in ``feature_sql`` (engine="pandas").
+"""Test oracle: the pandas twin of each query in ``insights.features.sql``.
 
 Each function returns exactly the columns, dtypes-before-finishing and rows of its SQL
-twin, so ``features.py`` finishes both the same way; the tests compare the two engines.
+twin, so ``features.customers`` finishes both the same way (``tests/oracles.py``); the
+tests compare the two. It was the runtime ``engine: pandas`` until that was removed.
 Money is summed in integer hundredths held in float64 (exact below 2**53 hundredths).
 """
 

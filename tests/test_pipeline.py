@@ -1,0 +1,99 @@
+"""``pipeline.prepare_report``: the notebook's one call, and a notebook that only displays.
+
+The corporate demo unit (about 1,300 rows) runs through ``prepare_report``; its fields must
+be what the individual steps give on the same data, it must write nothing, and the report
+notebook must only pass its fields to ``reporting`` and ``plots`` functions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from insights import concentration, demo, pipeline, steps
+from insights.params import load_params
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "quarterly_report.py"
+
+
+@pytest.fixture(scope="module")
+def corporate(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("project")
+    shutil.copytree(ROOT / "params", folder / "params")
+    demo.write_demo_exports(folder / "data" / "demo")
+    params = load_params(folder / "params" / "corporate.yaml")
+    before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+    report = pipeline.prepare_report(params, quarter="2026Q3", root=folder)
+    return folder, params, report, before
+
+
+def test_prepare_report_is_frozen_and_writes_nothing(corporate):
+    folder, _, report, before = corporate
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        report.quarter = pd.Period("2026Q2")  # type: ignore[misc]
+    assert str(report.quarter) == "2026Q3" and report.as_of == pd.Timestamp("2026-09-30")
+    assert report.as_of_prev == pd.Timestamp("2026-06-30")
+
+
+def test_prepare_report_fields_are_the_steps_on_the_same_data(corporate):
+    _, params, report, _ = corporate
+    tx, engine = report.data.transactions, params.features.engine
+    trend = steps.concentration_trend(
+        tx, as_of=report.as_of, quarters=params.concentration.trend_quarters, engine=engine
+    )
+    pd.testing.assert_frame_equal(report.trend, trend, check_exact=True)
+    positive = int((report.features_now["revenue_12m"] > 0).sum())
+    assert report.concentration.entities == positive > 10
+    stress = concentration.stress_test(
+        concentration.customer_revenue(report.features_now), top=params.concentration.stress_top
+    )
+    pd.testing.assert_frame_equal(report.stress, stress, check_exact=True)
+    assert report.clv.as_of == report.as_of
+    assert report.managers.status == steps.manager_risk(tx, as_of=report.as_of).status
+    assert report.rows_after == pipeline.count_after(report.data, report.quarter)
+
+
+def test_prepare_report_reuses_loaded_data_and_gives_the_artifacts(corporate):
+    folder, params, report, _ = corporate
+    again = pipeline.prepare_report(params, quarter="2026Q3", root=folder, data=report.data)
+    assert again.data is report.data
+    pd.testing.assert_frame_equal(again.features_now, report.features_now, check_exact=True)
+    artifacts = pipeline.report_artifacts(report)
+    assert set(artifacts["tables"]) == {
+        "quarantine", "export_key_customers", "export_customers_at_risk",
+        "export_experiment_groups",
+    }
+    assert artifacts["summary"]["unit"] == "corporate"
+
+
+def _code_cells() -> list[str]:
+    cells = re.split(r"^# %%", NOTEBOOK.read_text(encoding="utf-8"), flags=re.M)[1:]
+    return [c for c in cells if not c.lstrip().startswith("[markdown]")]
+
+
+def test_notebook_setup_cell_is_short_and_the_cells_hold_no_logic():
+    cells = _code_cells()
+    setup = next(c for c in cells if "# Setup" in c)
+    assert len(setup.strip().splitlines()) < 15
+    assert "pipeline.prepare_report(" in setup
+    body = [c for c in cells if "# Setup" not in c and 'tags=["parameters"]' not in c]
+    for cell in body:
+        code = [ln for ln in cell.splitlines()[1:] if ln.strip() and not ln.lstrip().startswith("#")]
+        for line in code:
+            assert not re.match(r"\s*(def|for|while|class|if|with)\b", line), line
+            assert not re.search(r"\.(groupby|merge|pivot|apply|loc|iloc)\b", line), line
+            assigned = re.match(r"\s*(\w+)\s*=(?!=)", line)
+            assert assigned is None or assigned.group(1) in {"ax", "written"}, line
+
+
+def test_every_report_field_the_notebook_reads_exists():
+    used = set(re.findall(r"\breport\.(\w+)", NOTEBOOK.read_text(encoding="utf-8")))
+    fields = {f.name for f in dataclasses.fields(pipeline.ReportData)}
+    assert used and used <= fields, used - fields
