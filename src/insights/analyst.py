@@ -7,9 +7,8 @@ key-customer score and lifetime value. An analyst's counts therefore equal the r
 construction (``tests/test_analyst.py`` holds every demo unit's table to its published
 ``metadata.json``).
 
-The calls mirror the report notebook's setup cell (``notebooks/quarterly_report.py``) and
-the cells of the clustering and key-customer sections; the notebook and this module take
-the same params, the same quarter and the same seeds.
+It is built on ``pipeline.prepare_report``, the one call the report notebook's setup cell
+makes: the same params, the same quarter, the same seeds, the same code.
 """
 
 from __future__ import annotations
@@ -19,9 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from insights import clustering, clv, features, key_customers, pipeline, segments
+from insights import clustering, clv, key_customers, pipeline
 from insights.params import Params, load_params
-from insights.periods import quarter_end
 
 #: Columns taken from the key-customer score (renamed with a ``key_`` prefix where bare).
 KEY_COLUMNS = {"key_rank": "key_rank", "score": "key_score", "category": "key_category",
@@ -102,7 +100,7 @@ def open_unit(unit: str, quarter: str | None = None, *, root: str | Path | None 
     params = load_params(resolve_unit(unit, root=root))
     data = pipeline.load_unit(params, root=root)
     period = pipeline.resolve_quarter(data, quarter, params=params)
-    return build_unit_view(data, params=params, quarter=period)
+    return build_unit_view(data, params=params, quarter=period, root=root)
 
 
 def find_root() -> Path:
@@ -113,8 +111,13 @@ def find_root() -> Path:
     return here if (here / "params").is_dir() else project_root()
 
 
-def build_unit_view(data: pipeline.UnitData, *, params: Params, quarter: pd.Period) -> UnitView:
+def build_unit_view(
+    data: pipeline.UnitData, *, params: Params, quarter: pd.Period, root: Path | None = None
+) -> UnitView:
     """Compute the report's per-customer results from loaded data (see ``customers_table``).
+
+    Runs ``pipeline.prepare_report`` -- the very call the report notebook makes -- and joins
+    its per-customer results into one table, so the numbers are the report's by construction.
 
     Parameters
     ----------
@@ -125,28 +128,19 @@ def build_unit_view(data: pipeline.UnitData, *, params: Params, quarter: pd.Peri
         lifetime-value settings and ``random_state`` are all applied.
     quarter : Period
         The report quarter; everything is computed as of its last day.
+    root : Path, optional
+        The project root (default: ``find_root()``); the report's run facts name files
+        relative to it.
     """
-    transactions = data.transactions
-    as_of, engine = quarter_end(quarter), params.features.engine
-    table = features.build_customer_features(
-        transactions, as_of=as_of, params=params.features, lifecycle=params.lifecycle
-    )
-    lifecycle = segments.assign_lifecycle(table, params=params.lifecycle)
-    activity = features.customer_quarter_activity(transactions, as_of=as_of, engine=engine)
-    clv_result = clv.build_clv(transactions, as_of=as_of, params=params.clv, engine=engine)
-    clusters = clustering.build_clusters(
-        table, params=params.clustering, random_state=params.random_state
-    )
-    key = key_customers.score_key_customers(
-        table, params=params.key_customers, activity=activity, as_of=as_of,
-        p_alive=clv.p_alive_by_customer(clv_result),
-    )
-    table = _join(table, lifecycle[["customer_id", "segment"]])
-    table = _join(table, clusters.labels[["customer_id", "cluster", "cluster_name"]])
-    table = _join(table, _key_columns(key.table))
-    table = _join(table, _clv_columns(clv_result))
-    table.attrs.update(unit=params.unit, quarter=str(quarter), as_of=as_of)
-    return UnitView(params, data, quarter, as_of, table, clusters, clv_result, key)
+    root = Path(root) if root is not None else find_root()
+    report = pipeline.prepare_report(params, quarter=str(quarter), root=root, data=data)
+    table = _join(report.features_now, report.segments_now[["customer_id", "segment"]])
+    table = _join(table, report.clusters.labels[["customer_id", "cluster", "cluster_name"]])
+    table = _join(table, _key_columns(report.key.table))
+    table = _join(table, _clv_columns(report.clv))
+    table.attrs.update(unit=params.unit, quarter=str(report.quarter), as_of=report.as_of)
+    return UnitView(params, data, report.quarter, report.as_of, table, report.clusters,
+                    report.clv, report.key)
 
 
 def _join(table: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
