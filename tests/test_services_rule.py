@@ -18,6 +18,7 @@ def _pytest(**env: str) -> subprocess.CompletedProcess:
 
 
 def test_without_java_the_spark_tests_skip_with_a_one_line_reason():
+    pytest.importorskip("pyspark", reason="the spark extra is not installed (make test-floors)")
     run = _pytest(INSIGHTS_TEST_HIDE="java")
     assert run.returncode == 0, run.stdout[-2000:]
     reasons = [line for line in run.stdout.splitlines() if line.startswith("SKIPPED")]
@@ -26,6 +27,7 @@ def test_without_java_the_spark_tests_skip_with_a_one_line_reason():
 
 
 def test_where_services_are_required_a_skip_fails_the_run():
+    pytest.importorskip("pyspark", reason="the spark extra is not installed (make test-floors)")
     run = _pytest(INSIGHTS_TEST_HIDE="java", INSIGHTS_REQUIRE_SERVICES="1")
     assert run.returncode == 1
     assert "INSIGHTS_REQUIRE_SERVICES=1" in run.stdout and "test_spark_features_equal_duckdb" in run.stdout

@@ -228,7 +228,8 @@ def _gini(ranked: pd.DataFrame) -> float:
     if n == 0:
         return np.nan
     ranks = np.arange(1, n + 1)
-    return float(2.0 * np.sum(ranks * values) / (n * values.sum()) - (n + 1) / n)
+    value = 2.0 * np.sum(ranks * values) / (n * values.sum()) - (n + 1) / n
+    return float(max(value, 0.0))  # equal shares give 0 up to rounding (-2e-16): Gini is >= 0
 
 
 def disclosure_customers(revenue: pd.Series, *, threshold: float = 0.10) -> pd.DataFrame:

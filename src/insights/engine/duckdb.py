@@ -17,10 +17,12 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeAlias
 
 import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
+from typing_extensions import TypeIs
 
 from insights.engine import dialect as sql
 from insights.engine.dialect import Query
@@ -31,10 +33,10 @@ from insights.schema import CANONICAL, REQUIRED, ContractError, require_columns
 ENGINES = ("duckdb", "spark")
 
 #: What the feature functions accept as transactions.
-Source = pd.DataFrame | str | os.PathLike
+Source: TypeAlias = pd.DataFrame | str | os.PathLike
 
 
-def is_parquet_source(source: object) -> bool:
+def is_parquet_source(source: object) -> TypeIs[str | os.PathLike]:
     """Return True when ``source`` names Parquet data (a path) rather than a DataFrame."""
     return isinstance(source, str | os.PathLike)
 
