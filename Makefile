@@ -19,7 +19,7 @@ override UNIT := $(value UNIT)
 override QUARTER := $(value QUARTER)
 export UNIT QUARTER
 
-.PHONY: help report reports test lint lab demo-data bench clean distclean venv
+.PHONY: help report reports check test lint lab demo-data bench clean distclean venv
 
 help: ## list the targets
 	@echo "insights: make <target> [UNIT=fleet] [QUARTER=2026Q3]"
@@ -42,6 +42,11 @@ report: $(STAMP) ## publish one unit's quarterly report: make report UNIT=fleet 
 	$(PY) -m insights.cli check-unit --unit "$$UNIT"
 	@$(MAKE) --no-print-directory $(DEMO_STAMP)
 	$(PY) -m insights.cli report --unit "$$UNIT" --quarter "$$QUARTER"
+
+check: $(STAMP) ## read, clean and gate one unit's data, publish nothing: make check UNIT=fleet [QUARTER=2026Q3]
+	$(PY) -m insights.cli check-unit --unit "$$UNIT"
+	@$(MAKE) --no-print-directory $(DEMO_STAMP)
+	$(PY) -m insights.cli check --quarter "$$QUARTER" -- "$$UNIT"
 
 reports: $(STAMP) $(DEMO_STAMP) ## publish every unit in params/ (goes on past failures, exits non-zero if any failed)
 	$(PY) -m insights.cli reports --quarter "$$QUARTER"

@@ -1,11 +1,14 @@
 """The ``insights`` command the Makefile calls.
 
 ``insights report --unit fleet [--quarter 2026Q3]``   publish one unit's report
+``insights check fleet [--quarter 2026Q3]``           read, clean and gate the data; publish nothing
 ``insights reports [--quarter 2026Q3]``               every unit; goes on past failures
 ``insights demo-data --out data/demo [--seed N]``     write the deterministic demo export
 ``insights index``                                    rebuild reports/index.html
 
-Exit codes: 0 success, 1 a report run failed, 2 invalid input (unit, quarter, params).
+Exit codes: 0 success, 1 a report run failed, 2 invalid input (unit, quarter, params),
+3 the data cannot carry a truthful report (``insights.gate``: unreadable or ambiguous input,
+too many rejects, a quarter outside the data); nothing was published.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 from insights.params import ParamsError
 from insights.periods import PeriodError
 
-EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_REFUSED = 0, 1, 2, 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     one = sub.add_parser("report", help="publish one unit's quarterly report")
     one.add_argument("--unit", required=True, help="a file stem in params/, e.g. fleet")
     one.add_argument("--quarter", default="", help="YYYYQn; default: latest complete quarter")
+    gate = sub.add_parser("check", help="read, clean and gate a unit's data; publish nothing")
+    gate.add_argument("unit", help="a file stem in params/, e.g. fleet")
+    gate.add_argument("--quarter", default="", help="YYYYQn; default: latest complete quarter")
     check = sub.add_parser("check-unit", help="exit 2 unless UNIT names a file in params/")
     check.add_argument("--unit", required=True)
     every = sub.add_parser("reports", help="publish every unit's report")
@@ -50,6 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _report(args.unit, args.quarter, root)
     if args.command == "check-unit":
         return _check_unit(args.unit, root)
+    if args.command == "check":
+        return _check(args.unit, args.quarter, root)
     if args.command == "reports":
         return _reports(args.quarter, root, jobs=args.jobs)
     if args.command == "demo-data":
@@ -85,6 +93,7 @@ def _params_reference(update: Path | None) -> int:
 
 
 def _report(unit: str, quarter: str, root: Path) -> int:
+    from insights.gate import GateError
     from insights.publish.report import PublishError, UnitError, publish_report
 
     try:
@@ -92,11 +101,36 @@ def _report(unit: str, quarter: str, root: Path) -> int:
     except (UnitError, ParamsError, PeriodError) as exc:
         print(f"insights: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    except GateError as exc:
+        print(f"insights: {unit}: not published: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
     except PublishError as exc:
         print(f"insights: {exc}\nThe previous report, if any, was left in place.", file=sys.stderr)
         return EXIT_FAILED
     print(f"published {result.report_html.relative_to(root)}")
     return EXIT_OK
+
+
+def _check(unit: str, quarter: str, root: Path) -> int:
+    """Print the one-screen check of a unit's data; exit 3 when it would not be published."""
+    from insights.checkup import check_unit
+    from insights.params import load_params
+    from insights.periods import parse_quarter
+    from insights.publish.report import UnitError, resolve_unit
+
+    try:
+        params = load_params(resolve_unit(unit, root=root))
+        quarter = str(parse_quarter(quarter)) if quarter else ""
+    except (UnitError, ParamsError, PeriodError) as exc:
+        print(f"insights: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    result = check_unit(params, root=root, quarter=quarter or None)
+    print("\n".join(result.lines))
+    if result.publishable:
+        print("verdict: publishable")
+        return EXIT_OK
+    print("verdict: NOT publishable: " + " ".join(result.problems))
+    return EXIT_REFUSED
 
 
 def _check_unit(unit: str, root: Path) -> int:
@@ -112,6 +146,7 @@ def _check_unit(unit: str, root: Path) -> int:
 
 def _report_worker(unit: str, quarter: str, root: Path, position: int) -> tuple[str, int, str]:
     """Publish one unit in a worker process; return (unit, exit code, message)."""
+    from insights.gate import GateError
     from insights.publish.report import PublishError, UnitError, publish_report
 
     bar = {"desc": f"{unit:<12}", "position": position, "leave": True, "unit": "cell"}
@@ -119,6 +154,8 @@ def _report_worker(unit: str, quarter: str, root: Path, position: int) -> tuple[
         result = publish_report(unit, quarter=quarter or None, root=root, progress=bar, update_index=False)
     except (UnitError, ParamsError, PeriodError) as exc:
         return unit, EXIT_INVALID, str(exc)
+    except GateError as exc:
+        return unit, EXIT_REFUSED, f"not published: {exc}"
     except PublishError as exc:
         return unit, EXIT_FAILED, str(exc)
     return unit, EXIT_OK, f"published {result.report_html.relative_to(root)}"

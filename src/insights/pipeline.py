@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from insights import cleaning, loading
+from insights import cleaning, gate, loading
 from insights.engine.duckdb import Source, count_rows, order_date_bounds
 from insights.ingest import stream as ingest
 from insights.params import Params
-from insights.periods import latest_complete_quarter, parse_quarter, quarter_end
+from insights.periods import latest_complete_quarter, parse_quarter, quarter_end, quarter_start
 
 #: Total size of the input files above which ``source.stream: auto`` streams them.
 STREAM_BYTES = 1 << 30
@@ -55,15 +55,35 @@ def streams(params: Params, *, root: Path) -> bool:
     return sum(sizes) > STREAM_BYTES
 
 
-def load_unit(params: Params, *, root: Path, cache_dir: Path | None = None) -> UnitData:
+def load_unit(params: Params, *, root: Path, cache_dir: Path | None = None,
+              check: bool = True) -> UnitData:
     """Load and clean ``params``' sources; rows in = rows kept + rows rejected.
 
     Streams to a cached Parquet dataset under ``cache_dir`` (default
     ``<root>/data/cache/ingest``) when ``streams`` says so. Raises ``loading.LoadError`` when
     a file cannot be read at all (its message names the file and what to change in the
-    params).
+    params), and ``gate.GateError`` when a column reads two ways or -- with ``check`` --
+    when the rows cannot carry a report (``gate.check_rows``: none kept, too many rejected).
     """
-    root = Path(root)
+    try:
+        data = _load_unit(params, root=Path(root), cache_dir=cache_dir)
+    except cleaning.InputError as exc:
+        raise gate.GateError(str(exc)) from None
+    problems = row_problems(data, params=params)
+    if check and problems:
+        raise gate.GateError(" ".join(problems))
+    return data
+
+
+def row_problems(data: UnitData, *, params: Params) -> list[str]:
+    """Return why the unit's rows cannot be published (empty when they can)."""
+    where = ", ".join(f["path"] for f in data.quality.get("files", [])) or params.unit
+    return gate.check_rows(data.quality, max_rejected_share=params.gate.max_rejected_share,
+                           where=where, accept_total_mismatch=params.gate.accept_total_mismatch)
+
+
+def _load_unit(params: Params, *, root: Path, cache_dir: Path | None) -> UnitData:
+    """Load and clean without the gate (see ``load_unit``)."""
     engine = "spark" if params.features.engine == "spark" else "duckdb"
     if streams(params, root=root):
         result = ingest.ingest(params, root=root, cache_dir=cache_dir or root / INGEST_CACHE)
@@ -88,14 +108,33 @@ def resolve_quarter(data: UnitData, quarter: str | None, *, params: Params) -> p
     """Return the report quarter: ``quarter`` when given, else the latest complete one.
 
     Never looks at today's date: "complete" is judged from the export date in params or
-    the data's latest order date.
+    the data's latest order date. Raises ``gate.GateError`` when the quarter is outside the
+    data or holds no kept row (``quarter_coverage`` says how the data covers it).
     """
     if quarter:
-        return parse_quarter(quarter)
-    export = pd.Timestamp(params.source.export_date) if params.source.export_date else None
+        period = parse_quarter(quarter)
+    else:
+        export = pd.Timestamp(params.source.export_date) if params.source.export_date else None
+        first, last, _ = order_date_bounds(data.transactions, engine=data.engine)
+        dates = pd.Series([first, last] if first is not None else [], dtype="datetime64[ns]")
+        period = latest_complete_quarter(dates, export_date=export)
+    quarter_coverage(data, period, requested=bool(quarter), params=params)
+    return period
+
+
+def quarter_coverage(data: UnitData, period: pd.Period, *, requested: bool,
+                     params: Params) -> str:
+    """Return the sentence naming the report quarter: the last complete one, or partial.
+
+    Raises ``gate.GateError`` when the quarter is outside the data or holds no kept row.
+    """
     first, last, _ = order_date_bounds(data.transactions, engine=data.engine)
-    dates = pd.Series([first, last] if first is not None else [], dtype="datetime64[ns]")
-    return latest_complete_quarter(dates, export_date=export)
+    before = quarter_start(period) - pd.Timedelta(days=1)
+    inside = (count_rows(data.transactions, after=before, engine=data.engine)
+              - count_rows(data.transactions, after=quarter_end(period), engine=data.engine))
+    export = pd.Timestamp(params.source.export_date) if params.source.export_date else None
+    return gate.quarter_coverage(period, first=first, last=last, rows_in_quarter=inside,
+                                 requested=requested, export_date=export)
 
 
 def count_after(data: UnitData, quarter: pd.Period) -> int:

@@ -60,10 +60,13 @@ def choose_encoding(entry: str, scan: ByteScan, declared: str) -> str:
         raise LoadError(f"{entry}: the file is UTF-16/UTF-32 text (it starts with that byte-order "
                         "mark); re-save it as UTF-8 CSV. source.encoding supports utf-8, "
                         "utf-8-sig and cp1251.")
-    if b"\x00" in data[:65536]:
-        raise LoadError(f"{entry}: the file contains NUL bytes, so it is not UTF-8 or cp1251 "
-                        "text (UTF-16 without a byte-order mark, or a binary file); re-save it "
-                        "as UTF-8 CSV or set source.format.")
+    if data[:65536].count(b"\x00") > max(8, len(data[:65536]) // 100):
+        at = data.index(b"\x00")
+        line = data.count(b"\n", 0, at) + 1
+        raise LoadError(f"{entry}: the file is full of NUL bytes (the first on line "
+                        f"{line}, byte offset {at}), so it is not UTF-8 "
+                        "or cp1251 text (UTF-16 without a byte-order mark, or a binary file); "
+                        "re-save it as UTF-8 CSV or set source.format.")
     bom = data.startswith(codecs.BOM_UTF8)
     if declared == "cp1251" and bom:
         raise LoadError(f"{entry}: the file starts with a UTF-8 byte-order mark but "
@@ -97,7 +100,7 @@ def _strict(entry: str, error: DecodeError | None, encoding: str) -> None:
     if error is not None:
         other = "cp1251" if encoding.startswith("utf") else "utf-8"
         raise LoadError(f"{entry}: line {error.line} is not valid {encoding} (byte "
-                        f"{error.byte:#04x}); the file may be {other}: set "
+                        f"{error.byte:#04x} at byte offset {error.offset}); the file may be {other}: set "
                         f"source.encoding: auto or {other}, or re-save it as UTF-8.")
 
 
@@ -108,9 +111,13 @@ def _check_cp1251(entry: str, scan: ByteScan) -> None:
     else:
         odd = _odd_cp1251_word(_sample(scan.head, "cp1251"))
     if odd is not None:
-        raise LoadError(f"{entry}: the file is neither UTF-8 nor Russian cp1251 text (read as "
-                        f"cp1251 it gives words like {odd!r}); it may be Latin-1, KOI8-R or "
-                        "another encoding. Re-save it as UTF-8 CSV.")
+        bad = scan.utf8_error
+        where = (f"line {bad.line}, byte offset {bad.offset} ({bad.byte:#04x}) is not valid "
+                 "UTF-8, and " if bad is not None else "")
+        raise LoadError(f"{entry}: the file is neither UTF-8 nor Russian cp1251 text ({where}read "
+                        f"as cp1251 it gives words like {odd!r}); it may be Latin-1, KOI8-R or "
+                        "another encoding. Re-save it as UTF-8 CSV, or set source.encoding: "
+                        "utf-8 or cp1251 to be told each line that does not decode.")
 
 
 def _odd_cp1251_word(text: str) -> str | None:
@@ -155,7 +162,9 @@ def sniff_delimiter(entry: str, sample: list[str], declared: str) -> str:
             best, best_score = candidate, score
     if best is None:
         raise LoadError(f"{entry}: could not tell the delimiter (tried {', '.join(_NAMES.values())}); "
-                        "the header has a single column. Set source.delimiter in the params.")
+                        "the header has a single column. Set source.delimiter in the params: "
+                        "one of ',', ';', '|', \"\\t\" (tab) or whitespace (runs of spaces), "
+                        "or use source.format: fixed_width with source.widths.")
     return best
 
 
@@ -271,15 +280,24 @@ def _csv_tables(records: _Records, handle, extra: dict, batch_rows: int) -> Iter
 
 
 def _open_records(entry: str, lines: Iterable[str], source, encoding: str) -> _Records:
-    """Find the header, sniff the delimiter and read the header record."""
+    """Find the header, sniff the delimiter and read the header record.
+
+    With ``source.delimiter: whitespace`` every run of spaces and tabs separates values
+    (each line is re-joined with tabs, so line numbers stay); with ``source.column_names``
+    the file has no header line and those names are the header.
+    """
+    declared = source.delimiter
+    if declared == "whitespace":
+        lines, declared = map(_whitespace_to_tabs, lines), "\t"
     feed = _Feed(lines)
-    start = _header_index(entry, feed, source.header_line)
+    named = list(getattr(source, "column_names", []) or [])
+    start = _header_index(entry, feed, source.header_line) if not named else 0
     sample = [line for i in range(start, start + SNIFF_LINES) if (line := feed.line(i)) is not None]
-    delimiter = sniff_delimiter(entry, sample, source.delimiter)
+    delimiter = sniff_delimiter(entry, sample, declared)
     feed.pos = start
     reader = csv.reader(feed, delimiter=delimiter, strict=True)
     try:
-        raw_header = next(reader)
+        raw_header = list(named) if named else next(reader)
     except csv.Error as exc:
         raise LoadError(f"{entry}: the header on line {start + 1} has broken quoting ({exc}); "
                         "fix the export or set source.header_line.") from None
@@ -287,10 +305,16 @@ def _open_records(entry: str, lines: Iterable[str], source, encoding: str) -> _R
     while raw_header and not raw_header[-1].strip():
         raw_header.pop()
     header, duplicates = unique_header(raw_header)
-    extra = {"encoding": encoding, "delimiter": delimiter, "header_line": start + 1,
-             "trailing_delimiter": trailing}
+    extra = {"encoding": encoding, "delimiter": delimiter,
+             "header_line": 0 if named else start + 1, "trailing_delimiter": trailing}
     return _Records(feed, reader, header, duplicates,
                     [h.casefold() for h in map(str.strip, raw_header)], extra)
+
+
+def _whitespace_to_tabs(line: str) -> str:
+    """Return a line whose runs of spaces and tabs are single tabs (line end kept)."""
+    body = line.rstrip("\r\n")
+    return "\t".join(body.split()) + line[len(body):]
 
 
 def _header_index(entry: str, feed: _Feed, header_line: int | None) -> int:
@@ -351,6 +375,13 @@ def _read_records(records: _Records, table: Table, limit: int | None = None) -> 
         if not any(f.strip() for f in fields):
             blank += feed.pos - first
             continue
+        if any("\x00" in f for f in fields):
+            raw = "".join(feed.lines_from(first, feed.pos - first)).rstrip("\r\n")
+            table.rejects.append(RowReject(first + 1, raw.replace("\x00", "\\0"), "nul_byte",
+                                           f"the line holds a NUL byte (character "
+                                           f"{raw.index(chr(0)) + 1}); the line was skipped",
+                                           tuple(fields)))
+            continue
         reject = _shape_reject(fields, header_norm, first, feed.line(first))
         if reject is not None:
             table.rejects.append(reject)
@@ -380,7 +411,7 @@ def plain_rows(lines: list[str], delimiter: str, header_norm: list[str]) -> list
         return None
     width, first = len(header_norm), header_norm[0]
     for row, line in zip(rows, lines, strict=True):
-        if (len(row) != width or not line.replace(delimiter, " ").replace('"', " ").strip()
+        if ("\x00" in line or len(row) != width or not line.replace(delimiter, " ").replace('"', " ").strip()
                 or row[0].strip().casefold() == first):
             return None
     return rows

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import nbformat
 
+from insights.gate import GateError
 from insights.params import UNIT_NAME, ParamsError, load_params
 from insights.periods import parse_quarter
 from insights.publish import runinfo as runinfo
@@ -35,6 +36,10 @@ SUMMARY_FILE = "summary.json"
 
 class UnitError(ValueError):
     """Raised when a unit name is malformed or has no params file; nothing was written."""
+
+
+#: Errors raised in the notebook that mean "this data cannot be published" (insights.gate).
+REFUSALS = frozenset({"GateError", "LoadError"})
 
 
 class PublishError(RuntimeError):
@@ -140,7 +145,7 @@ def publish_report(
         _record_run(unit_dir, quarter=quarter, status="failed", error=_short_error(exc))
         if update_index:
             build_index(root=root)
-        if isinstance(exc, PublishError | ParamsError) or not isinstance(exc, Exception):
+        if isinstance(exc, PublishError | ParamsError | GateError) or not isinstance(exc, Exception):
             raise
         raise PublishError(f"report for unit {unit!r} failed: {_short_error(exc)}") from exc
     _record_run(unit_dir, quarter=published_quarter, status="published", error="")
@@ -193,6 +198,8 @@ def run_notebook(
             request_save_on_cell_execute=False,
         )
     except papermill.PapermillExecutionError as exc:
+        if exc.ename in REFUSALS:  # the data cannot carry a report: say why, in one message
+            raise GateError(exc.evalue) from None
         raise PublishError(f"the report notebook failed: {exc.ename}: {exc.evalue}") from None
     finally:
         input_path.unlink(missing_ok=True)
