@@ -457,7 +457,10 @@ behaviour_text.describe_experiment(readout, currency=currency)
 
 # %%
 quality_text.describe_quality(
-    data.quality, rows_after=pipeline.count_after(data, period), currency=currency
+    data.quality,
+    rows_after=pipeline.count_after(data, period),
+    currency=currency,
+    coverage=pipeline.quarter_coverage(data, period, requested=bool(quarter), params=params),
 )
 
 # %%

@@ -131,13 +131,26 @@ def test_nul_byte_rejects_only_its_line(tmp_path):
 
 
 def test_undecodable_byte_is_named_with_line_and_byte_offset(tmp_path):
-    # UTF-8 Russian text with one broken byte on line 3: the header is 30 bytes, line 2 is
-    # 16 and "Бор" 6, so the byte 0xff sits at offset 52
-    body = _rows("A;01.02.2025;10").encode("utf-8") + "Борис;01.02.2025;5\n".encode()
-    body = body.replace("Бор".encode(), "Бор".encode() + b"\xff")
+    # UTF-8 Russian text with one broken byte on line 3: the header is 30 bytes, line 2
+    # ("Анна;01.02.2025;10") 23, and "Бор" 6, so the byte 0xff sits at offset 59
+    body = _rows("Анна;01.02.2025;10", "Борис;01.02.2025;5", "Виктория;01.02.2025;7")
+    body = body.encode("utf-8").replace("Бор".encode(), "Бор".encode() + b"\xff")
     params = _unit(tmp_path, body)
-    with pytest.raises(LoadError, match=r"line 3, byte offset 52 \(0xff\) is not valid UTF-8"):
+    with pytest.raises(LoadError, match=r"line 3, byte offset 59 \(0xff\) is not valid UTF-8"
+                       r".*source\.encoding: utf-8") as error:
         pipeline.load_unit(params, root=tmp_path)
+    _accepted(str(error.value))
+
+
+def test_undecodable_line_rejected_alone_under_declared_utf8(tmp_path):
+    body = _rows("Анна;01.02.2025;10", "Борис;01.02.2025;5", "Виктория;01.02.2025;7")
+    body = body.encode("utf-8").replace("Бор".encode(), "Бор".encode() + b"\xff")
+    params = _unit(tmp_path, body, encoding="utf-8")
+    data = pipeline.load_unit(params, root=tmp_path, check=False)
+    assert data.transactions["customer_id"].tolist() == ["Анна", "Виктория"]
+    reject = data.rejected.iloc[0]
+    assert (reject["source_line"], reject["rule"]) == (3, "undecodable")
+    assert "byte 0xff (character 4)" in reject["reason"] and reject["raw_value"].startswith("Бор\ufffdис")
 
 
 # --- 3. plausibility: placeholders, ranges, totals, currencies ----------------------------
@@ -401,3 +414,23 @@ def test_cdnow_sample_reads_exactly(tmp_path):
         pd.Timestamp("1997-01-01"), pd.Timestamp("1998-06-30"))
     expected = sum(float(line.split()[4]) for line in CDNOW.read_text().splitlines())
     assert kept["amount"].sum() == pytest.approx(expected, abs=1e-6)
+
+
+# --- the appendix says what was declared, checked and decided ------------------------------
+
+def test_appendix_names_coverage_totals_notes_and_an_accepted_rate(tmp_path):
+    from insights.reporting.quality import describe_quality
+
+    lines = [f"C{i};15.0{1 + i % 6}.2025;10" for i in range(9)] + ["X;not a date;10", "Итого;;100"]
+    (tmp_path / "tx.csv").write_text(_rows(*lines), encoding="utf-8")
+    params = parse_params({"unit": "t", "source": {"paths": ["tx.csv"]},
+                           "gate": {"max_rejected_share": 0.2}}, origin="test")
+    data = pipeline.load_unit(params, root=tmp_path)
+    period = pipeline.resolve_quarter(data, None, params=params)
+    html = str(describe_quality(data.quality, coverage=pipeline.quarter_coverage(
+        data, period, requested=False, params=params)))
+    assert ("Quarter 2025Q1: the last complete quarter in the data (the data runs from "
+            "2025-01-15 to 2025-06-15; 2025Q2 is not complete yet") in html
+    assert "1 header line(s) and 0 blank line(s); 1 of the rejected rows are total rows" in html
+    assert "The total row on line 12 of tx.csv matches the sum of its rows" in html
+    assert "10.0% of the data read was rejected" in html and "gate.max_rejected_share" in html

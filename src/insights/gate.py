@@ -136,4 +136,7 @@ def quarter_coverage(period: pd.Period, *, first: pd.Timestamp | None, last: pd.
                 f"({end:%Y-%m-%d}); its numbers cover only part of the quarter.")
     if requested:
         return f"Quarter {period}, as requested; {span}."
-    return f"Quarter {period}: the last complete quarter in the data ({span})."
+    latest = pd.Period(last, freq="Q")
+    later = (f"; {latest} is not complete yet and is left for a later report"
+             if latest > period else "")
+    return f"Quarter {period}: the last complete quarter in the data ({span}{later})."

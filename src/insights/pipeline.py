@@ -11,7 +11,7 @@ module only strings them together.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -72,7 +72,8 @@ def load_unit(params: Params, *, root: Path, cache_dir: Path | None = None,
     problems = row_problems(data, params=params)
     if check and problems:
         raise gate.GateError(" ".join(problems))
-    return data
+    accepted = gate.accepted_note(data.quality, max_rejected_share=params.gate.max_rejected_share)
+    return replace(data, quality=data.quality | {"gate_note": accepted})
 
 
 def row_problems(data: UnitData, *, params: Params) -> list[str]:

@@ -16,6 +16,7 @@ REJECT_RULES = {
     "malformed_quotes": "malformed quoting",
     "too_long_value": "value longer than the CSV field limit",
     "nul_byte": "line holds a NUL byte",
+    "undecodable": "line holds bytes that do not decode",
     "formula_without_value": "Excel formula without a computed value",
     "total_row": "total or subtotal row",
     "missing_customer_id": "customer id is empty",

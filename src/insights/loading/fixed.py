@@ -14,14 +14,15 @@ from itertools import accumulate
 
 from insights.loading.scan import ByteScan, data_chunks, scan_bytes
 from insights.loading.table import LoadError, RowReject, Table, unique_header
-from insights.loading.text import choose_encoding
+from insights.loading.text import UNDECODED, choose_encoding
 
 
 def read_fixed_width(entry: str, data: bytes, source, scan: ByteScan | None = None) -> tuple[Table, dict]:
     """Read fixed-width text into a Table of text rows; lines that do not fit are rejects."""
     scan = scan if scan is not None else scan_bytes(data_chunks(data))
     encoding = choose_encoding(entry, scan, source.encoding)
-    lines = io.StringIO(data.decode(encoding), newline=None).read().split("\n")
+    text = data.decode(encoding, errors="surrogateescape")
+    lines = io.StringIO(text, newline=None).read().split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     ends = list(accumulate(source.widths))
@@ -33,6 +34,11 @@ def read_fixed_width(entry: str, data: bytes, source, scan: ByteScan | None = No
     for number, line in enumerate(lines[start:], start=start + 1):
         if not line.strip():
             blank += 1
+            continue
+        if UNDECODED.search(line):
+            shown = line.encode(encoding, "surrogateescape").decode(encoding, "replace")
+            table.rejects.append(RowReject(number, shown, "undecodable", f"line {number} holds "
+                                           f"bytes that are not valid {encoding}"))
             continue
         if line[ends[-1]:].strip():
             table.rejects.append(RowReject(number, line, "too_many_fields",

@@ -72,14 +72,15 @@ def choose_encoding(entry: str, scan: ByteScan, declared: str) -> str:
         raise LoadError(f"{entry}: the file starts with a UTF-8 byte-order mark but "
                         "source.encoding is cp1251; set source.encoding: auto.")
     if bom or declared in ("utf-8", "utf-8-sig"):
+        # lines that do not decode are rejected one by one (``undecodable_rejects``)
         encoding = "utf-8-sig" if bom else "utf-8"
-        _strict(entry, scan.utf8_error, encoding)
     elif declared == "cp1251":
         _strict(entry, scan.cp1251_error, "cp1251")
         return "cp1251"
     elif scan.utf8_error is None:
         encoding = "utf-8"
     else:
+        _refuse_broken_utf8(entry, scan)
         _check_cp1251(entry, scan)
         return "cp1251"
     example = _mojibake(_sample(data, encoding))
@@ -92,7 +93,28 @@ def choose_encoding(entry: str, scan: ByteScan, declared: str) -> str:
 
 def _sample(head: bytes, encoding: str) -> str:
     """Return the first ``SAMPLE_CHARS`` characters of a file from its leading bytes."""
-    return codecs.getincrementaldecoder(encoding)().decode(head)[:SAMPLE_CHARS]
+    return codecs.getincrementaldecoder(encoding)(errors="replace").decode(head)[:SAMPLE_CHARS]
+
+
+#: Characters standing for bytes that did not decode (``errors="surrogateescape"``).
+UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+def _refuse_broken_utf8(entry: str, scan: ByteScan) -> None:
+    """Refuse, under ``encoding: auto``, a file that is UTF-8 but for a few broken bytes.
+
+    Read as cp1251 it would be garbled silently; the message names the first broken byte
+    and the setting that rejects the lines holding broken bytes one by one.
+    """
+    text = scan.head.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    decoded = sum(1 for c in text if ord(c) > 127) - broken
+    bad = scan.utf8_error
+    if bad is not None and decoded >= 10 * max(broken, 1):
+        raise LoadError(f"{entry}: the file is UTF-8 text except for broken bytes: line "
+                        f"{bad.line}, byte offset {bad.offset} ({bad.byte:#04x}) is not valid "
+                        "UTF-8. Set source.encoding: utf-8 to reject each line holding a "
+                        "broken byte (named by line and byte), or re-export the file.")
 
 
 def _strict(entry: str, error: DecodeError | None, encoding: str) -> None:
@@ -241,7 +263,8 @@ def read_csv(entry: str, data: bytes, source, scan: ByteScan | None = None) -> t
     """Read CSV bytes into a Table of text rows; structural problems become rejects."""
     scan = scan if scan is not None else scan_bytes(data_chunks(data))
     encoding = choose_encoding(entry, scan, source.encoding)
-    records = _open_records(entry, io.StringIO(data.decode(encoding), newline=""), source, encoding)
+    text = data.decode(encoding, errors="surrogateescape")
+    records = _open_records(entry, io.StringIO(text, newline=""), source, encoding)
     table = records.new_table()
     blank, _ = _read_records(records, table)
     return table, records.extra | {"blank_lines": blank}
@@ -257,7 +280,7 @@ def stream_csv(entry: str, path: Path, source, scan: ByteScan,
     """
     encoding = choose_encoding(entry, scan, source.encoding)
     raw = Path(path).open("rb")  # noqa: SIM115 -- closed by _csv_tables when it ends
-    handle = io.TextIOWrapper(raw, encoding=encoding, newline="")
+    handle = io.TextIOWrapper(raw, encoding=encoding, newline="", errors="surrogateescape")
     try:
         records = _open_records(entry, handle, source, encoding)
     except BaseException:
@@ -375,6 +398,11 @@ def _read_records(records: _Records, table: Table, limit: int | None = None) -> 
         if not any(f.strip() for f in fields):
             blank += feed.pos - first
             continue
+        undecoded = _undecodable(fields, feed.lines_from(first, feed.pos - first), first,
+                                 records.extra["encoding"])
+        if undecoded is not None:
+            table.rejects.append(undecoded)
+            continue
         if any("\x00" in f for f in fields):
             raw = "".join(feed.lines_from(first, feed.pos - first)).rstrip("\r\n")
             table.rejects.append(RowReject(first + 1, raw.replace("\x00", "\\0"), "nul_byte",
@@ -389,6 +417,20 @@ def _read_records(records: _Records, table: Table, limit: int | None = None) -> 
         table.rows.append(fields)
         table.lines.append(first + 1)
     return blank, feed.line(feed.pos) is None
+
+
+def _undecodable(fields: list[str], lines: list[str], first: int, encoding: str) -> RowReject | None:
+    """Reject a record holding bytes that do not decode, naming the line and the byte."""
+    if not any(UNDECODED.search(f) for f in fields):
+        return None
+    raw = "".join(lines).rstrip("\r\n")
+    at = UNDECODED.search(raw)
+    line = first + 1 + raw.count("\n", 0, at.start())
+    byte = ord(at.group()) - 0xDC00
+    shown = raw.encode(encoding, errors="surrogateescape").decode(encoding, errors="replace")
+    return RowReject(first + 1, shown, "undecodable", f"line {line} holds byte {byte:#04x} "
+                     f"(character {at.start() + 1}) that is not valid {encoding}; the line was "
+                     "skipped", tuple(UNDECODED.sub("\ufffd", f) for f in fields))
 
 
 def plain_rows(lines: list[str], delimiter: str, header_norm: list[str]) -> list[list[str]] | None:
@@ -411,7 +453,7 @@ def plain_rows(lines: list[str], delimiter: str, header_norm: list[str]) -> list
         return None
     width, first = len(header_norm), header_norm[0]
     for row, line in zip(rows, lines, strict=True):
-        if ("\x00" in line or len(row) != width or not line.replace(delimiter, " ").replace('"', " ").strip()
+        if ("\x00" in line or UNDECODED.search(line) or len(row) != width or not line.replace(delimiter, " ").replace('"', " ").strip()
                 or row[0].strip().casefold() == first):
             return None
     return rows
