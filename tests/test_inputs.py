@@ -156,10 +156,11 @@ def test_undecodable_line_rejected_alone_under_declared_utf8(tmp_path):
 # --- 3. plausibility: placeholders, ranges, totals, currencies ----------------------------
 
 def test_placeholder_amount_is_rejected_not_summed(tmp_path):
+    # 999 999,00 can be a real price (a car); 999 999 999 999,00 is a placeholder
     params = _unit(tmp_path, _rows("A;01.02.2025;100,00", "B;01.02.2025;999 999 999 999,00",
-                                   "C;01.02.2025;50,25"), decimal=",")
-    data = pipeline.load_unit(params, root=tmp_path, check=False)  # 1 row of 3: the gate stops
-    assert data.transactions["amount"].sum() == 150.25
+                                   "C;01.02.2025;50,25", "D;01.02.2025;999 999,00"), decimal=",")
+    data = pipeline.load_unit(params, root=tmp_path, check=False)  # 1 row of 4: the gate stops
+    assert data.transactions["amount"].tolist() == [100.0, 50.25, 999999.0]
     reject = data.rejected.iloc[0]
     assert (reject["source_line"], reject["rule"]) == (3, "placeholder_amount")
 

@@ -21,8 +21,9 @@ from insights.cleaning.rules import InputError
 
 _DMY = re.compile(r"([0-9]{1,2})([./-])([0-9]{1,2})\2([0-9]{2}|[0-9]{4})")
 _TIME = r"(?:[T ]|\s+)\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?$"
-#: Smallest all-nines amount taken for a placeholder (999 999).
-PLACEHOLDER_MIN = 999_999
+#: Smallest all-nines amount taken for a placeholder (999 999 999): below it, a price such
+#: as 999 999 can be real.
+PLACEHOLDER_MIN = 999_999_999
 #: The derived plausible range: this many times the 99th percentile of absolute amounts.
 RANGE_FACTOR = 1000
 #: Amounts needed before a range is derived from them.
@@ -168,7 +169,7 @@ def judge_thousands(evidence: Evidence, *, column: str, used: str | None, thousa
 
 
 def placeholder_amounts(amounts: pd.Series) -> pd.Series:
-    """Return where an amount is a placeholder: whole and all nines (999 999 and up)."""
+    """Return where an amount is a placeholder: whole and all nines (999 999 999 and up)."""
     size = amounts.abs()
     whole = np.isfinite(size) & (size >= PLACEHOLDER_MIN) & (size == np.floor(size))
     found = pd.Series(False, index=amounts.index)

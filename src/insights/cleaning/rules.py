@@ -28,7 +28,7 @@ REJECT_RULES = {
     "date_too_old": "order date before source.min_date",
     "date_out_of_range": "order date past 2262 (a placeholder?)",
     "other_currency": "currency other than the unit's",
-    "placeholder_amount": "placeholder amount (such as 999 999 999)",
+    "placeholder_amount": "placeholder amount (all nines, 999 999 999 and up)",
     "amount_out_of_range": "amount outside the plausible range",
     "bad_number": "cost, margin or discount is not a number",
     "bad_flag": "is_reference is not yes/no",

@@ -39,7 +39,7 @@ class UnitError(ValueError):
 
 
 #: Errors raised in the notebook that mean "this data cannot be published" (insights.gate).
-REFUSALS = frozenset({"GateError", "LoadError"})
+REFUSALS = frozenset({"GateError", "LoadError", "PeriodError"})
 
 
 class PublishError(RuntimeError):
