@@ -7,8 +7,9 @@
 ``insights index``                                    rebuild reports/index.html
 
 Exit codes: 0 success, 1 a report run failed, 2 invalid input (unit, quarter, params),
-3 the data cannot carry a truthful report (``insights.gate``: unreadable or ambiguous input,
-too many rejects, a quarter outside the data); nothing was published.
+3 the data cannot carry a truthful report (``insights.gate``: an ambiguous column, no row kept,
+too many rejects, a total row that does not match, a quarter outside the data); nothing was
+published. ``insights check`` also exits 3 when a file cannot be read.
 """
 
 from __future__ import annotations

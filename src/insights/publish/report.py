@@ -38,8 +38,9 @@ class UnitError(ValueError):
     """Raised when a unit name is malformed or has no params file; nothing was written."""
 
 
-#: Errors raised in the notebook that mean "this data cannot be published" (insights.gate).
-REFUSALS = frozenset({"GateError", "LoadError", "PeriodError"})
+#: Errors raised in the notebook that mean "this data cannot be published" (insights.gate);
+#: others (a file that cannot be read, a failing cell) stay a PublishError.
+REFUSALS = frozenset({"GateError"})
 
 
 class PublishError(RuntimeError):
