@@ -34,18 +34,24 @@ def _rows(*lines: str) -> str:
     return "\n".join([HEADER, *lines]) + "\n"
 
 
-def _suggestions(message: str) -> list[tuple[str, object]]:
-    """Return the ``source.key: value`` settings a message suggests."""
-    found = re.findall(r"source\.(\w+): ('[^']*'|\"[^\"]*\"|[\w%./-]+)", message)
-    return [(key, yaml.safe_load(value)) for key, value in found]
+_SETTING = r"source\.(\w+): ('[^']*'|\"[^\"]*\"|\[[^\]]*\]|[\w%/-]+(?:\.[\w%/-]+)*)"
+
+
+def _suggestions(message: str) -> list[dict]:
+    """Return the settings a message suggests: ``source.key: value``, or several joined by
+    "with" (``source.format: fixed_width with source.widths: [10, 8]``) as one."""
+    joined = re.findall(_SETTING + " with " + _SETTING, message)
+    groups = [{k1: yaml.safe_load(v1), k2: yaml.safe_load(v2)} for k1, v1, k2, v2 in joined]
+    rest = re.sub(_SETTING + " with " + _SETTING, "", message)
+    return groups + [{key: yaml.safe_load(value)} for key, value in re.findall(_SETTING, rest)]
 
 
 def _accepted(message: str) -> None:
     """Assert every setting the message suggests is accepted by params validation."""
     suggested = _suggestions(message)
     assert suggested, message
-    for key, value in suggested:
-        SourceParams(paths=["a.csv"], **{key: value})
+    for settings in suggested:
+        SourceParams(paths=["a.csv"], **settings)
 
 
 # --- 1. reading rules that never guess silently ----------------------------------------
@@ -435,3 +441,18 @@ def test_appendix_names_coverage_totals_notes_and_an_accepted_rate(tmp_path):
     assert "1 header line(s) and 0 blank line(s); 1 of the rejected rows are total rows" in html
     assert "The total row on line 12 of tx.csv matches the sum of its rows" in html
     assert "10.0% of the data read was rejected" in html and "gate.max_rejected_share" in html
+
+
+@pytest.mark.parametrize("name, body, source", [
+    ("a.csv", "a b c\n1 2 3\n", {}),  # one column: the delimiter
+    ("a.csv", b"\xef\xbb\xbf" + _rows("A;01.02.2025;1").encode(), {"encoding": "cp1251"}),
+    ("a.csv", _rows("A;01.02.2025;1").encode("utf-8") + b"\x98\n", {"encoding": "cp1251"}),
+    ("a.csv", b"PAR1" + b"\x00" * 40, {}),  # Parquet bytes named .csv
+    ("a.csv", _rows("A;13/25/2025;1", "B;12/25/2025;2"), {}),
+])
+def test_every_suggested_setting_is_accepted_by_params(tmp_path, name, body, source):
+    params = _unit(tmp_path, body, name=name, **source)
+    with pytest.raises((LoadError, GateError)) as error:
+        pipeline.load_unit(params, root=tmp_path)
+    assert "a.csv" in str(error.value)
+    _accepted(str(error.value))

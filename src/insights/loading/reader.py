@@ -383,7 +383,8 @@ def _missing_message(entry: str, header: list[str], missing: list[str]) -> str:
             f"The file's columns are: {shown}. Add under column_map: {{{', '.join(hints)}}}.")
     if len(header) == 1:
         text += (" The header has a single column: check source.delimiter (',', ';', '|', "
-                 "\"\\t\" or whitespace) or use source.format: fixed_width.")
+                 "\"\\t\" or whitespace) or, for columns aligned by position, source.format: "
+                 "fixed_width with source.widths: [10, 8, 12] (each column's width).")
     if any(looks_like_data(h) for h in header):
         text += (" The first line looks like data, not a header: add a header line or set "
                  "source.header_line.")

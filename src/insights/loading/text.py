@@ -186,7 +186,8 @@ def sniff_delimiter(entry: str, sample: list[str], declared: str) -> str:
         raise LoadError(f"{entry}: could not tell the delimiter (tried {', '.join(_NAMES.values())}); "
                         "the header has a single column. Set source.delimiter in the params: "
                         "one of ',', ';', '|', \"\\t\" (tab) or whitespace (runs of spaces), "
-                        "or use source.format: fixed_width with source.widths.")
+                        "or, for columns aligned by position, source.format: fixed_width with "
+                        "source.widths: [10, 8, 12] (each column's width in characters).")
     return best
 
 
