@@ -476,7 +476,7 @@ _FIELD_NOTES = {
     "source.decimal": "decimal mark; auto = per column, from the values only one reading fits",
     "source.thousands": "thousands separator; auto = any space or the non-decimal mark",
     "source.date_format": "strftime pattern such as %d.%m.%Y; empty = ISO or day-first dates",
-    "source.dayfirst": "read ambiguous dates such as 01.02.2025 day first",
+    "source.dayfirst": "read dates such as 01.02.2025 day first (false: month first); a column that only reads the other way, or both ways, is refused",
     "source.excel_date_columns": "canonical date columns stored as Excel serial numbers",
     "source.min_date": "rows dated before it are rejected as implausible",
     "source.currency": "the one currency of the report; rows in another currency are converted (exchange_rates) or rejected",

@@ -214,15 +214,16 @@ def _parse_all(frame: pd.DataFrame, text: dict, source, verdicts: _Verdicts,
     """Parse every canonical column, recording rejects in precedence order; return values."""
     files, lines = frame["source_file"].astype("str"), frame["source_line"]
     amounts = parse_numbers(frame["amount"], decimal=source.decimal, thousands=source.thousands)
-    if checks:  # a stream judges these over the whole input instead (ingest.checks)
-        written = {c: readings.written(frame[c], text[c]) for c in ("amount", "order_date")}
+    if checks and source.thousands == "auto":  # a stream judges over the whole input instead
         _count(counts, "thousands:amount", readings.judge_thousands(
-            readings.thousands_evidence(written["amount"], files, lines), column="amount",
-            used=readings.decimal_used(source.decimal, amounts.note),
-            thousands=source.thousands))
+            readings.thousands_evidence(readings.written(frame["amount"], text["amount"]),
+                                        files, lines), column="amount",
+            used=readings.decimal_used(source.decimal, amounts.note), thousands="auto"))
+    if checks and not source.date_format:
+        written = readings.written(frame["order_date"], text["order_date"])
         _count(counts, "date_order", readings.judge_date_order(
-            readings.date_order_evidence(written["order_date"], files, lines),
-            date_format=source.date_format, dayfirst=source.dayfirst))
+            readings.date_order_evidence(written, files, lines), date_format=None,
+            dayfirst=source.dayfirst))
     dates = parse_dates(frame["order_date"], date_format=source.date_format,
                         dayfirst=source.dayfirst,
                         excel_serial="order_date" in source.excel_date_columns)

@@ -94,8 +94,10 @@ class BatchLedger:
                 total[0], total[1] = total[0] + counts[column][0], total[1] + counts[column][1]
         self.batches[number] = (present, counts)
         files, lines = frame["source_file"].astype("str"), frame["source_line"]
-        for column, evidence, gather in (("amount", self.groups, readings.thousands_evidence),
-                                         ("order_date", self.dates, readings.date_order_evidence)):
+        wanted = [("amount", self.groups, readings.thousands_evidence)] * (
+            self.source.thousands == "auto") + [
+            ("order_date", self.dates, readings.date_order_evidence)] * (not self.source.date_format)
+        for column, evidence, gather in wanted:
             text = readings.written(frame[column], as_text(frame[column]))
             evidence.merge(gather(text, files, lines))
 
