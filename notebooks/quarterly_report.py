@@ -460,7 +460,7 @@ quality_text.describe_quality(
     data.quality,
     rows_after=pipeline.count_after(data, period),
     currency=currency,
-    coverage=pipeline.quarter_coverage(data, period, requested=bool(quarter), params=params),
+    coverage=pipeline.quarter_coverage(data, period, params=params),
 )
 
 # %%

@@ -317,10 +317,10 @@ def test_default_quarter_is_the_last_complete_one_and_says_so(tmp_path):
     period = pipeline.resolve_quarter(data, None, params=params)
     assert str(period) == "2025Q2"
     assert "the last complete quarter in the data" in pipeline.quarter_coverage(
-        data, period, requested=False, params=params)
+        data, period, params=params)
     partial = pipeline.resolve_quarter(data, "2025Q3", params=params)
     assert "Quarter 2025Q3 is partial" in pipeline.quarter_coverage(
-        data, partial, requested=True, params=params)
+        data, partial, params=params)
 
 
 def test_quarter_inside_a_gap_of_the_data_is_refused(tmp_path):
@@ -435,7 +435,7 @@ def test_appendix_names_coverage_totals_notes_and_an_accepted_rate(tmp_path):
     data = pipeline.load_unit(params, root=tmp_path)
     period = pipeline.resolve_quarter(data, None, params=params)
     html = str(describe_quality(data.quality, coverage=pipeline.quarter_coverage(
-        data, period, requested=False, params=params)))
+        data, period, params=params)))
     assert ("Quarter 2025Q1: the last complete quarter in the data (the data runs from "
             "2025-01-15 to 2025-06-15; 2025Q2 is not complete yet") in html
     assert "1 header line(s) and 0 blank line(s); 1 of the rejected rows are total rows" in html

@@ -46,8 +46,7 @@ def check_unit(params: Params, *, root: Path, quarter: str | None = None) -> Che
     if not problems:
         try:
             period = pipeline.resolve_quarter(data, quarter, params=params)
-            lines.append(pipeline.quarter_coverage(data, period, requested=bool(quarter),
-                                                   params=params))
+            lines.append(pipeline.quarter_coverage(data, period, params=params))
         except (gate.GateError, PeriodError) as exc:
             problems.append(str(exc))
     accepted = gate.accepted_note(data.quality, max_rejected_share=params.gate.max_rejected_share)

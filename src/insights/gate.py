@@ -111,9 +111,12 @@ def _top_reasons(quality: dict) -> str:
 
 
 def quarter_coverage(period: pd.Period, *, first: pd.Timestamp | None, last: pd.Timestamp | None,
-                     rows_in_quarter: int, requested: bool,
+                     rows_in_quarter: int, latest_complete: pd.Period | None,
                      export_date: pd.Timestamp | None = None) -> str:
     """Return the sentence naming the report quarter and how the data covers it.
+
+    The same quarter gets the same sentence whether it was asked for or chosen by default
+    (``latest_complete``: the default quarter), so reruns give identical reports.
 
     Raises
     ------
@@ -134,8 +137,8 @@ def quarter_coverage(period: pd.Period, *, first: pd.Timestamp | None, last: pd.
     if covered_to < end:
         return (f"Quarter {period} is partial: {span}, so it ends before the quarter does "
                 f"({end:%Y-%m-%d}); its numbers cover only part of the quarter.")
-    if requested:
-        return f"Quarter {period}, as requested; {span}."
+    if period != latest_complete:
+        return f"Quarter {period}; {span}."
     latest = pd.Period(last, freq="Q")
     later = (f"; {latest} is not complete yet and is left for a later report"
              if latest > period else "")

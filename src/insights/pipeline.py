@@ -20,7 +20,13 @@ from insights import cleaning, gate, loading
 from insights.engine.duckdb import Source, count_rows, order_date_bounds
 from insights.ingest import stream as ingest
 from insights.params import Params
-from insights.periods import latest_complete_quarter, parse_quarter, quarter_end, quarter_start
+from insights.periods import (
+    PeriodError,
+    latest_complete_quarter,
+    parse_quarter,
+    quarter_end,
+    quarter_start,
+)
 
 #: Total size of the input files above which ``source.stream: auto`` streams them.
 STREAM_BYTES = 1 << 30
@@ -112,19 +118,20 @@ def resolve_quarter(data: UnitData, quarter: str | None, *, params: Params) -> p
     the data's latest order date. Raises ``gate.GateError`` when the quarter is outside the
     data or holds no kept row (``quarter_coverage`` says how the data covers it).
     """
-    if quarter:
-        period = parse_quarter(quarter)
-    else:
-        export = pd.Timestamp(params.source.export_date) if params.source.export_date else None
-        first, last, _ = order_date_bounds(data.transactions, engine=data.engine)
-        dates = pd.Series([first, last] if first is not None else [], dtype="datetime64[ns]")
-        period = latest_complete_quarter(dates, export_date=export)
-    quarter_coverage(data, period, requested=bool(quarter), params=params)
+    period = parse_quarter(quarter) if quarter else _latest_complete(data, params=params)
+    quarter_coverage(data, period, params=params)
     return period
 
 
-def quarter_coverage(data: UnitData, period: pd.Period, *, requested: bool,
-                     params: Params) -> str:
+def _latest_complete(data: UnitData, *, params: Params) -> pd.Period:
+    """Return the latest complete quarter of the kept rows (the export date counts)."""
+    export = pd.Timestamp(params.source.export_date) if params.source.export_date else None
+    first, last, _ = order_date_bounds(data.transactions, engine=data.engine)
+    dates = pd.Series([first, last] if first is not None else [], dtype="datetime64[ns]")
+    return latest_complete_quarter(dates, export_date=export)
+
+
+def quarter_coverage(data: UnitData, period: pd.Period, *, params: Params) -> str:
     """Return the sentence naming the report quarter: the last complete one, or partial.
 
     Raises ``gate.GateError`` when the quarter is outside the data or holds no kept row.
@@ -134,8 +141,12 @@ def quarter_coverage(data: UnitData, period: pd.Period, *, requested: bool,
     inside = (count_rows(data.transactions, after=before, engine=data.engine)
               - count_rows(data.transactions, after=quarter_end(period), engine=data.engine))
     export = pd.Timestamp(params.source.export_date) if params.source.export_date else None
+    try:
+        latest = _latest_complete(data, params=params)
+    except PeriodError:  # no complete quarter in the data yet
+        latest = None
     return gate.quarter_coverage(period, first=first, last=last, rows_in_quarter=inside,
-                                 requested=requested, export_date=export)
+                                 latest_complete=latest, export_date=export)
 
 
 def count_after(data: UnitData, quarter: pd.Period) -> int:
