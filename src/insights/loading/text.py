@@ -452,9 +452,12 @@ def plain_rows(lines: list[str], delimiter: str, header_norm: list[str]) -> list
         return None
     if len(rows) != len(lines):
         return None
+    block = "".join(lines)
+    if "\x00" in block or UNDECODED.search(block):  # such lines are rejected one by one
+        return None
     width, first = len(header_norm), header_norm[0]
     for row, line in zip(rows, lines, strict=True):
-        if ("\x00" in line or UNDECODED.search(line) or len(row) != width or not line.replace(delimiter, " ").replace('"', " ").strip()
+        if (len(row) != width or not line.replace(delimiter, " ").replace('"', " ").strip()
                 or row[0].strip().casefold() == first):
             return None
     return rows
