@@ -456,3 +456,25 @@ def test_every_suggested_setting_is_accepted_by_params(tmp_path, name, body, sou
         pipeline.load_unit(params, root=tmp_path)
     assert "a.csv" in str(error.value)
     _accepted(str(error.value))
+
+
+def test_every_physical_line_is_accounted_for(tmp_path):
+    from insights.reporting.quality import describe_quality
+
+    body = ("Выгрузка за 2025\n"                               # 1: above the header
+            "customer_id;order_date;amount;customer_name\n"    # 2: header
+            "A;01.02.2025;10;x\n"                              # 3
+            "\n"                                               # 4: blank
+            'B;01.02.2025;20;"two\nlines"\n'                   # 5-6: one row
+            '"C;01.02.2025;30;y\n'                             # 7: stray quote, rejected
+            "D;01.02.2025;40;z\n"                              # 8
+            "Итого;;70;\n")                                    # 9: total of A, B and D
+    data = pipeline.load_unit(_unit(tmp_path, body, header_line=2), root=tmp_path, check=False)
+    (entry,) = data.quality["files"]
+    assert (entry["lines"], entry["header_line"], entry["blank_lines"], entry["data_lines"]) == (9, 2, 1, 6)
+    assert data.transactions["customer_id"].tolist() == ["A", "B", "D"]
+    assert data.rejected[["source_line", "rule"]].values.tolist() == [
+        [7, "unterminated_quote"], [9, "total_row"]]
+    html = str(describe_quality(data.quality))
+    assert "9 lines = 3 header or blank lines (with any lines above the header) + 6 lines" in html
+    assert "The total row on line 9 of tx.csv matches the sum of its rows" in html

@@ -52,7 +52,7 @@ def summarize_quality(load_result, clean_result) -> dict:
     rows_match = (rows_read == len(clean_result.kept) + rows_rejected
                   and clean_result.rows_in == len(load_result.frame))
     keys = ("path", "format", "encoding", "delimiter", "sheet", "rows_read", "sha256",
-            "header_line", "blank_lines")
+            "header_line", "blank_lines", "data_lines", "lines")
     return {
         "rows_read": rows_read, "rows_kept": len(clean_result.kept),
         "rows_rejected": rows_rejected, "rows_rejected_loading": len(load_rej),

@@ -393,7 +393,7 @@ def _quality_dict(sources: list[dict], kept_rows: int, kept_sum: ExactSum, stage
     amounts_match = math.isclose(amount_read, kept_amount + rejected_amount, rel_tol=1e-9,
                                  abs_tol=0.005)
     keys = ("path", "format", "encoding", "delimiter", "sheet", "rows_read", "sha256",
-            "header_line", "blank_lines")
+            "header_line", "blank_lines", "data_lines", "lines")
     return {
         "rows_read": rows_read, "rows_kept": kept_rows,
         "rows_rejected": load_rows + clean_rows, "rows_rejected_loading": load_rows,

@@ -48,6 +48,7 @@ def read_fixed_width(entry: str, data: bytes, source, scan: ByteScan | None = No
         table.rows.append([line[a:b].strip() for a, b in spans])
         table.lines.append(number)
     return table, {"encoding": encoding, "delimiter": None, "blank_lines": blank,
+                   "data_lines": len(table.rows) + len(table.rejects),
                    "header_line": start if not source.column_names else 0}
 
 

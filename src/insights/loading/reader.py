@@ -287,7 +287,8 @@ def _file_info(entry: str, path: Path, scan: ByteScan, params: Params) -> dict:
     fmt = _detect_format(entry, path, scan.head, params.source.format)
     return {"path": entry, "sha256": scan.sha256, "bytes": scan.size,
             "format": fmt, "encoding": None, "delimiter": None, "sheet": None,
-            "header_line": 1, "blank_lines": 0}
+            "header_line": 1, "blank_lines": 0, "data_lines": None,
+            "lines": scan.lines if fmt in ("csv", "fixed_width") else None}
 
 
 def _used_keys(params: Params, table: Table) -> set:

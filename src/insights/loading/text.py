@@ -253,6 +253,7 @@ class _Records:
     duplicates: dict[str, list[str]]
     header_norm: list[str]
     extra: dict
+    spanned: int = 0  # physical lines of the records read so far (rows and rejects)
 
     def new_table(self) -> Table:
         """Return an empty Table for the next rows."""
@@ -268,7 +269,7 @@ def read_csv(entry: str, data: bytes, source, scan: ByteScan | None = None) -> t
     records = _open_records(entry, io.StringIO(text, newline=""), source, encoding)
     table = records.new_table()
     blank, _ = _read_records(records, table)
-    return table, records.extra | {"blank_lines": blank}
+    return table, records.extra | {"blank_lines": blank, "data_lines": records.spanned}
 
 
 def stream_csv(entry: str, path: Path, source, scan: ByteScan,
@@ -287,7 +288,7 @@ def stream_csv(entry: str, path: Path, source, scan: ByteScan,
     except BaseException:
         handle.close()
         raise
-    extra = records.extra | {"blank_lines": 0}
+    extra = records.extra | {"blank_lines": 0, "data_lines": 0}
     return records.new_table(), _csv_tables(records, handle, extra, batch_rows), extra
 
 
@@ -299,6 +300,7 @@ def _csv_tables(records: _Records, handle, extra: dict, batch_rows: int) -> Iter
             table = records.new_table()
             blank, done = _read_records(records, table, limit=max(int(batch_rows), 1))
             extra["blank_lines"] += blank
+            extra["data_lines"] = records.spanned
             if table.rows or table.rejects or done:
                 yield table
 
@@ -379,6 +381,7 @@ def _read_records(records: _Records, table: Table, limit: int | None = None) -> 
                 table.rows.extend(rows)
                 table.lines.extend(range(first + 1, first + 1 + len(rows)))
                 feed.pos = first + len(rows)
+                records.spanned += len(rows)
                 continue
             careful_until = first + len(block)  # read these lines record by record
         try:
@@ -389,16 +392,19 @@ def _read_records(records: _Records, table: Table, limit: int | None = None) -> 
             spans = feed.pos - first > 1
             table.rejects.append(_quote_reject(feed.line(first), first, str(exc), spans))
             feed.pos = first + 1
+            records.spanned += 1
             continue
         while len(fields) > width and not fields[-1].strip():
             fields.pop()
         if feed.pos - first > 1 and len(fields) != width:
             table.rejects.append(_quote_reject(feed.line(first), first, "", True))
             feed.pos = first + 1
+            records.spanned += 1
             continue
         if not any(f.strip() for f in fields):
             blank += feed.pos - first
             continue
+        records.spanned += feed.pos - first
         undecoded = _undecodable(fields, feed.lines_from(first, feed.pos - first), first,
                                  records.extra["encoding"])
         if undecoded is not None:

@@ -77,6 +77,18 @@ def _declared_lines(quality: dict, *, currency: str) -> list[Html]:
     parts = [sentence("Besides the data rows, the files held {h} header line(s) and {b} blank "
                       "line(s); {t} of the rejected rows are total rows declared by the export.",
                       h=fmt_int(headers), b=fmt_int(blank), t=fmt_int(totals))]
+    text = [f for f in files if f.get("lines") is not None and f.get("data_lines") is not None]
+    if text:
+        lines = sum(f["lines"] for f in text)
+        declared = sum(int(f.get("header_line") or 0) + int(f.get("blank_lines") or 0)
+                       for f in text)
+        spanned = sum(f["data_lines"] for f in text)
+        template = ("Every physical line of the text files is accounted for: {n} lines = {d} "
+                    "header or blank lines (with any lines above the header) + {r} lines "
+                    "holding the rows read." if declared + spanned == lines else
+                    "The text files' {n} physical lines do NOT add up to {d} header or blank "
+                    "lines + {r} lines holding the rows read.")
+        parts.append(sentence(template, n=fmt_int(lines), d=fmt_int(declared), r=fmt_int(spanned)))
     for total in quality.get("total_rows", []):
         template = ("The total row on line {line} of {path} matches the sum of its rows, {sum}."
                     if total["matches"] else
