@@ -342,6 +342,7 @@ def test_insights_check_prints_the_summary_and_verdict(tmp_path, capsys):
     assert cli.main(["--root", str(tmp_path), "check", "t"]) == cli.EXIT_OK
     out = capsys.readouterr().out
     assert "rows read 3: kept 3, rejected 0, declared totals 0" in out
+    assert "tx.csv: 4 lines = 1 header or blank + 3 holding rows\n" in out
     assert "dates 2025-01-15 to 2025-08-15: quarters 2025Q1 to 2025Q3 (3)" in out
     assert "currency RUB; customers 3" in out
     assert out.rstrip().endswith("verdict: publishable")

@@ -66,6 +66,11 @@ def _summary(data: pipeline.UnitData, params: Params) -> list[str]:
              f"{quality['rows_rejected'] - totals:,}, declared totals {totals:,}"]
     lines += [f"  rejected: {r['label']}: {r['rows']:,}" for r in by_reason
               if r["rule"] not in gate.DECLARED_RULES]
+    for f in (f for f in files if f.get("lines") is not None and f.get("data_lines") is not None):
+        declared = int(f.get("header_line") or 0) + int(f.get("blank_lines") or 0)
+        verdict = "" if declared + f["data_lines"] == f["lines"] else "  DO NOT ADD UP"
+        lines.append(f"  {f['path']}: {f['lines']:,} lines = {declared:,} header or blank + "
+                     f"{f['data_lines']:,} holding rows{verdict}")
     first, last, _ = order_date_bounds(data.transactions, engine=data.engine)
     if first is not None:
         quarters = pd.period_range(first, last, freq="Q")
