@@ -24,7 +24,7 @@ override QUARTER := $(value QUARTER)
 override FROM := $(value FROM)
 export UNIT QUARTER FROM
 
-.PHONY: help report reports test test-fast lint lab unit demo-data bench clean distclean venv lock test-floors
+.PHONY: help report reports check test test-fast lint lab unit demo-data bench clean distclean venv lock test-floors
 
 help: ## list the targets
 	@echo "insights: make <target> [UNIT=fleet] [QUARTER=2026Q3]"
@@ -50,6 +50,11 @@ report: $(STAMP) ## publish one unit's quarterly report: make report UNIT=fleet 
 	$(PY) -m insights.cli check-unit --unit "$$UNIT"
 	@$(MAKE) --no-print-directory $(DEMO_STAMP)
 	$(PY) -m insights.cli report --unit "$$UNIT" --quarter "$$QUARTER"
+
+check: $(STAMP) ## read, clean and gate one unit's data, publish nothing: make check UNIT=fleet [QUARTER=2026Q3]
+	$(PY) -m insights.cli check-unit --unit "$$UNIT"
+	@$(MAKE) --no-print-directory $(DEMO_STAMP)
+	$(PY) -m insights.cli check --quarter "$$QUARTER" -- "$$UNIT"
 
 reports: $(STAMP) $(DEMO_STAMP) ## publish every unit in params/ (goes on past failures, exits non-zero if any failed)
 	exec $(PY) -m insights.cli reports --stop-with-parent --quarter "$$QUARTER"

@@ -372,7 +372,7 @@ def test_clean_checks_its_contract():
 def test_summarize_quality_counts_and_amounts():
     raw = raw_frame(customer_id=["1", "", "2", "2"], order_date=["01.02.2025"] * 4,
                     amount=["10", "20", "30", "30"])
-    cleaned = clean_transactions(raw, source=SOURCE)
+    cleaned = clean_transactions(raw, source=SOURCE.model_copy(update={"duplicates": "drop"}))
     structural = pd.DataFrame({c: ["x"] for c in QUARANTINE_COLUMNS})
     structural["rule"], structural["amount_value"] = "too_many_fields", np.nan
     loaded = SimpleNamespace(frame=raw, rejected=structural,

@@ -45,12 +45,12 @@ LINES = [
     " 010 ;02.02.2025;4;A12;n",
     "010;02.02.2025;4;A12;n",  # equal to the line above once parsed
     "011;03.02.2025;1;;n",
-    "011;03.02.2025;1;;n",  # no order id: an exact duplicate all the same
+    "011;03.02.2025;1;;n",  # no order id: a possible duplicate, kept (source.duplicates)
 ]
 DECIMALS = [  # only the first batch says "point"; the file as a whole says "comma"
     "customer_id;order_date;amount", "001;01.02.2025;1.5", "002;01.02.2025;1,234",
     "003;01.02.2025;2,25", "004;01.02.2025;3,5", "005;01.02.2025;4,75", "006;01.02.2025;7",
-    "007;01.02.2025;1.234",
+    "007;01.02.2025;1.234,5",
 ]
 CSV = {
     "mixed": ("\n".join(LINES) + "\n").encode("utf-8"),
@@ -107,8 +107,16 @@ def test_duplicates_and_conflicts_across_batches_are_found(tmp_path):
     # paper: line 16 repeats line 2 (batches apart); order A2 is on lines 3 and 12 (the
     # quoted value on lines 10-11 is one record); lines 19 and 21 repeat 18 and 20
     assert rules[16] == "duplicate_row" and rules[3] == rules[12] == "order_conflict"
-    assert rules[19] == "duplicate_row" and rules[21] == "duplicate_row"
+    assert rules[19] == "duplicate_row" and 21 not in rules.index  # 21 has no order id
     assert rules[9] == "unterminated_quote" and rules[17] == "bad_date"
+    assert result.quality["counts"]["possible_duplicates"] == 1
+
+
+def test_identical_rows_without_an_id_dropped_across_batches_when_asked(tmp_path):
+    (tmp_path / "tx.csv").write_bytes(CSV["mixed"])
+    result = _assert_same_as_in_memory(_params(duplicates="drop"), tmp_path, 3)
+    rules = ingest.read_quarantine(result).set_index("source_line")["rule"]
+    assert rules[21] == "duplicate_row"
 
 
 def test_grain_order_conflicts_name_the_columns(tmp_path):
@@ -131,7 +139,7 @@ def test_files_with_different_columns(tmp_path):
                                     "002;01.02.2025;6;1\n", encoding="utf-8")
     (tmp_path / "b.csv").write_text("customer_id;order_date;amount\n001;01.02.2025;5\n"
                                     "003;01.02.2025;7\n", encoding="utf-8")
-    result = _assert_same_as_in_memory(_params(["a.csv", "b.csv"]), tmp_path, 1)
+    result = _assert_same_as_in_memory(_params(["a.csv", "b.csv"], duplicates="drop"), tmp_path, 1)
     reasons = ingest.read_quarantine(result)["reason"].tolist()
     assert reasons == ["an exact duplicate of line 2 of a.csv (every column equal); the first "
                        "copy is kept"]
@@ -179,11 +187,11 @@ def test_interrupted_run_leaves_no_dataset(tmp_path, monkeypatch):
     (tmp_path / "tx.csv").write_bytes(CSV["mixed"])
     calls = []
 
-    def failing(raw, *, source):
+    def failing(raw, *, source, checks=True):
         calls.append(1)
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return clean_transactions(raw, source=source)
+        return clean_transactions(raw, source=source, checks=checks)
 
     monkeypatch.setattr(ingest, "clean_transactions", failing)
     with pytest.raises(KeyboardInterrupt):

@@ -96,12 +96,20 @@ def test_rejects_keep_their_physical_lines(tmp_path):
     assert frame["source_line"].tolist() == [2, 4, 5, 9]
 
 
+def test_undecodable_line_rejected_alike_in_batches(tmp_path):
+    # declared UTF-8, one line (53, far past the sample) holds a latin-1 byte: only it is rejected
+    (tmp_path / "a.csv").write_bytes(text(HEADER, "001;01.02.2025;5;a", *["002;01.02.2025;6;b"] * 50,
+                                          "003;01.02.2025;7;\xff", encoding="latin-1"))
+    for batch_rows in (1, 7):
+        whole, _ = _assert_same(_params("x", encoding="utf-8"), tmp_path, batch_rows)
+    assert whole.rejected[["source_line", "rule"]].values.tolist() == [[53, "undecodable"]]
+    assert len(whole.frame) == 51
+
+
 @pytest.mark.parametrize("data, declared", [
     (b"\xff\xfe" + "customer_id;order_date;amount\n".encode("utf-16-le"), "auto"),
     (text(HEADER, "001;01.02.2025;5;" + "ÐžÐžÐž Ð Ð¾Ð¼Ð°ÑˆÐºÐ°"), "auto"),
     (text(HEADER, "001;01.02.2025;5;Müller Straße café", encoding="latin-1"), "auto"),
-    (text(HEADER, "001;01.02.2025;5;a", *["002;01.02.2025;6;b"] * 50, "003;01.02.2025;7;\xff",
-          encoding="latin-1"), "utf-8"),
     (b"\xef\xbb\xbf" + text(HEADER, "001;01.02.2025;5;a"), "cp1251"),
 ])
 def test_encoding_refusals_raise_the_same_error(tmp_path, data, declared):

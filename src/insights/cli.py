@@ -1,13 +1,17 @@
 """The ``insights`` command the Makefile calls.
 
 ``insights report --unit fleet [--quarter 2026Q3]``   publish one unit's report
+``insights check fleet [--quarter 2026Q3]``           read, clean and gate the data; publish nothing
 ``insights reports [--quarter 2026Q3]``               every unit; goes on past failures
 ``insights demo-data --out data/demo [--seed N]``     write the deterministic demo export
 ``insights index``                                    rebuild reports/index.html
 ``insights init <unit> --from <file> [--force]``      write params/<unit>.yaml from an export
 ``insights withdraw <unit> <quarter> --reason '...'`` take a published report off the index
 
-Exit codes: 0 success, 1 a report run failed, 2 invalid input (unit, quarter, params).
+Exit codes: 0 success, 1 a report run failed, 2 invalid input (unit, quarter, params),
+3 the data cannot carry a truthful report (``insights.gate``: an ambiguous column, no row kept,
+too many rejects, a total row that does not match, a quarter outside the data); nothing was
+published. ``insights check`` also exits 3 when a file cannot be read.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from pathlib import Path
 from insights.params import ParamsError
 from insights.periods import PeriodError
 
-EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_REFUSED = 0, 1, 2, 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     one.add_argument("--quarter", default="", help="YYYYQn; default: latest complete quarter")
     one.add_argument("--wait", type=float, default=0.0,
                      help="seconds to wait while another run of the unit holds its lock (default: refuse)")
+    gate = sub.add_parser("check", help="read, clean and gate a unit's data; publish nothing")
+    gate.add_argument("unit", help="a file stem in params/, e.g. fleet")
+    gate.add_argument("--quarter", default="", help="YYYYQn; default: latest complete quarter")
     check = sub.add_parser("check-unit", help="exit 2 unless UNIT names a file in params/")
     check.add_argument("--unit", required=True)
     every = sub.add_parser("reports", help="publish every unit's report")
@@ -80,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 signal.signal(number, handler)
     if args.command == "check-unit":
         return _check_unit(args.unit, root)
+    if args.command == "check":
+        return _check(args.unit, args.quarter, root)
     if args.command == "demo-data":
         return _demo(args.out if args.out.is_absolute() else root / args.out, args.seed)
     if args.command == "params-reference":
@@ -161,6 +170,7 @@ def _die_with_parent(number: int) -> None:
 
 
 def _report(unit: str, quarter: str, root: Path, *, wait: float = 0.0) -> int:
+    from insights.gate import GateError
     from insights.publish.report import PublishError, RunInterrupted, UnitError, publish_report
 
     try:
@@ -168,6 +178,9 @@ def _report(unit: str, quarter: str, root: Path, *, wait: float = 0.0) -> int:
     except (UnitError, ParamsError, PeriodError) as exc:
         print(f"insights: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    except GateError as exc:
+        print(f"insights: {unit}: not published: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
     except PublishError as exc:
         print(f"insights: {exc}\nThe previous report, if any, was left in place.", file=sys.stderr)
         return EXIT_FAILED
@@ -177,6 +190,28 @@ def _report(unit: str, quarter: str, root: Path, *, wait: float = 0.0) -> int:
         return EXIT_FAILED
     print(f"published {result.report_html.relative_to(root)}")
     return EXIT_OK
+
+
+def _check(unit: str, quarter: str, root: Path) -> int:
+    """Print the one-screen check of a unit's data; exit 3 when it would not be published."""
+    from insights.checkup import check_unit
+    from insights.params import load_params
+    from insights.periods import parse_quarter
+    from insights.publish.report import UnitError, resolve_unit
+
+    try:
+        params = load_params(resolve_unit(unit, root=root))
+        quarter = str(parse_quarter(quarter)) if quarter else ""
+    except (UnitError, ParamsError, PeriodError) as exc:
+        print(f"insights: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    result = check_unit(params, root=root, quarter=quarter or None)
+    print("\n".join(result.lines))
+    if result.publishable:
+        print("verdict: publishable")
+        return EXIT_OK
+    print("verdict: NOT publishable: " + " ".join(result.problems))
+    return EXIT_REFUSED
 
 
 def _check_unit(unit: str, root: Path) -> int:
@@ -198,6 +233,7 @@ def _worker_setup() -> None:
 
 def _report_worker(unit: str, quarter: str, root: Path, position: int) -> tuple[str, int, str]:
     """Publish one unit in a worker process; return (unit, exit code, message)."""
+    from insights.gate import GateError
     from insights.publish.report import PublishError, RunInterrupted, UnitError, publish_report
 
     bar = {"desc": f"{unit:<12}", "position": position, "leave": True, "unit": "cell"}
@@ -207,6 +243,8 @@ def _report_worker(unit: str, quarter: str, root: Path, position: int) -> tuple[
         result = publish_report(unit, quarter=quarter or None, root=root, progress=bar, update_index=False)
     except (UnitError, ParamsError, PeriodError) as exc:
         return unit, EXIT_INVALID, str(exc)
+    except GateError as exc:
+        return unit, EXIT_REFUSED, f"not published: {exc}"
     except PublishError as exc:
         return unit, EXIT_FAILED, str(exc)
     except RunInterrupted as exc:

@@ -44,11 +44,15 @@ class SourceParams(_Section):
 
     paths: list[str] = []  # files, relative to the project root; required unless format is postgres
     allow_outside_project: bool = False  # read paths outside the project and data/ (else refused)
-    format: Literal["auto", "csv", "parquet", "excel", "postgres"] = "auto"
+    format: Literal["auto", "csv", "parquet", "excel", "postgres", "fixed_width"] = "auto"
     table: str | None = None  # postgres: [schema.]table read as text, e.g. sales.transactions
     dsn_env: str = "INSIGHTS_PG_DSN"  # postgres: environment variable holding the connection string
     encoding: Literal["auto", "utf-8", "utf-8-sig", "cp1251"] = "auto"
-    delimiter: Literal["auto", ",", ";", "\t", "|"] = "auto"
+    delimiter: Literal["auto", ",", ";", "\t", "|", "whitespace"] = "auto"
+    # fixed_width: the width of each column in characters, left to right
+    widths: list[Annotated[int, Field(ge=1, le=10_000)]] = []
+    # files without a header line: the name of each column, in order (then column_map)
+    column_names: list[str] = []
     # decimal separator of numbers; "auto" = per column, from values only one reading fits
     decimal: Literal["auto", ".", ","] = "auto"
     # thousands separator; "auto" = any space (incl. U+00A0, U+202F) or the non-decimal mark
@@ -64,6 +68,14 @@ class SourceParams(_Section):
     # one row per "order" (same order_id twice with other values = conflict, rejected) or
     # per "order_line" (several rows per order_id; only a change of customer is a conflict)
     grain: Literal["order", "order_line"] = "order_line"
+    # rows identical in every column and without an order_id: "keep" (two equal purchases
+    # on one day are real; reported as possible duplicates) or "drop" all but the first
+    duplicates: Literal["keep", "drop"] = "keep"
+    # plausible amounts; None = 1000 times the 99th percentile of absolute amounts
+    amount_min: float | None = None
+    amount_max: float | None = None
+    # other currencies converted to ``currency``: code -> units of ``currency`` per one
+    exchange_rates: dict[str, Annotated[float, Field(gt=0)]] = {}
     header_line: Annotated[int, Field(ge=1)] | None = None  # 1-based; None = first non-blank line
     # read the files in batches into a cached, cleaned Parquet dataset that the analysis
     # scans instead of holding every row in memory; "auto" = when the files exceed 1 GB in
@@ -78,6 +90,26 @@ class SourceParams(_Section):
         if unknown:
             raise ValueError(f"excel_date_columns: {unknown} are not canonical date columns; "
                              "allowed: order_date")
+        return self
+
+    @model_validator(mode="after")
+    def _layout(self) -> SourceParams:
+        if self.format == "fixed_width" and not self.widths:
+            raise ValueError("widths: list each column's width in characters when format is "
+                             "fixed_width (e.g. widths: [6, 5, 9, 3, 8])")
+        if self.widths and self.format != "fixed_width":
+            raise ValueError("widths: only read when format is fixed_width")
+        if self.widths and self.column_names and len(self.widths) != len(self.column_names):
+            raise ValueError(f"column_names: {len(self.column_names)} names for "
+                             f"{len(self.widths)} widths; give one name per column")
+        if len(set(self.column_names)) != len(self.column_names):
+            raise ValueError("column_names: each name must appear once")
+        if self.column_names and self.header_line is not None:
+            raise ValueError("header_line: the file has no header when column_names is set; "
+                             "remove one of them")
+        if (self.amount_min is not None and self.amount_max is not None
+                and self.amount_min >= self.amount_max):
+            raise ValueError("amount_min must be below amount_max")
         return self
 
     @model_validator(mode="after")
@@ -102,6 +134,16 @@ class SourceParams(_Section):
                              "connection string (e.g. INSIGHTS_PG_DSN), never the connection "
                              "string itself")
         return self
+
+
+class GateParams(_Section):
+    """When a run refuses to publish (see ``insights.gate``)."""
+
+    # above this share of data rows or of money rejected, nothing is published; raise it to
+    # accept a known high rate (the report then says so)
+    max_rejected_share: Share = 0.05
+    # publish although an export's total row does not match the sum of its rows
+    accept_total_mismatch: bool = False
 
 
 class LifecycleParams(_Section):
@@ -286,6 +328,7 @@ class Params(_Section):
     description: str = ""
     source: SourceParams
     column_map: dict[str, str] = {}
+    gate: GateParams = GateParams()
     lifecycle: LifecycleParams = LifecycleParams()
     express_test: ExpressTestParams = ExpressTestParams()
     concentration: ConcentrationParams = ConcentrationParams()
@@ -499,19 +542,27 @@ _FIELD_NOTES = {
     "source.dsn_env": "format postgres: environment variable holding the connection string (never in params)",
     "source.export_date": "day the export was taken; later rows are rejected as 'in the future'",
     "source.sheet": "Excel sheet to read; required when a workbook has several",
-    "source.format": "auto (by suffix and content), csv, parquet, excel or postgres",
+    "source.format": "auto (by suffix and content), csv, parquet, excel, postgres or fixed_width",
     "source.encoding": "auto accepts UTF-8 (with or without BOM) and Russian cp1251; others are refused",
-    "source.delimiter": "auto = the candidate that splits the first lines consistently",
+    "source.delimiter": "auto = the candidate that splits the first lines consistently; whitespace = runs of spaces or tabs",
     "source.decimal": "decimal mark; auto = per column, from the values only one reading fits",
     "source.thousands": "thousands separator; auto = any space or the non-decimal mark",
     "source.date_format": "strftime pattern such as %d.%m.%Y; empty = ISO or day-first dates",
-    "source.dayfirst": "read ambiguous dates such as 01.02.2025 day first",
+    "source.dayfirst": "read dates such as 01.02.2025 day first (false: month first); a column that only reads the other way, or both ways, is refused",
     "source.excel_date_columns": "canonical date columns stored as Excel serial numbers",
     "source.min_date": "rows dated before it are rejected as implausible",
-    "source.currency": "the one currency of the amounts; rows in another currency are rejected",
+    "source.currency": "the one currency of the report; rows in another currency are converted (exchange_rates) or rejected",
     "source.total_row_markers": "rows whose customer starts with one of these are totals, rejected",
     "source.grain": "order_line (several rows per order) or order (one row per order_id)",
     "source.header_line": "1-based line of the header; empty = the first non-blank line",
+    "source.widths": "format fixed_width: each column's width in characters, left to right",
+    "source.column_names": "files without a header line: one name per column, in order (then column_map applies)",
+    "source.duplicates": "rows equal in every column without an order_id: keep (reported as possible duplicates) or drop",
+    "source.amount_min": "amounts below it are rejected as implausible; empty = minus 1000 x the 99th percentile of absolute amounts",
+    "source.amount_max": "amounts above it are rejected as implausible; empty = 1000 x the 99th percentile of absolute amounts",
+    "source.exchange_rates": "currency code -> units of source.currency per one; rows in those currencies are converted",
+    "gate.accept_total_mismatch": "publish although a file's one total row does not match the sum of its rows (it includes VAT, say)",
+    "gate.max_rejected_share": "above this share of rows or money rejected the run publishes nothing; raise it to accept a known rate",
     "source.stream": "true = read in batches into a cached, cleaned Parquet dataset the analysis scans (exports larger than memory); auto = when files exceed 1 GB or features.engine is spark; same numbers either way",
     "features.engine": "duckdb (default) or spark (a cluster; streams the files)",
     "column_map": "source column name -> canonical name (customer_id, order_date, amount, ...)",

@@ -14,7 +14,7 @@ frozen ``ReportData`` whose fields the report's cells display.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from insights import (
     concentration,
     experiments,
     features,
+    gate,
     key_customers,
     loading,
     segments,
@@ -43,7 +44,13 @@ from insights.key_customers import KeyCustomers, KeyVsRevenue
 from insights.key_person import ManagerRisk
 from insights.mix import GroupPortfolio, MixResult
 from insights.params import Params
-from insights.periods import latest_complete_quarter, parse_quarter, quarter_end
+from insights.periods import (
+    PeriodError,
+    latest_complete_quarter,
+    parse_quarter,
+    quarter_end,
+    quarter_start,
+)
 from insights.reporting import account_lists
 from insights.reporting import dependency as dependency_text
 from insights.reporting import headline as headline_text
@@ -83,15 +90,36 @@ def streams(params: Params, *, root: Path) -> bool:
     return sum(sizes) > STREAM_BYTES
 
 
-def load_unit(params: Params, *, root: Path, cache_dir: Path | None = None) -> UnitData:
+def load_unit(params: Params, *, root: Path, cache_dir: Path | None = None,
+              check: bool = True) -> UnitData:
     """Load and clean ``params``' sources; rows in = rows kept + rows rejected.
 
     Streams to a cached Parquet dataset under ``cache_dir`` (default
     ``<root>/data/cache/ingest``) when ``streams`` says so. Raises ``loading.LoadError`` when
     a file cannot be read at all (its message names the file and what to change in the
-    params).
+    params), and ``gate.GateError`` when a column reads two ways or -- with ``check`` --
+    when the rows cannot carry a report (``gate.check_rows``: none kept, too many rejected).
     """
-    root = Path(root)
+    try:
+        data = _load_unit(params, root=Path(root), cache_dir=cache_dir)
+    except cleaning.InputError as exc:
+        raise gate.GateError(str(exc)) from None
+    problems = row_problems(data, params=params)
+    if check and problems:
+        raise gate.GateError(" ".join(problems))
+    accepted = gate.accepted_note(data.quality, max_rejected_share=params.gate.max_rejected_share)
+    return replace(data, quality=data.quality | {"gate_note": accepted})
+
+
+def row_problems(data: UnitData, *, params: Params) -> list[str]:
+    """Return why the unit's rows cannot be published (empty when they can)."""
+    where = ", ".join(f["path"] for f in data.quality.get("files", [])) or params.unit
+    return gate.check_rows(data.quality, max_rejected_share=params.gate.max_rejected_share,
+                           where=where, accept_total_mismatch=params.gate.accept_total_mismatch)
+
+
+def _load_unit(params: Params, *, root: Path, cache_dir: Path | None) -> UnitData:
+    """Load and clean without the gate (see ``load_unit``)."""
     engine = "spark" if params.features.engine == "spark" else "duckdb"
     if streams(params, root=root):
         result = ingest.ingest(params, root=root, cache_dir=cache_dir or root / INGEST_CACHE)
@@ -116,14 +144,38 @@ def resolve_quarter(data: UnitData, quarter: str | None, *, params: Params) -> p
     """Return the report quarter: ``quarter`` when given, else the latest complete one.
 
     Never looks at today's date: "complete" is judged from the export date in params or
-    the data's latest order date.
+    the data's latest order date. Raises ``gate.GateError`` when the quarter is outside the
+    data or holds no kept row (``quarter_coverage`` says how the data covers it).
     """
-    if quarter:
-        return parse_quarter(quarter)
+    period = parse_quarter(quarter) if quarter else _latest_complete(data, params=params)
+    quarter_coverage(data, period, params=params)
+    return period
+
+
+def _latest_complete(data: UnitData, *, params: Params) -> pd.Period:
+    """Return the latest complete quarter of the kept rows (the export date counts)."""
     export = pd.Timestamp(params.source.export_date) if params.source.export_date else None
     first, last, _ = order_date_bounds(data.transactions, engine=data.engine)
     dates = pd.Series([first, last] if first is not None else [], dtype="datetime64[ns]")
     return latest_complete_quarter(dates, export_date=export)
+
+
+def quarter_coverage(data: UnitData, period: pd.Period, *, params: Params) -> str:
+    """Return the sentence naming the report quarter: the last complete one, or partial.
+
+    Raises ``gate.GateError`` when the quarter is outside the data or holds no kept row.
+    """
+    first, last, _ = order_date_bounds(data.transactions, engine=data.engine)
+    before = quarter_start(period) - pd.Timedelta(days=1)
+    inside = (count_rows(data.transactions, after=before, engine=data.engine)
+              - count_rows(data.transactions, after=quarter_end(period), engine=data.engine))
+    export = pd.Timestamp(params.source.export_date) if params.source.export_date else None
+    try:
+        latest = _latest_complete(data, params=params)
+    except PeriodError:  # no complete quarter in the data yet
+        latest = None
+    return gate.quarter_coverage(period, first=first, last=last, rows_in_quarter=inside,
+                                 latest_complete=latest, export_date=export)
 
 
 def count_after(data: UnitData, quarter: pd.Period) -> int:
@@ -197,6 +249,7 @@ class ReportData:
     previous_split: pd.DataFrame = field(repr=False)
     readout: ExperimentReadout = field(repr=False)
     rows_after: int = 0
+    coverage: str = ""  # which quarter the report covers: the last complete one, or partial
     run_facts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
 
@@ -233,6 +286,7 @@ def prepare_report(
     done |= _value_steps(base, done)
     done |= _behaviour_steps(base, done)
     return ReportData(**base, **done, rows_after=count_after(data, period),
+                      coverage=quarter_coverage(data, period, params=params),
                       run_facts=quality_text.run_facts(params, data.sources, root=root))
 
 

@@ -4,6 +4,7 @@ from insights.cleaning.transactions import (  # noqa: F401
     QUARANTINE_COLUMNS,
     REJECT_RULES,
     CleanResult,
+    InputError,
     clean_transactions,
     summarize_quality,
 )

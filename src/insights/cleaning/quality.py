@@ -51,7 +51,8 @@ def summarize_quality(load_result, clean_result) -> dict:
                                  rel_tol=1e-9, abs_tol=0.005)
     rows_match = (rows_read == len(clean_result.kept) + rows_rejected
                   and clean_result.rows_in == len(load_result.frame))
-    keys = ("path", "format", "encoding", "delimiter", "sheet", "rows_read", "sha256")
+    keys = ("path", "format", "encoding", "delimiter", "sheet", "rows_read", "sha256",
+            "header_line", "blank_lines", "data_lines", "lines")
     return {
         "rows_read": rows_read, "rows_kept": len(clean_result.kept),
         "rows_rejected": rows_rejected, "rows_rejected_loading": len(load_rej),
@@ -63,4 +64,39 @@ def summarize_quality(load_result, clean_result) -> dict:
         "notes": [n for s in load_result.sources for n in s.get("notes", [])]
         + list(clean_result.notes),
         "reconciles": bool(rows_match and amounts_match),
+        "counts": dict(getattr(clean_result, "counts", {}) or {}),
+        "total_rows": _total_rows(clean_result.kept, clean_rej),
     }
+
+
+def _total_rows(kept: pd.DataFrame, rejected: pd.DataFrame) -> list[dict]:
+    """Compare each file's total row with the exact sum of the file's other amounts."""
+    values: dict[str, list[float]] = {}
+    for frame, column in ((kept, "amount"), (rejected[rejected["rule"] != "total_row"], "amount_value")):
+        for path, amounts in frame.groupby("source_file", sort=False)[column]:
+            values.setdefault(path, []).extend(amounts.dropna().tolist())
+    sums = {path: math.fsum(amounts) for path, amounts in values.items()}
+    totals = rejected[rejected["rule"] == "total_row"]
+    found = [(f, int(line), a) for f, line, a in totals[["source_file", "source_line",
+                                                         "amount_value"]].itertuples(index=False)]
+    return check_totals(sums, found)
+
+
+def check_totals(sums: dict[str, float], totals: list[tuple[str, int, float]]) -> list[dict]:
+    """Return, per file with exactly one total row holding an amount, whether it matches.
+
+    ``sums`` maps each file to the exact sum of its amounts other than totals (kept and
+    rejected rows alike: the export's total covers every row it printed); files with
+    several total rows (subtotals) are not checked. A difference above half a kopeck does
+    not match.
+    """
+    out = []
+    for path in dict.fromkeys(f for f, _, _ in totals):
+        rows = [(line, a) for f, line, a in totals if f == path and not math.isnan(a)]
+        if len(rows) != 1:
+            continue
+        line, total = rows[0]
+        rows_sum = sums.get(path, 0.0)
+        out.append({"path": path, "line": line, "total": total, "rows_sum": rows_sum,
+                    "matches": abs(total - rows_sum) <= 0.005})
+    return out

@@ -15,6 +15,8 @@ REJECT_RULES = {
     "unterminated_quote": "quoted value never closed",
     "malformed_quotes": "malformed quoting",
     "too_long_value": "value longer than the CSV field limit",
+    "nul_byte": "line holds a NUL byte",
+    "undecodable": "line holds bytes that do not decode",
     "formula_without_value": "Excel formula without a computed value",
     "total_row": "total or subtotal row",
     "missing_customer_id": "customer id is empty",
@@ -26,8 +28,14 @@ REJECT_RULES = {
     "date_too_old": "order date before source.min_date",
     "date_out_of_range": "order date past 2262 (a placeholder?)",
     "other_currency": "currency other than the unit's",
+    "placeholder_amount": "placeholder amount (all nines, 999 999 999 and up)",
+    "amount_out_of_range": "amount outside the plausible range",
     "bad_number": "cost, margin or discount is not a number",
     "bad_flag": "is_reference is not yes/no",
     "duplicate_row": "exact duplicate of an earlier row",
     "order_conflict": "same order id with conflicting values",
 }
+
+
+class InputError(ValueError):
+    """Raised when a column reads two ways; the message gives examples and the param to set."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,29 @@ def as_text(values: pd.Series) -> pd.Series:
         values = values.map(_cell_text, na_action="ignore")
     text = values.astype("str").fillna("")
     return text.str.strip().str.strip("\u200b\u200c\u200d\u2060\ufeff").str.strip()
+
+
+#: Characters nobody sees: C0/C1 controls, zero-width characters, bidi marks, overrides and
+#: isolates (U+202E can make a key read backwards), the word joiner and the byte-order mark.
+INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f"
+                       "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
+_LINE_BREAKS = re.compile("[\t\n\r\x0b\x0c\x85\u2028\u2029]+")
+
+
+def strip_invisible(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Return text without invisible characters, and where a value changed.
+
+    Tabs and line breaks inside a value become one space; other control, zero-width and
+    bidi characters are removed; the result is stripped again.
+    """
+    if text.empty:
+        return text, pd.Series(False, index=text.index)
+    odd = text.str.contains(INVISIBLE.pattern + "|[\u2028\u2029]", regex=True)
+    if not odd.any():
+        return text, odd
+    fixed = text[odd].str.replace(_LINE_BREAKS.pattern, " ", regex=True)
+    fixed = fixed.str.replace(INVISIBLE.pattern, "", regex=True).str.strip()
+    return text.where(~odd, fixed), odd
 
 
 def quote(text: pd.Series, limit: int = 60) -> pd.Series:

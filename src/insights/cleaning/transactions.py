@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from insights.cleaning import readings
 from insights.cleaning.duplicates import find_conflicts, find_repeats
 from insights.cleaning.quality import summarize_quality
-from insights.cleaning.rules import QUARANTINE_COLUMNS, REJECT_RULES
+from insights.cleaning.rules import QUARANTINE_COLUMNS, REJECT_RULES, InputError
+from insights.cleaning.text import strip_invisible
 from insights.cleaning.values import (
     as_text,
     currency_code,
@@ -41,8 +43,8 @@ from insights.schema import (
     require_columns,
 )
 
-__all__ = ["QUARANTINE_COLUMNS", "REJECT_RULES", "CleanResult", "clean_transactions",
-           "summarize_quality"]
+__all__ = ["QUARANTINE_COLUMNS", "REJECT_RULES", "CleanResult", "InputError",
+           "clean_transactions", "summarize_quality"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,14 @@ class CleanResult:
         Sum of the amounts that parse, over all rows given (kept + rejected).
     notes : tuple of str
         How ambiguous formats were read (e.g. the detected decimal separator).
+    counts : dict
+        Values whose reading depended on a decision, by kind (``count_notes`` words them;
+        a stream adds them up over its batches): ``invisible:<column>`` values with
+        invisible characters removed, ``date_order`` dates that read differently day-first,
+        ``thousands:<column>`` lone thousands groups, ``converted:<code>`` rows converted
+        to the unit's currency, ``possible_duplicates`` / ``possible_duplicates_amount``
+        rows equal to an earlier one without an order id (kept, or dropped by
+        ``source.duplicates: drop``).
     """
 
     kept: pd.DataFrame
@@ -68,6 +78,7 @@ class CleanResult:
     rows_in: int = 0
     amount_in: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    counts: dict = field(default_factory=dict)
 
 
 class _Verdicts:
@@ -107,7 +118,7 @@ def _at(value, rows: pd.Index):
     return value.loc[rows].to_numpy() if isinstance(value, pd.Series) else value
 
 
-def clean_transactions(raw: pd.DataFrame, *, source) -> CleanResult:
+def clean_transactions(raw: pd.DataFrame, *, source, checks: bool = True) -> CleanResult:
     """Parse a loaded frame into canonical types; reject rows that cannot be used.
 
     Parameters
@@ -117,7 +128,17 @@ def clean_transactions(raw: pd.DataFrame, *, source) -> CleanResult:
         ``source_file`` and ``source_line``. Not modified.
     source : SourceParams
         ``params.source``: decimal/thousands, date_format, dayfirst, excel_date_columns,
-        export_date, min_date, currency, total_row_markers, grain.
+        export_date, min_date, currency, total_row_markers, grain, duplicates, amount_min,
+        amount_max, exchange_rates.
+    checks : bool
+        Judge the column-level readings (``cleaning.readings``: date order, lone thousands
+        groups) on these rows; a stream passes False and judges them over all its batches.
+
+    Raises
+    ------
+    InputError
+        A column reads two ways (dates day- or month-first, ``1.234`` as 1234 or 1.234);
+        the message names file, line and value and the param that settles it.
 
     Returns
     -------
@@ -148,19 +169,61 @@ def clean_transactions(raw: pd.DataFrame, *, source) -> CleanResult:
     frame = raw.reset_index(drop=True)
     columns = [c for c in CANONICAL if c in frame.columns]
     text = {c: as_text(frame[c]) for c in columns}
+    counts: dict[str, float] = {}
+    for column in (c for c in ("customer_id", *OPTIONAL_TEXT) if c in text):
+        text[column], changed = strip_invisible(text[column])
+        if changed.any():
+            counts[f"invisible:{column}"] = int(changed.sum())
     verdicts = _Verdicts(frame.index)
-    parsed, notes = _parse_all(frame, text, source, verdicts)
-    _reject_duplicates(frame, parsed, verdicts, source.grain)
+    parsed, notes = _parse_all(frame, text, source, verdicts, counts, checks)
+    _reject_duplicates(frame, parsed, verdicts, source, counts)
     amount = parsed["amount"]
     kept = _kept_frame(frame, parsed, columns, verdicts.ok)
     rejected = _rejected_frame(frame, columns, verdicts, amount)
     amount_in = math.fsum(amount.dropna().tolist())
-    return CleanResult(kept, rejected, len(frame), amount_in, tuple(notes))
+    return CleanResult(kept, rejected, len(frame), amount_in, tuple(notes + count_notes(counts)),
+                       counts)
 
 
-def _parse_all(frame: pd.DataFrame, text: dict, source, verdicts: _Verdicts) -> tuple[dict, list]:
+def count_notes(counts: dict) -> list[str]:
+    """Return the appendix sentences for ``CleanResult.counts`` (or their sum over batches)."""
+    notes = []
+    for key, n in sorted(counts.items()):
+        kind, _, what = key.partition(":")
+        if kind == "invisible":
+            notes.append(f"{what}: invisible characters (control, zero-width or bidi) removed "
+                         f"from {n:,} values")
+        elif kind == "date_order":
+            notes.append(f"order_date: {n:,} dates such as 03.04.2025 read "
+                         "day first (source.dayfirst) would read otherwise month first")
+        elif kind == "thousands":
+            notes.append(f"{what}: {n:,} values such as 1.234 read with a thousands group "
+                         "(other values of the column group thousands the same way)")
+        elif kind == "converted":
+            notes.append(f"amount: {n:,} rows in {what} converted with source.exchange_rates")
+        elif kind == "possible_duplicates":
+            notes.append(f"{n:,} rows without an order id equal an earlier row in every column "
+                         f"(amount {counts.get('possible_duplicates_amount', 0.0):,.2f}): "
+                         "possible duplicates, kept (source.duplicates: keep) since two equal "
+                         "purchases on one day can be real")
+    return notes
+
+
+def _parse_all(frame: pd.DataFrame, text: dict, source, verdicts: _Verdicts,
+               counts: dict, checks: bool) -> tuple[dict, list]:
     """Parse every canonical column, recording rejects in precedence order; return values."""
+    files, lines = frame["source_file"].astype("str"), frame["source_line"]
     amounts = parse_numbers(frame["amount"], decimal=source.decimal, thousands=source.thousands)
+    if checks and source.thousands == "auto":  # a stream judges over the whole input instead
+        _count(counts, "thousands:amount", readings.judge_thousands(
+            readings.thousands_evidence(readings.written(frame["amount"], text["amount"]),
+                                        files, lines), column="amount",
+            used=readings.decimal_used(source.decimal, amounts.note), thousands="auto"))
+    if checks and not source.date_format:
+        written = readings.written(frame["order_date"], text["order_date"])
+        _count(counts, "date_order", readings.judge_date_order(
+            readings.date_order_evidence(written, files, lines), date_format=None,
+            dayfirst=source.dayfirst))
     dates = parse_dates(frame["order_date"], date_format=source.date_format,
                         dayfirst=source.dayfirst,
                         excel_serial="order_date" in source.excel_date_columns)
@@ -169,20 +232,74 @@ def _parse_all(frame: pd.DataFrame, text: dict, source, verdicts: _Verdicts) -> 
                  "(row)", "", "a total or subtotal row (it sums other rows)")
     verdicts.add(customer.isna(), "missing_customer_id", "customer_id", "", "customer_id is empty")
     unit_currency = currency_code(source.currency)
-    _number_verdicts(verdicts, "amount", amounts, text["amount"], unit_currency, required=True)
+    rates = _row_rates(frame, amounts, source, counts)
+    _number_verdicts(verdicts, "amount", amounts, text["amount"], unit_currency, required=True,
+                     converted=rates.notna())
     _date_verdicts(verdicts, dates, text["order_date"], source)
-    parsed = {"customer_id": customer, "amount": amounts.values, "order_date": dates.values}
+    values = amounts.values * rates.fillna(1.0)
+    _plausibility_verdicts(verdicts, values, text["amount"], source)
+    parsed = {"customer_id": customer, "amount": values, "order_date": dates.values}
     notes = [f"amount: {amounts.note}"] if amounts.note else []
-    notes += _parse_optional(frame, text, source, verdicts, parsed, unit_currency)
+    notes += _parse_optional(frame, text, source, verdicts, parsed, unit_currency, rates)
     return parsed, notes
 
 
+def _count(counts: dict, key: str, n: int) -> None:
+    """Add ``n`` to ``counts[key]`` when positive."""
+    if n:
+        counts[key] = counts.get(key, 0) + n
+
+
+def _row_rates(frame: pd.DataFrame, amounts, source, counts: dict) -> pd.Series:
+    """Return each row's rate to the unit's currency from ``source.exchange_rates`` (else NaN).
+
+    The row's currency is its currency column when filled, else the mark in its amount.
+    """
+    rates = pd.Series(np.nan, index=frame.index)
+    if not source.exchange_rates:
+        return rates
+    code = pd.Series("", index=frame.index, dtype="str")
+    if amounts.currency is not None:
+        code = amounts.currency.fillna("").astype("str")
+    if "currency" in frame.columns:
+        column = normalise_currency(frame["currency"])
+        code = column.where(column != "", code)
+    table = {currency_code(k): float(v) for k, v in source.exchange_rates.items()}
+    table.pop(currency_code(source.currency), None)
+    rates = code.map(table).astype("float64")
+    for name, n in code[rates.notna()].value_counts().items():
+        _count(counts, f"converted:{name}", int(n))
+    return rates
+
+
+def _plausibility_verdicts(verdicts: _Verdicts, values: pd.Series, text: pd.Series,
+                           source) -> None:
+    """Reject placeholder amounts and amounts outside the plausible range."""
+    def shown(rows: pd.Index) -> pd.Series:
+        return "amount '" + _quote(text.loc[rows]) + "'"
+
+    verdicts.add(readings.placeholder_amounts(values), "placeholder_amount", "amount", text,
+                 lambda rows: shown(rows) + " is a placeholder (all nines), not a sale")
+    low, high, derived = readings.plausible_range(values, low=source.amount_min,
+                                                  high=source.amount_max)
+    basis = (f"{readings.RANGE_FACTOR} times the 99th percentile of the amounts; set "
+             "source.amount_min / amount_max" if derived else "source.amount_min / amount_max")
+    if high is not None:
+        verdicts.add(values > high, "amount_out_of_range", "amount", text,
+                     lambda rows: shown(rows) + f" is above the plausible maximum {high:,.2f} "
+                     f"({basis})")
+    if low is not None:
+        verdicts.add(values < low, "amount_out_of_range", "amount", text,
+                     lambda rows: shown(rows) + f" is below the plausible minimum {low:,.2f} "
+                     f"({basis})")
+
+
 def _parse_optional(frame: pd.DataFrame, text: dict, source, verdicts: _Verdicts, parsed: dict,
-                    unit_currency: str) -> list[str]:
+                    unit_currency: str, rates: pd.Series) -> list[str]:
     """Parse the optional columns present into ``parsed``; return notes on formats read."""
     notes = []
     if "currency" in frame.columns:
-        codes = normalise_currency(frame["currency"])
+        codes = normalise_currency(frame["currency"]).where(rates.isna(), unit_currency)
         foreign = (codes != "") & (codes != unit_currency)
         verdicts.add(foreign, "other_currency", "currency", text["currency"],
                      lambda rows: "currency '" + _quote(text["currency"].loc[rows])
@@ -191,8 +308,9 @@ def _parse_optional(frame: pd.DataFrame, text: dict, source, verdicts: _Verdicts
         parsed["currency"] = codes.where(codes != "", unit_currency)
     for column in (c for c in OPTIONAL_NUMERIC if c in frame.columns):
         numbers = parse_numbers(frame[column], decimal=source.decimal, thousands=source.thousands)
-        _number_verdicts(verdicts, column, numbers, text[column], unit_currency, required=False)
-        parsed[column] = numbers.values
+        _number_verdicts(verdicts, column, numbers, text[column], unit_currency, required=False,
+                         converted=rates.notna())
+        parsed[column] = numbers.values * (rates.fillna(1.0) if column != "discount" else 1.0)
         notes += [f"{column}: {numbers.note}"] if numbers.note else []
     if "is_reference" in frame.columns:
         flags = parse_flags(frame["is_reference"])
@@ -239,7 +357,7 @@ def _starts_with_marker(values: pd.Series, markers: list[str]) -> pd.Series:
 
 
 def _number_verdicts(verdicts: _Verdicts, column: str, numbers, text: pd.Series, currency: str,
-                     *, required: bool) -> None:
+                     *, required: bool, converted: pd.Series) -> None:
     """Reject empty (when required), unparseable and foreign-currency numbers."""
     def shown(rows: pd.Index) -> pd.Series:
         return "'" + _quote(text.loc[rows]) + "'"
@@ -250,7 +368,7 @@ def _number_verdicts(verdicts: _Verdicts, column: str, numbers, text: pd.Series,
     verdicts.add(numbers.invalid, rule, column, text,
                  lambda rows: column + " " + shown(rows) + " is not a number")
     if numbers.currency is not None:
-        foreign = numbers.currency.notna() & (numbers.currency != currency)
+        foreign = numbers.currency.notna() & (numbers.currency != currency) & ~converted
         verdicts.add(foreign, "other_currency", column, text,
                      lambda rows: column + " " + shown(rows) + " is not in the unit's currency "
                      f"{currency} (no exchange-rate table: convert at the source)")
@@ -291,14 +409,29 @@ def _date_verdicts(verdicts: _Verdicts, dates, text: pd.Series, source) -> None:
                  "(implausible)")
 
 
-def _reject_duplicates(frame: pd.DataFrame, parsed: dict, verdicts: _Verdicts, grain: str) -> None:
-    """Reject exact repeats of a kept row, then order ids whose rows conflict."""
+def _reject_duplicates(frame: pd.DataFrame, parsed: dict, verdicts: _Verdicts, source,
+                       counts: dict) -> None:
+    """Reject exact repeats of a kept row, then order ids whose rows conflict.
+
+    Repeats without an order id are possible duplicates: counted, and rejected only with
+    ``source.duplicates: drop`` (two equal purchases on one day are real).
+    """
+    grain = source.grain
     ok = verdicts.ok
     keys = pd.DataFrame({c: v for c, v in parsed.items()})[ok]
     if keys.empty:
         return
     lines, files = frame.loc[ok, "source_line"], frame.loc[ok, "source_file"]
     repeat, reason = find_repeats(keys, files, lines)
+    no_id = keys["order_id"].isna() if "order_id" in keys.columns else pd.Series(True, index=keys.index)
+    possible = repeat & no_id
+    if possible.any():
+        _count(counts, "possible_duplicates", int(possible.sum()))
+        counts["possible_duplicates_amount"] = counts.get("possible_duplicates_amount", 0.0) + \
+            math.fsum(keys.loc[possible, "amount"].tolist())
+        if source.duplicates == "keep":
+            repeat = repeat & ~possible
+            reason = reason[repeat[repeat].index]
     verdicts.add(repeat.reindex(frame.index, fill_value=False), "duplicate_row", "(row)", "",
                  reason)
     if "order_id" in keys.columns:

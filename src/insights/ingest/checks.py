@@ -28,8 +28,9 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from insights.cleaning import QUARANTINE_COLUMNS, REJECT_RULES
-from insights.cleaning.values import parse_numbers
+from insights.cleaning import QUARANTINE_COLUMNS, REJECT_RULES, readings
+from insights.cleaning.quality import check_totals
+from insights.cleaning.values import as_text, parse_numbers
 from insights.engine.duckdb import memory_limit
 from insights.ingest.parts import DECIDER_FILE, MARK, _write
 from insights.schema import CANONICAL, OPTIONAL_NUMERIC, OPTIONAL_TEXT
@@ -78,6 +79,7 @@ class BatchLedger:
         self.columns: dict[str, object] = {}  # canonical column -> dtype, in order seen
         self.batches: dict[int, tuple[set, dict]] = {}
         self.totals: dict[str, list[int]] = {}
+        self.dates, self.groups = readings.Evidence(), readings.Evidence()
 
     def count(self, number: int, frame: pd.DataFrame) -> None:
         """Record a batch's canonical columns and, for ``decimal: auto``, its counts."""
@@ -91,6 +93,29 @@ class BatchLedger:
                 total = self.totals.setdefault(column, [0, 0])
                 total[0], total[1] = total[0] + counts[column][0], total[1] + counts[column][1]
         self.batches[number] = (present, counts)
+        files, lines = frame["source_file"].astype("str"), frame["source_line"]
+        wanted = [("amount", self.groups, readings.thousands_evidence)] * (
+            self.source.thousands == "auto") + [
+            ("order_date", self.dates, readings.date_order_evidence)] * (not self.source.date_format)
+        for column, evidence, gather in wanted:
+            text = readings.written(frame[column], as_text(frame[column]))
+            evidence.merge(gather(text, files, lines))
+
+    def judge(self) -> dict:
+        """Judge date order and lone thousands groups over the whole input, as cleaning does.
+
+        Returns cleaning's ``date_order`` and ``thousands:amount`` counts; raises
+        ``cleaning.InputError`` where cleaning of the whole input at once would.
+        """
+        source = self.source
+        decision = _decision(*self.totals["amount"]) if "amount" in self.totals else "tie"
+        used = source.decimal if source.decimal != "auto" else (
+            "," if decision == "comma" else "." if decision == "point" else None)
+        counts = {"thousands:amount": readings.judge_thousands(
+            self.groups, column="amount", used=used, thousands=source.thousands),
+            "date_order": readings.judge_date_order(
+                self.dates, date_format=source.date_format, dayfirst=source.dayfirst)}
+        return {k: n for k, n in counts.items() if n}
 
     def disagreeing(self) -> set[int]:
         """Return the batches to clean again: a column missing, or a decimal decided otherwise."""
@@ -154,16 +179,19 @@ def _decider_rows(frame: pd.DataFrame, values: list[tuple[str, str]]) -> pd.Data
     return rows.astype({"source_file": frame["source_file"].dtype})
 
 
-def reject_across_batches(work: Path, *, paths: list[str], grain: str) -> None:
+def reject_across_batches(work: Path, *, paths: list[str], grain: str,
+                          duplicates: str = "drop") -> dict:
     """Move duplicates and conflicting orders found across batches to the quarantine.
 
     ``work/data`` holds the rows that passed every per-row check, ``work/raw`` their
     original values; the rejected rows leave ``data`` and join ``work/quarantine`` with
-    cleaning's rules (``duplicate_row``, ``order_conflict``) and reasons.
+    cleaning's rules (``duplicate_row``, ``order_conflict``) and reasons. Repeated rows
+    without an order id are possible duplicates (``source.duplicates``): counted, and moved
+    only with ``drop``. Returns cleaning's ``possible_duplicates`` counts.
     """
     parts = sorted((work / "data").glob("part-*.parquet"))
     if not parts:
-        return
+        return {}
     names = pq.read_schema(parts[0]).names
     keys = [c for c in CANONICAL if c in names]
     with duckdb.connect() as con:
@@ -176,11 +204,28 @@ def reject_across_batches(work: Path, *, paths: list[str], grain: str) -> None:
         suspects = _suspects(con, keys, grain)
         con.execute("CREATE TEMP TABLE ok AS SELECT t.*, f._f FROM kept t "
                     f"JOIN files f USING (source_file) WHERE {suspects}")
+        counts = _possible_duplicates(con, keys, drop=duplicates == "drop")
         _find_rejects(con, keys, grain)
         for (part,) in con.execute("SELECT DISTINCT part FROM rejects ORDER BY part").fetchall():
             found = con.execute("SELECT * FROM rejects WHERE part = ? ORDER BY source_line",
                                 [part]).df()
             _move(Path(part), work, found, paths, grain)
+    return counts
+
+
+def _possible_duplicates(con, keys: list[str], *, drop: bool) -> dict:
+    """Count rows without an order id repeating an earlier one; keep them out of ``ok`` unless ``drop``."""
+    kinds = {c: "number" if c in _NUMBER_COLUMNS else "other" for c in keys}
+    partition = ", ".join(_key(c, kinds[c]) for c in keys)
+    no_id = "order_id IS NULL" if "order_id" in keys else "TRUE"
+    amounts = [v for (v,) in con.execute(f"""SELECT amount FROM (
+        SELECT amount, row_number() OVER (PARTITION BY {partition} ORDER BY _f, source_line) AS rn
+        FROM ok WHERE {no_id}) WHERE rn > 1 ORDER BY amount""").fetchall()]
+    if not drop:
+        con.execute(f"DELETE FROM ok WHERE {no_id}")
+    if not amounts:
+        return {}
+    return {"possible_duplicates": len(amounts), "possible_duplicates_amount": math.fsum(amounts)}
 
 
 def _suspects(con, keys: list[str], grain: str) -> str:
@@ -300,16 +345,24 @@ def _reasons(found: pd.DataFrame, files, paths: list[str], grain: str) -> list[s
 
 def summarize_streamed_quality(work: Path, sources: list[dict], *, notes: list[str]) -> dict:
     """Return ``cleaning.summarize_quality``'s dict from the written dataset and quarantine."""
-    kept_sum, kept_rows = ExactSum(), 0
+    kept_sum, kept_rows, file_sums, totals = ExactSum(), 0, {}, []
     for part in sorted((work / "data").glob("part-*.parquet")):
-        amounts = pq.read_table(part, columns=["amount"]).column(0).to_numpy()
-        kept_sum.add(amounts)
-        kept_rows += len(amounts)
+        table = pq.read_table(part, columns=["amount", "source_file"]).to_pandas()
+        kept_sum.add(table["amount"])
+        kept_rows += len(table)
+        for path, amounts in table.groupby("source_file", sort=False)["amount"]:
+            file_sums.setdefault(path, ExactSum()).add(amounts)
     stages = {"load": [0, ExactSum()], "clean": [0, ExactSum()]}
     by_rule: dict[str, list] = {}
     missing = 0
     for part in sorted((work / "quarantine").glob("*.parquet")):
-        table = pq.read_table(part, columns=["rule", "amount_value"]).to_pandas()
+        table = pq.read_table(part, columns=["rule", "amount_value", "source_file",
+                                             "source_line"]).to_pandas()
+        is_total = table["rule"] == "total_row"
+        totals += [(f, int(line), a) for f, line, a in table.loc[
+            is_total, ["source_file", "source_line", "amount_value"]].itertuples(index=False)]
+        for path, amounts in table[~is_total].groupby("source_file", sort=False)["amount_value"]:
+            file_sums.setdefault(path, ExactSum()).add(amounts)
         stage = stages[part.name.split("-")[0]]
         stage[0] += len(table)
         stage[1].add(table["amount_value"])
@@ -319,7 +372,10 @@ def summarize_streamed_quality(work: Path, sources: list[dict], *, notes: list[s
             entry[0] += len(group)
             entry[1].add(group["amount_value"])
             entry[2] = entry[2] or bool(group["amount_value"].notna().any())
-    return _quality_dict(sources, kept_rows, kept_sum, stages, by_rule, missing, notes)
+    quality = _quality_dict(sources, kept_rows, kept_sum, stages, by_rule, missing, notes)
+    totals.sort(key=lambda t: ([s["path"] for s in sources].index(t[0]), t[1]))
+    sums = {path: total.value() for path, total in file_sums.items()}
+    return quality | {"total_rows": check_totals(sums, totals)}
 
 
 def _quality_dict(sources: list[dict], kept_rows: int, kept_sum: ExactSum, stages: dict,
@@ -336,7 +392,8 @@ def _quality_dict(sources: list[dict], kept_rows: int, kept_sum: ExactSum, stage
     by_reason.sort(key=lambda r: (-r["rows"], r["rule"]))
     amounts_match = math.isclose(amount_read, kept_amount + rejected_amount, rel_tol=1e-9,
                                  abs_tol=0.005)
-    keys = ("path", "format", "encoding", "delimiter", "sheet", "rows_read", "sha256")
+    keys = ("path", "format", "encoding", "delimiter", "sheet", "rows_read", "sha256",
+            "header_line", "blank_lines", "data_lines", "lines")
     return {
         "rows_read": rows_read, "rows_kept": kept_rows,
         "rows_rejected": load_rows + clean_rows, "rows_rejected_loading": load_rows,

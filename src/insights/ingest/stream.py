@@ -45,6 +45,7 @@ import pyarrow.parquet as pq
 
 from insights import loading
 from insights.cleaning import QUARANTINE_COLUMNS, clean_transactions
+from insights.cleaning.transactions import count_notes
 from insights.cleaning.values import as_text
 from insights.ingest.checks import BatchLedger, reject_across_batches, summarize_streamed_quality
 from insights.ingest.parts import DECIDER_FILE, MARK, _arrow, _write
@@ -187,16 +188,24 @@ _CHANGED = ("{paths}: an input file changed while it was being read; nothing was
 def _build(params: Params, root: Path, tmp: Path, final: Path, key: str,
            batch_rows: int, workers: int) -> IngestResult:
     """Write the dataset and quarantine into ``tmp``; return the result (paths under ``final``)."""
-    for name in ("data", "quarantine", "raw"):
+    for name in ("data", "quarantine", "raw", "counts"):
         (tmp / name).mkdir(parents=True)
     ledger = BatchLedger(params.source)
     sources, batches = _stream(params, root, tmp, batch_rows, ledger, redo=None, workers=workers)
+    judged = ledger.judge()
     redo = ledger.disagreeing()
     if redo:
         _stream(params, root, tmp, batch_rows, ledger, redo=redo, workers=workers)
-    reject_across_batches(tmp, paths=[s["path"] for s in sources], grain=params.source.grain)
+    counts = reject_across_batches(tmp, paths=[s["path"] for s in sources],
+                                   grain=params.source.grain, duplicates=params.source.duplicates)
+    counts |= judged
     shutil.rmtree(tmp / "raw")
-    quality = summarize_streamed_quality(tmp, sources, notes=ledger.notes())
+    for part in sorted((tmp / "counts").glob("*.json")):
+        for key, n in json.loads(part.read_text(encoding="utf-8")).items():
+            counts[key] = counts.get(key, 0) + n
+    shutil.rmtree(tmp / "counts")
+    quality = summarize_streamed_quality(tmp, sources, notes=ledger.notes() + count_notes(counts))
+    quality["counts"] = counts
     result = IngestResult(
         dataset=str(final / "data"), quarantine=str(final / "quarantine"), fingerprint=key,
         rows_in=quality["rows_read"], rows_kept=quality["rows_kept"],
@@ -233,7 +242,8 @@ def _stream(params: Params, root: Path, tmp: Path, batch_rows: int, ledger: Batc
 
 def _clean_and_write(number: int, frame: pd.DataFrame, source, extra, tmp: Path) -> None:
     """Clean one batch and write its kept rows, their raw text and its rejects."""
-    kept, rejected = _clean_batch(frame, source, extra)
+    kept, rejected, counts = _clean_batch(frame, source, extra)
+    (tmp / "counts" / f"{number:06d}.json").write_text(json.dumps(counts), encoding="utf-8")
     _write(kept, tmp / "data" / f"part-{number:06d}.parquet")
     _write(frame[frame["source_line"].isin(kept["source_line"])],
            tmp / "raw" / f"part-{number:06d}.parquet")
@@ -285,8 +295,9 @@ class _Workers:
                 self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _clean_batch(frame: pd.DataFrame, source, extra: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Clean one batch without cleaning's duplicate and conflict checks.
+def _clean_batch(frame: pd.DataFrame, source,
+                 extra: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Clean one batch without cleaning's duplicate and conflict checks; return its counts.
 
     Every row gets a unique order id for the call (``<its id>MARK<row number>``), so no
     two rows are equal and no order has two rows; the ids are restored afterwards.
@@ -298,7 +309,7 @@ def _clean_batch(frame: pd.DataFrame, source, extra: pd.DataFrame | None) -> tup
                                                           dtype="int64").astype("str"))
     if extra is not None and len(extra):
         prepared = pd.concat([prepared, extra], ignore_index=True)
-    cleaned = clean_transactions(prepared, source=source)
+    cleaned = clean_transactions(prepared, source=source, checks=False)
     kept = cleaned.kept
     if has_id:  # the kept rows' own ids: lines increase within a batch, so find them by line
         at = np.searchsorted(frame["source_line"].to_numpy(), kept["source_line"].to_numpy())
@@ -313,7 +324,7 @@ def _clean_batch(frame: pd.DataFrame, source, extra: pd.DataFrame | None) -> tup
                                                       index=rejected.index, dtype=frame["order_id"].dtype))
     else:
         rejected = rejected.drop(columns="order_id")
-    return kept.reset_index(drop=True), rejected.reset_index(drop=True)
+    return kept.reset_index(drop=True), rejected.reset_index(drop=True), dict(cleaned.counts)
 
 
 def read_quarantine(result: IngestResult) -> pd.DataFrame:

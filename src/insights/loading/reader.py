@@ -33,6 +33,7 @@ import pandas as pd
 from insights.cleaning import QUARANTINE_COLUMNS
 from insights.loading.columnar import read_parquet, stream_parquet
 from insights.loading.database import read_postgres
+from insights.loading.fixed import read_fixed_width
 from insights.loading.scan import ByteScan, data_chunks, file_chunks, scan_bytes
 from insights.loading.table import LoadError, Table, looks_like_data
 from insights.loading.text import read_csv, stream_csv
@@ -52,7 +53,8 @@ SUFFIX_FORMATS = {
 UNSUPPORTED_SUFFIXES = {".xls": "old binary Excel (.xls)", ".xlsb": "binary Excel (.xlsb)",
                         ".ods": "OpenDocument (.ods)"}
 _MAGIC = {b"PK\x03\x04": "excel", b"PAR1": "parquet", b"\xd0\xcf\x11\xe0": "ole"}
-_READERS = {"csv": read_csv, "parquet": read_parquet, "excel": read_excel}
+_READERS = {"csv": read_csv, "parquet": read_parquet, "excel": read_excel,
+            "fixed_width": read_fixed_width}
 #: Records per batch yielded by ``iter_batches`` unless told otherwise.
 DEFAULT_BATCH_ROWS = 500_000
 
@@ -238,7 +240,8 @@ def _open_stream(entry: str, root: Path, params: Params,
     elif info["format"] == "parquet":
         head, tables, extra = stream_parquet(entry, path, params.source, batch_rows)
     else:
-        head, extra = read_excel(entry, path.read_bytes(), params.source)
+        read = read_fixed_width if info["format"] == "fixed_width" else read_excel
+        head, extra = read(entry, path.read_bytes(), params.source)
         tables = iter([head])
     head.targets = _targets(entry, head, params)
     return head, _filled(tables, info, extra), info
@@ -284,7 +287,8 @@ def _file_info(entry: str, path: Path, scan: ByteScan, params: Params) -> dict:
     fmt = _detect_format(entry, path, scan.head, params.source.format)
     return {"path": entry, "sha256": scan.sha256, "bytes": scan.size,
             "format": fmt, "encoding": None, "delimiter": None, "sheet": None,
-            "header_line": 1, "blank_lines": 0}
+            "header_line": 1, "blank_lines": 0, "data_lines": None,
+            "lines": scan.lines if fmt in ("csv", "fixed_width") else None}
 
 
 def _used_keys(params: Params, table: Table) -> set:
@@ -314,6 +318,8 @@ def _detect_format(entry: str, path: Path, data: bytes, declared: str) -> str:
         raise LoadError(f"{entry}: {kind} files are not supported; save it as an unprotected "
                         ".xlsx or as CSV (UTF-8) and update source.paths.")
     fmt = declared if declared != "auto" else SUFFIX_FORMATS.get(suffix, magic)
+    if fmt == "fixed_width" and magic == "csv":  # text either way
+        return fmt
     if magic != fmt:
         raise LoadError(f"{entry}: the params/suffix say {fmt} but the content looks like "
                         f"{magic}; set source.format: {magic} (or fix source.paths).")
@@ -344,7 +350,27 @@ def _targets(entry: str, table: Table, params: Params) -> list[str | None]:
     missing = [c for c in REQUIRED if c not in targets]
     if missing:
         raise LoadError(_missing_message(entry, table.header, missing))
+    _check_currency_columns(entry, table.header, targets)
     return targets
+
+
+#: Headers of a column holding the currency of each row (normalised by ``_norm``).
+CURRENCY_HEADERS = frozenset({"валюта", "валюта документа", "валюта договора", "валюта платежа",
+                              "код валюты", "currency", "currency code", "currency_code", "ccy",
+                              "cur", "curr", "curr.", "iso currency", "currency_iso"})
+
+
+def _check_currency_columns(entry: str, header: list[str], targets: list[str | None]) -> None:
+    """Refuse a currency column left unmapped: amounts in several currencies would be summed."""
+    if "currency" in targets:
+        return
+    for name, target in zip(header, targets, strict=True):
+        if target is None and _norm(name) in CURRENCY_HEADERS:
+            raise LoadError(
+                f"{entry}: the column {name!r} looks like each row's currency but is not "
+                "mapped, so amounts in different currencies would be summed as one. Map it "
+                f"under column_map ('{name}': currency): rows in another currency than "
+                "source.currency are then rejected, or converted with source.exchange_rates.")
 
 
 def _missing_message(entry: str, header: list[str], missing: list[str]) -> str:
@@ -357,7 +383,9 @@ def _missing_message(entry: str, header: list[str], missing: list[str]) -> str:
     text = (f"{entry}: required column(s) {', '.join(missing)} not found after column_map. "
             f"The file's columns are: {shown}. Add under column_map: {{{', '.join(hints)}}}.")
     if len(header) == 1:
-        text += " The header has a single column: check source.delimiter."
+        text += (" The header has a single column: check source.delimiter (',', ';', '|', "
+                 "\"\\t\" or whitespace) or, for columns aligned by position, source.format: "
+                 "fixed_width with source.widths: [10, 8, 12] (each column's width).")
     if any(looks_like_data(h) for h in header):
         text += (" The first line looks like data, not a header: add a header line or set "
                  "source.header_line.")

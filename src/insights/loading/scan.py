@@ -38,11 +38,12 @@ class ByteScan:
     blank: bool  # nothing but ASCII whitespace
     utf8_error: DecodeError | None
     cp1251_error: DecodeError | None  # cp1251 leaves one byte (0x98) undefined
+    lines: int = 0  # physical lines: line feeds, plus one for a last line without one
 
 
 def scan_bytes(chunks: Iterable[bytes]) -> ByteScan:
     """Return the size, SHA-256, head and first undecodable bytes of a file given in chunks."""
-    digest, head, size, blank, lines = hashlib.sha256(), b"", 0, True, 0
+    digest, head, size, blank, lines, last = hashlib.sha256(), b"", 0, True, 0, b"\n"
     utf8 = codecs.getincrementaldecoder("utf-8")()
     utf8_error = cp1251_error = None
     for chunk in chunks:
@@ -57,9 +58,11 @@ def scan_bytes(chunks: Iterable[bytes]) -> ByteScan:
             cp1251_error = DecodeError(size + at, lines + chunk.count(b"\n", 0, at) + 1, 0x98)
         size += len(chunk)
         lines += chunk.count(b"\n")
+        last = chunk[-1:] or last
     if utf8_error is None:
         utf8_error = _utf8_step(utf8, b"", size, lines, final=True)
-    return ByteScan(digest.hexdigest(), size, head, blank, utf8_error, cp1251_error)
+    return ByteScan(digest.hexdigest(), size, head, blank, utf8_error, cp1251_error,
+                    lines + (last != b"\n"))
 
 
 def _utf8_step(decoder, chunk: bytes, size: int, lines: int, *, final: bool = False) -> DecodeError | None:

@@ -60,23 +60,27 @@ def choose_encoding(entry: str, scan: ByteScan, declared: str) -> str:
         raise LoadError(f"{entry}: the file is UTF-16/UTF-32 text (it starts with that byte-order "
                         "mark); re-save it as UTF-8 CSV. source.encoding supports utf-8, "
                         "utf-8-sig and cp1251.")
-    if b"\x00" in data[:65536]:
-        raise LoadError(f"{entry}: the file contains NUL bytes, so it is not UTF-8 or cp1251 "
-                        "text (UTF-16 without a byte-order mark, or a binary file); re-save it "
-                        "as UTF-8 CSV or set source.format.")
+    if data[:65536].count(b"\x00") > max(8, len(data[:65536]) // 100):
+        at = data.index(b"\x00")
+        line = data.count(b"\n", 0, at) + 1
+        raise LoadError(f"{entry}: the file is full of NUL bytes (the first on line "
+                        f"{line}, byte offset {at}), so it is not UTF-8 "
+                        "or cp1251 text (UTF-16 without a byte-order mark, or a binary file); "
+                        "re-save it as UTF-8 CSV or set source.format.")
     bom = data.startswith(codecs.BOM_UTF8)
     if declared == "cp1251" and bom:
         raise LoadError(f"{entry}: the file starts with a UTF-8 byte-order mark but "
                         "source.encoding is cp1251; set source.encoding: auto.")
     if bom or declared in ("utf-8", "utf-8-sig"):
+        # lines that do not decode are rejected one by one (``undecodable_rejects``)
         encoding = "utf-8-sig" if bom else "utf-8"
-        _strict(entry, scan.utf8_error, encoding)
     elif declared == "cp1251":
         _strict(entry, scan.cp1251_error, "cp1251")
         return "cp1251"
     elif scan.utf8_error is None:
         encoding = "utf-8"
     else:
+        _refuse_broken_utf8(entry, scan)
         _check_cp1251(entry, scan)
         return "cp1251"
     example = _mojibake(_sample(data, encoding))
@@ -89,7 +93,28 @@ def choose_encoding(entry: str, scan: ByteScan, declared: str) -> str:
 
 def _sample(head: bytes, encoding: str) -> str:
     """Return the first ``SAMPLE_CHARS`` characters of a file from its leading bytes."""
-    return codecs.getincrementaldecoder(encoding)().decode(head)[:SAMPLE_CHARS]
+    return codecs.getincrementaldecoder(encoding)(errors="replace").decode(head)[:SAMPLE_CHARS]
+
+
+#: Characters standing for bytes that did not decode (``errors="surrogateescape"``).
+UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+def _refuse_broken_utf8(entry: str, scan: ByteScan) -> None:
+    """Refuse, under ``encoding: auto``, a file that is UTF-8 but for a few broken bytes.
+
+    Read as cp1251 it would be garbled silently; the message names the first broken byte
+    and the setting that rejects the lines holding broken bytes one by one.
+    """
+    text = scan.head.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    decoded = sum(1 for c in text if ord(c) > 127) - broken
+    bad = scan.utf8_error
+    if bad is not None and decoded >= 10 * max(broken, 1):
+        raise LoadError(f"{entry}: the file is UTF-8 text except for broken bytes: line "
+                        f"{bad.line}, byte offset {bad.offset} ({bad.byte:#04x}) is not valid "
+                        "UTF-8. Set source.encoding: utf-8 to reject each line holding a "
+                        "broken byte (named by line and byte), or re-export the file.")
 
 
 def _strict(entry: str, error: DecodeError | None, encoding: str) -> None:
@@ -97,7 +122,7 @@ def _strict(entry: str, error: DecodeError | None, encoding: str) -> None:
     if error is not None:
         other = "cp1251" if encoding.startswith("utf") else "utf-8"
         raise LoadError(f"{entry}: line {error.line} is not valid {encoding} (byte "
-                        f"{error.byte:#04x}); the file may be {other}: set "
+                        f"{error.byte:#04x} at byte offset {error.offset}); the file may be {other}: set "
                         f"source.encoding: auto or {other}, or re-save it as UTF-8.")
 
 
@@ -108,9 +133,13 @@ def _check_cp1251(entry: str, scan: ByteScan) -> None:
     else:
         odd = _odd_cp1251_word(_sample(scan.head, "cp1251"))
     if odd is not None:
-        raise LoadError(f"{entry}: the file is neither UTF-8 nor Russian cp1251 text (read as "
-                        f"cp1251 it gives words like {odd!r}); it may be Latin-1, KOI8-R or "
-                        "another encoding. Re-save it as UTF-8 CSV.")
+        bad = scan.utf8_error
+        where = (f"line {bad.line}, byte offset {bad.offset} ({bad.byte:#04x}) is not valid "
+                 "UTF-8, and " if bad is not None else "")
+        raise LoadError(f"{entry}: the file is neither UTF-8 nor Russian cp1251 text ({where}read "
+                        f"as cp1251 it gives words like {odd!r}); it may be Latin-1, KOI8-R or "
+                        "another encoding. Re-save it as UTF-8 CSV, or set source.encoding: "
+                        "utf-8 or cp1251 to be told each line that does not decode.")
 
 
 def _odd_cp1251_word(text: str) -> str | None:
@@ -155,7 +184,10 @@ def sniff_delimiter(entry: str, sample: list[str], declared: str) -> str:
             best, best_score = candidate, score
     if best is None:
         raise LoadError(f"{entry}: could not tell the delimiter (tried {', '.join(_NAMES.values())}); "
-                        "the header has a single column. Set source.delimiter in the params.")
+                        "the header has a single column. Set source.delimiter in the params: "
+                        "one of ',', ';', '|', \"\\t\" (tab) or whitespace (runs of spaces), "
+                        "or, for columns aligned by position, source.format: fixed_width with "
+                        "source.widths: [10, 8, 12] (each column's width in characters).")
     return best
 
 
@@ -221,6 +253,7 @@ class _Records:
     duplicates: dict[str, list[str]]
     header_norm: list[str]
     extra: dict
+    spanned: int = 0  # physical lines of the records read so far (rows and rejects)
 
     def new_table(self) -> Table:
         """Return an empty Table for the next rows."""
@@ -232,10 +265,11 @@ def read_csv(entry: str, data: bytes, source, scan: ByteScan | None = None) -> t
     """Read CSV bytes into a Table of text rows; structural problems become rejects."""
     scan = scan if scan is not None else scan_bytes(data_chunks(data))
     encoding = choose_encoding(entry, scan, source.encoding)
-    records = _open_records(entry, io.StringIO(data.decode(encoding), newline=""), source, encoding)
+    text = data.decode(encoding, errors="surrogateescape")
+    records = _open_records(entry, io.StringIO(text, newline=""), source, encoding)
     table = records.new_table()
     blank, _ = _read_records(records, table)
-    return table, records.extra | {"blank_lines": blank}
+    return table, records.extra | {"blank_lines": blank, "data_lines": records.spanned}
 
 
 def stream_csv(entry: str, path: Path, source, scan: ByteScan,
@@ -248,13 +282,13 @@ def stream_csv(entry: str, path: Path, source, scan: ByteScan,
     """
     encoding = choose_encoding(entry, scan, source.encoding)
     raw = Path(path).open("rb")  # noqa: SIM115 -- closed by _csv_tables when it ends
-    handle = io.TextIOWrapper(raw, encoding=encoding, newline="")
+    handle = io.TextIOWrapper(raw, encoding=encoding, newline="", errors="surrogateescape")
     try:
         records = _open_records(entry, handle, source, encoding)
     except BaseException:
         handle.close()
         raise
-    extra = records.extra | {"blank_lines": 0}
+    extra = records.extra | {"blank_lines": 0, "data_lines": 0}
     return records.new_table(), _csv_tables(records, handle, extra, batch_rows), extra
 
 
@@ -266,20 +300,30 @@ def _csv_tables(records: _Records, handle, extra: dict, batch_rows: int) -> Iter
             table = records.new_table()
             blank, done = _read_records(records, table, limit=max(int(batch_rows), 1))
             extra["blank_lines"] += blank
+            extra["data_lines"] = records.spanned
             if table.rows or table.rejects or done:
                 yield table
 
 
 def _open_records(entry: str, lines: Iterable[str], source, encoding: str) -> _Records:
-    """Find the header, sniff the delimiter and read the header record."""
+    """Find the header, sniff the delimiter and read the header record.
+
+    With ``source.delimiter: whitespace`` every run of spaces and tabs separates values
+    (each line is re-joined with tabs, so line numbers stay); with ``source.column_names``
+    the file has no header line and those names are the header.
+    """
+    declared = source.delimiter
+    if declared == "whitespace":
+        lines, declared = map(_whitespace_to_tabs, lines), "\t"
     feed = _Feed(lines)
-    start = _header_index(entry, feed, source.header_line)
+    named = list(getattr(source, "column_names", []) or [])
+    start = _header_index(entry, feed, source.header_line) if not named else 0
     sample = [line for i in range(start, start + SNIFF_LINES) if (line := feed.line(i)) is not None]
-    delimiter = sniff_delimiter(entry, sample, source.delimiter)
+    delimiter = sniff_delimiter(entry, sample, declared)
     feed.pos = start
     reader = csv.reader(feed, delimiter=delimiter, strict=True)
     try:
-        raw_header = next(reader)
+        raw_header = list(named) if named else next(reader)
     except csv.Error as exc:
         raise LoadError(f"{entry}: the header on line {start + 1} has broken quoting ({exc}); "
                         "fix the export or set source.header_line.") from None
@@ -287,10 +331,16 @@ def _open_records(entry: str, lines: Iterable[str], source, encoding: str) -> _R
     while raw_header and not raw_header[-1].strip():
         raw_header.pop()
     header, duplicates = unique_header(raw_header)
-    extra = {"encoding": encoding, "delimiter": delimiter, "header_line": start + 1,
-             "trailing_delimiter": trailing}
+    extra = {"encoding": encoding, "delimiter": delimiter,
+             "header_line": 0 if named else start + 1, "trailing_delimiter": trailing}
     return _Records(feed, reader, header, duplicates,
                     [h.casefold() for h in map(str.strip, raw_header)], extra)
+
+
+def _whitespace_to_tabs(line: str) -> str:
+    """Return a line whose runs of spaces and tabs are single tabs (line end kept)."""
+    body = line.rstrip("\r\n")
+    return "\t".join(body.split()) + line[len(body):]
 
 
 def _header_index(entry: str, feed: _Feed, header_line: int | None) -> int:
@@ -331,6 +381,7 @@ def _read_records(records: _Records, table: Table, limit: int | None = None) -> 
                 table.rows.extend(rows)
                 table.lines.extend(range(first + 1, first + 1 + len(rows)))
                 feed.pos = first + len(rows)
+                records.spanned += len(rows)
                 continue
             careful_until = first + len(block)  # read these lines record by record
         try:
@@ -341,15 +392,30 @@ def _read_records(records: _Records, table: Table, limit: int | None = None) -> 
             spans = feed.pos - first > 1
             table.rejects.append(_quote_reject(feed.line(first), first, str(exc), spans))
             feed.pos = first + 1
+            records.spanned += 1
             continue
         while len(fields) > width and not fields[-1].strip():
             fields.pop()
         if feed.pos - first > 1 and len(fields) != width:
             table.rejects.append(_quote_reject(feed.line(first), first, "", True))
             feed.pos = first + 1
+            records.spanned += 1
             continue
         if not any(f.strip() for f in fields):
             blank += feed.pos - first
+            continue
+        records.spanned += feed.pos - first
+        undecoded = _undecodable(fields, feed.lines_from(first, feed.pos - first), first,
+                                 records.extra["encoding"])
+        if undecoded is not None:
+            table.rejects.append(undecoded)
+            continue
+        if any("\x00" in f for f in fields):
+            raw = "".join(feed.lines_from(first, feed.pos - first)).rstrip("\r\n")
+            table.rejects.append(RowReject(first + 1, raw.replace("\x00", "\\0"), "nul_byte",
+                                           f"the line holds a NUL byte (character "
+                                           f"{raw.index(chr(0)) + 1}); the line was skipped",
+                                           tuple(fields)))
             continue
         reject = _shape_reject(fields, header_norm, first, feed.line(first))
         if reject is not None:
@@ -358,6 +424,20 @@ def _read_records(records: _Records, table: Table, limit: int | None = None) -> 
         table.rows.append(fields)
         table.lines.append(first + 1)
     return blank, feed.line(feed.pos) is None
+
+
+def _undecodable(fields: list[str], lines: list[str], first: int, encoding: str) -> RowReject | None:
+    """Reject a record holding bytes that do not decode, naming the line and the byte."""
+    if not any(UNDECODED.search(f) for f in fields):
+        return None
+    raw = "".join(lines).rstrip("\r\n")
+    at = UNDECODED.search(raw)
+    line = first + 1 + raw.count("\n", 0, at.start())
+    byte = ord(at.group()) - 0xDC00
+    shown = raw.encode(encoding, errors="surrogateescape").decode(encoding, errors="replace")
+    return RowReject(first + 1, shown, "undecodable", f"line {line} holds byte {byte:#04x} "
+                     f"(character {at.start() + 1}) that is not valid {encoding}; the line was "
+                     "skipped", tuple(UNDECODED.sub("\ufffd", f) for f in fields))
 
 
 def plain_rows(lines: list[str], delimiter: str, header_norm: list[str]) -> list[list[str]] | None:
@@ -377,6 +457,9 @@ def plain_rows(lines: list[str], delimiter: str, header_norm: list[str]) -> list
     except csv.Error:
         return None
     if len(rows) != len(lines):
+        return None
+    block = "".join(lines)
+    if "\x00" in block or UNDECODED.search(block):  # such lines are rejected one by one
         return None
     width, first = len(header_norm), header_norm[0]
     for row, line in zip(rows, lines, strict=True):

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import nbformat
 
+from insights.gate import GateError
 from insights.params import UNIT_NAME, ParamsError, load_params
 from insights.periods import parse_quarter
 from insights.publish import runinfo as runinfo
@@ -57,6 +58,11 @@ _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 class UnitError(ValueError):
     """Raised when a unit name is malformed or has no params file; nothing was written."""
+
+
+#: Errors raised in the notebook that mean "this data cannot be published" (insights.gate);
+#: others (a file that cannot be read, a failing cell) stay a PublishError.
+REFUSALS = frozenset({"GateError"})
 
 
 class PublishError(RuntimeError):
@@ -208,7 +214,7 @@ def _publish_locked(unit, quarter, params, params_file, unit_dir, *, root, progr
             status="interrupted" if interrupted else "failed",
             error=_logged_error(exc, show_names=params.report.show_customer_names),
         )
-        if isinstance(exc, PublishError | ParamsError) or not isinstance(exc, Exception):
+        if isinstance(exc, PublishError | ParamsError | GateError) or not isinstance(exc, Exception):
             raise
         raise PublishError(f"report for unit {unit!r} failed: {_short_error(exc)}") from exc
     _record_run(unit_dir, quarter=published_quarter, status="published", error="")
@@ -284,6 +290,8 @@ def run_notebook(
             request_save_on_cell_execute=False,
         )
     except papermill.PapermillExecutionError as exc:
+        if exc.ename in REFUSALS:  # the data cannot carry a report: say why, in one message
+            raise GateError(exc.evalue) from None
         raise PublishError(f"the report notebook failed: {exc.ename}: {exc.evalue}") from None
     finally:
         input_path.unlink(missing_ok=True)

@@ -9,6 +9,7 @@ import pandas as pd
 from insights.publish import runinfo as runinfo
 from insights.reporting.core import (
     Html,
+    bullet_list,
     fmt_int,
     fmt_money,
     html_table,
@@ -21,9 +22,16 @@ from insights.reporting.core import (
 QUARANTINE_LEAD = ("source_file", "source_line", "column", "raw_value", "reason")
 
 
-def describe_quality(quality: dict, *, rows_after: int = 0, currency: str = "RUB") -> Html:
-    """Describe the reconciliation: rows read = kept + rejected, and amounts likewise."""
-    parts = [
+def describe_quality(quality: dict, *, rows_after: int = 0, currency: str = "RUB",
+                     coverage: str = "") -> Html:
+    """Describe the reconciliation: rows read = kept + rejected, and amounts likewise.
+
+    Also: the report quarter's coverage (``pipeline.quarter_coverage``), lines declared as
+    header, blank or total, each file's total row checked against its rows, how ambiguous
+    values were read (``quality["notes"]``) and a rejection rate the params accepted.
+    """
+    parts = [sentence("{c}", c=coverage)] if coverage else []
+    parts += [
         sentence(
             "The export held {read} rows: {kept} were kept and {rejected} rejected with a "
             "reason ({loading} could not be read as rows, {cleaning} failed a value check).",
@@ -48,12 +56,48 @@ def describe_quality(quality: dict, *, rows_after: int = 0, currency: str = "RUB
                 n=fmt_int(rows_after),
             )
         )
+    parts += _declared_lines(quality, currency=currency)
     verdict = (
         note("Rows and amounts reconcile: nothing was dropped unaccounted.", tone="good")
         if quality["reconciles"]
         else note("Rows or amounts do NOT reconcile; treat this report with caution.", tone="bad")
     )
-    return Html(paragraph(*parts) + verdict)
+    accepted = note(quality["gate_note"], tone="warn") if quality.get("gate_note") else ""
+    notes = quality.get("notes", [])
+    read = (paragraph(sentence("How the export was read:")) + bullet_list(notes)) if notes else ""
+    return Html(paragraph(*parts) + accepted + verdict + read)
+
+
+def _declared_lines(quality: dict, *, currency: str) -> list[Html]:
+    """Return sentences on header, blank and total lines and on each checked total row."""
+    files = quality.get("files", [])
+    headers = sum(1 for f in files if f.get("header_line"))
+    blank = sum(int(f.get("blank_lines") or 0) for f in files)
+    totals = sum(r["rows"] for r in quality.get("rejected_by_reason", []) if r["rule"] == "total_row")
+    parts = [sentence("Besides the data rows, the files held {h} header line(s) and {b} blank "
+                      "line(s); {t} of the rejected rows are total rows declared by the export.",
+                      h=fmt_int(headers), b=fmt_int(blank), t=fmt_int(totals))]
+    text = [f for f in files if f.get("lines") is not None and f.get("data_lines") is not None]
+    if text:
+        lines = sum(f["lines"] for f in text)
+        declared = sum(int(f.get("header_line") or 0) + int(f.get("blank_lines") or 0)
+                       for f in text)
+        spanned = sum(f["data_lines"] for f in text)
+        template = ("Every physical line of the text files is accounted for: {n} lines = {d} "
+                    "header or blank lines (with any lines above the header) + {r} lines "
+                    "holding the rows read." if declared + spanned == lines else
+                    "The text files' {n} physical lines do NOT add up to {d} header or blank "
+                    "lines + {r} lines holding the rows read.")
+        parts.append(sentence(template, n=fmt_int(lines), d=fmt_int(declared), r=fmt_int(spanned)))
+    for total in quality.get("total_rows", []):
+        template = ("The total row on line {line} of {path} matches the sum of its rows, {sum}."
+                    if total["matches"] else
+                    "The total row on line {line} of {path} says {total} but its rows sum to "
+                    "{sum}.")
+        parts.append(sentence(template, line=fmt_int(total["line"]), path=total["path"],
+                              total=fmt_money(total["total"], currency=currency),
+                              sum=fmt_money(total["rows_sum"], currency=currency)))
+    return parts
 
 
 def rejects_table(quality: dict, *, currency: str = "RUB") -> Html:
