@@ -339,7 +339,7 @@ def score_key_customers(
             "no_customers", reason, pd.DataFrame(), rule=rule, unmatched_overrides=unmatched
         )
     regularity = purchase_regularity(activity, as_of=as_of) if activity is not None else None
-    components = score_components(scored, regularity=regularity, p_alive=p_alive, image_ids=image)
+    components = score_components(scored, regularity=regularity, p_alive=p_alive, image_ids=sorted(image))
     raw = params.weights.model_dump()
     used = [c for c in COMPONENTS if components[c].notna().any() and raw[c] > 0]
     weights = {c: raw[c] / sum(raw[u] for u in used) for c in used}

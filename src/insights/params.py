@@ -11,9 +11,10 @@ typed, validated configuration, with precise error locations; see README design 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -376,7 +377,7 @@ class Params(_Section):
         return value
 
 
-def _describe(error: dict, raw: dict) -> str:
+def _describe(error: Mapping[str, Any], raw: dict) -> str:
     """Turn one pydantic error into 'key: problem (allowed ...)'."""
     key = ".".join(str(p) for p in error["loc"])
     if error["type"] == "extra_forbidden":
@@ -522,7 +523,7 @@ def params_reference() -> str:
             if field.is_required():
                 default = "required"
             elif field.default_factory is not None:
-                made = field.default_factory()
+                made = field.get_default(call_default_factory=True)
                 default = f"{len(made)} rules (the R×F map)" if key == "rfm.rules" else repr(made)
             else:
                 default = repr(field.default)

@@ -104,17 +104,19 @@ def clv_data(
     """
     check_source(transactions, where="clv_data", engine=engine)
     as_of = pd.Timestamp(as_of).normalize()
-    options = {"time_unit": params.time_unit, "engine": engine}
     cal_end = purchases.calibration_end(as_of, holdout_quarters=params.holdout_quarters)
     margin: tuple[float | None, str] = (None, "params.clv.margin_share")
     if params.margin_share is None:
         margin = purchases.estimate_margin_share(transactions, as_of=as_of, engine=engine)
     return clv.ClvData(
         as_of=as_of,
-        summary=purchases.summarize_purchases(transactions, as_of=as_of, **options),
+        summary=purchases.summarize_purchases(
+            transactions, as_of=as_of, time_unit=params.time_unit, engine=engine
+        ),
         lifetime=purchases.summarize_lifetime_revenue(transactions, as_of=as_of, engine=engine),
         holdout=purchases.summarize_purchases(
-            transactions, as_of=as_of, calibration_end=cal_end, **options
+            transactions, as_of=as_of, calibration_end=cal_end, time_unit=params.time_unit,
+            engine=engine,
         ),
         calibration_end=cal_end,
         margin_share=margin[0],

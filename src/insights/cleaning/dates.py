@@ -96,7 +96,7 @@ def _from_serial(numbers: pd.Series) -> pd.Series:
 
 def _keeps_time(date_format: str | None) -> bool:
     """Return True when the date format reads a time of day (times are not stripped)."""
-    return bool(date_format) and any(f in date_format for f in ("%H", "%I", "%M", "%S"))
+    return date_format is not None and any(f in date_format for f in ("%H", "%I", "%M", "%S"))
 
 
 def _parse_text_dates_bulk(text: pd.Series, result: pd.Series, date_format: str | None,
@@ -108,10 +108,11 @@ def _parse_text_dates_bulk(text: pd.Series, result: pd.Series, date_format: str 
     """
     formats = [date_format] if date_format else [f for _, f in _date_formats(dayfirst)]
     shapes = [_fixed_width_shape(f) for f in formats]
-    if not _keeps_time(date_format) and all(shapes):
+    fixed = [shape for shape in shapes if shape is not None]
+    if not _keeps_time(date_format) and len(fixed) == len(shapes):
         todo = result.isna() & (text != "")
         if todo.any():
-            result[todo] = _read_fixed_width(text[todo], shapes).to_numpy()
+            result[todo] = _read_fixed_width(text[todo], fixed).to_numpy()
     rest = result.isna() & (text != "")
     if rest.any():
         part = result[rest]

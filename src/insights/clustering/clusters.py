@@ -137,8 +137,8 @@ class ClusterResult:
         return self.status == "ok"
 
 
-_LABEL_COLUMNS = ["customer_id", "cluster", "cluster_name"]
-_SIZE_COLUMNS = [
+_LABEL_COLUMNS: list[str] = ["customer_id", "cluster", "cluster_name"]
+_SIZE_COLUMNS: list[str] = [
     "cluster",
     "cluster_name",
     "customers",
@@ -146,8 +146,8 @@ _SIZE_COLUMNS = [
     "revenue_12m",
     "revenue_share",
 ]
-_PROJECTION_COLUMNS = [*_LABEL_COLUMNS, "pc1", "pc2"]
-_CURVE_COLUMNS = ["k", "silhouette", "smallest_cluster", "eligible"]
+_PROJECTION_COLUMNS: list[str] = [*_LABEL_COLUMNS, "pc1", "pc2"]
+_CURVE_COLUMNS: list[str] = ["k", "silhouette", "smallest_cluster", "eligible"]
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:

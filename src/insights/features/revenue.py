@@ -86,11 +86,12 @@ def mix_revenue(
     )
     counts = count_values(transactions, list(dimensions), engine=engine)
     year_ago = year_earlier(as_of)
-    options = {"window_days": window_days, "engine": engine}
     return {
         dimension: (
-            dimension_revenue(transactions, dimension=dimension, as_of=as_of, **options),
-            dimension_revenue(transactions, dimension=dimension, as_of=year_ago, **options),
+            dimension_revenue(transactions, dimension=dimension, as_of=as_of,
+                              window_days=window_days, engine=engine),
+            dimension_revenue(transactions, dimension=dimension, as_of=year_ago,
+                              window_days=window_days, engine=engine),
         )
         for dimension in dimensions
         if counts[dimension] > 0

@@ -345,14 +345,15 @@ def _reasons(found: pd.DataFrame, files, paths: list[str], grain: str) -> list[s
 
 def summarize_streamed_quality(work: Path, sources: list[dict], *, notes: list[str]) -> dict:
     """Return ``cleaning.summarize_quality``'s dict from the written dataset and quarantine."""
-    kept_sum, kept_rows, file_sums, totals = ExactSum(), 0, {}, []
+    kept_sum, kept_rows, totals = ExactSum(), 0, []
+    file_sums: dict[str, ExactSum] = {}
     for part in sorted((work / "data").glob("part-*.parquet")):
         table = pq.read_table(part, columns=["amount", "source_file"]).to_pandas()
         kept_sum.add(table["amount"])
         kept_rows += len(table)
         for path, amounts in table.groupby("source_file", sort=False)["amount"]:
             file_sums.setdefault(path, ExactSum()).add(amounts)
-    stages = {"load": [0, ExactSum()], "clean": [0, ExactSum()]}
+    stages: dict[str, list] = {"load": [0, ExactSum()], "clean": [0, ExactSum()]}
     by_rule: dict[str, list] = {}
     missing = 0
     for part in sorted((work / "quarantine").glob("*.parquet")):
