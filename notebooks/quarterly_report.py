@@ -345,8 +345,7 @@ reporting.behaviour.describe_experiment(report.readout, currency=report.currency
 
 # %%
 reporting.quality.describe_quality(
-    report.data.quality, rows_after=report.rows_after, currency=report.currency,
-    coverage=report.coverage,
+    report.data.quality, rows_after=report.rows_after, currency=report.currency, coverage=report.coverage
 )
 
 # %%
