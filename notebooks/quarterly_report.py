@@ -29,6 +29,8 @@ output_dir: str = ""  # staging folder set by insights report, empty to write no
 from pathlib import Path
 
 from insights import (
+    attention,
+    changes,
     clustering,
     clv,
     cohorts,
@@ -51,6 +53,7 @@ from insights.plots import dependency as dependency_plots
 from insights.plots.core import use_report_style
 from insights.publish import runinfo as runinfo
 from insights.reporting import account_lists as account_lists
+from insights.reporting import attention as attention_text
 from insights.reporting import behaviour as behaviour_text
 from insights.reporting import clusters as cluster_text
 from insights.reporting import clv as clv_text
@@ -64,11 +67,12 @@ root = runinfo.project_root(Path.cwd())
 params = load_params(root / (params_file or f"params/{unit}.yaml"))
 data = pipeline.load_unit(params, root=root)
 period = pipeline.resolve_quarter(data, quarter, params=params)
-as_of, as_of_prev = quarter_end(period), quarter_end(period - 1)
+as_of, as_of_prev, as_of_year = quarter_end(period), quarter_end(period - 1), quarter_end(period - 4)
 tx, engine, currency = data.transactions, params.features.engine, params.source.currency
 feature_args = {"params": params.features, "lifecycle": params.lifecycle}
 features_now = features.build_customer_features(tx, as_of=as_of, **feature_args)
 features_prev = features.build_customer_features(tx, as_of=as_of_prev, **feature_args)
+features_year = features.build_customer_features(tx, as_of=as_of_year, **feature_args)
 activity = features.customer_quarter_activity(tx, as_of=as_of, engine=engine)
 labels = dependency_text.customer_label_map(
     features_now,
@@ -78,19 +82,44 @@ labels = dependency_text.customer_label_map(
 )
 segments_now = segments.assign_lifecycle(features_now, params=params.lifecycle)
 segments_prev = segments.assign_lifecycle(features_prev, params=params.lifecycle)
-express = segments.express_test(
-    features_now,
-    segments_now,
-    params=params.express_test,
-    history_days=pipeline.history_days(data, as_of),
-    unknown_customer_share=pipeline.unknown_customer_share(data),
-)
+segments_year = segments.assign_lifecycle(features_year, params=params.lifecycle)
+express_args = {"params": params.express_test, "lost_days": params.lifecycle.lost_days,
+                "unknown_customer_share": pipeline.unknown_customer_share(data)}
+express = segments.express_test(features_now, segments_now, history_days=pipeline.history_days(data, as_of), **express_args)
+express_prev = segments.express_test(features_prev, segments_prev, history_days=pipeline.history_days(data, as_of_prev), **express_args)
+express_year = segments.express_test(features_year, segments_year, history_days=pipeline.history_days(data, as_of_year), **express_args)
 clv_result = clv.build_clv(tx, as_of=as_of, params=params.clv, engine=engine)
 p_alive = clv.p_alive_by_customer(clv_result)
 customer_conc = concentration.summarize_concentration(
     concentration.customer_revenue(features_now),
     top_n=params.concentration.top_n,
     disclosure_share=params.concentration.disclosure_share,
+)
+quarter_conc = concentration.summarize_concentration(
+    concentration.quarter_customer_revenue(activity, quarter=period), top_n=params.concentration.top_n
+)
+trend = concentration.concentration_trend(
+    tx, as_of=as_of, quarters=params.concentration.trend_quarters, engine=engine
+)
+managers = key_person.manager_departure_stress(tx, as_of=as_of, engine=engine)
+mix_result = mix.mix_diversification(
+    tx,
+    as_of=as_of,
+    service_product_lines=params.features.service_product_lines,
+    online_channels=params.features.online_channels,
+    engine=engine,
+)
+key = key_customers.score_key_customers(
+    features_now, params=params.key_customers, activity=activity, as_of=as_of, p_alive=p_alive
+)
+warning = attention.run_rate_warning(activity, quarter=period, params=params.attention)
+needs = attention.build_attention(
+    features_now, warning=warning, params=params.attention, lost_days=params.lifecycle.lost_days,
+    key=key, managers=managers, p_alive=p_alive,
+)
+what_changed = changes.what_changed(
+    activity, quarter=period, segments_now=segments_now, segments_prev=segments_prev,
+    features=features_now, mix_shares=mix_result.shares,
 )
 headline = headline_text.summarize_headline(
     features_now,
@@ -101,6 +130,11 @@ headline = headline_text.summarize_headline(
     segments_prev=segments_prev,
     concentration=customer_conc,
     express=express,
+    features_year=features_year,
+    segments_year=segments_year,
+    express_prev=express_prev,
+    express_year=express_year,
+    trend=trend,
 )
 
 # %%
@@ -109,24 +143,54 @@ headline_text.title_block(params, period, as_of=as_of)
 # %% [markdown]
 # ## Headline
 #
-# Five figures for the quarter, each with what it means. Revenue is net of returns;
-# "12 months" means the twelve months up to the end of the quarter.
+# Five figures for the quarter, each with what it means and how it moved since the previous
+# quarter and the same quarter a year ago. Revenue is net of returns; "12 months" means the
+# twelve months up to the end of the quarter.
 
 # %%
 headline_text.headline_cards(headline, currency=currency)
 
 # %%
-headline_text.describe_headline(headline, express=express, concentration=customer_conc)
+headline_text.describe_headline(
+    headline, express=express, concentration=customer_conc, attention=needs, managers=managers,
+    labels=labels, currency=currency, manager_share=params.attention.manager_share,
+)
+
+# %% [markdown]
+# ## Needs attention
+#
+# One list, one row per customer: its account manager, every reason that fired, the money
+# involved and a suggested action. The same list is published per account manager next to
+# this report.
+
+# %%
+attention_text.describe_attention(needs, labels=labels, currency=currency)
+
+# %%
+attention_text.attention_table(needs, labels=labels, currency=currency)
+
+# %%
+attention_text.describe_win_back(needs, labels=labels, currency=currency)
+
+# %% [markdown]
+# ## What changed
+#
+# The biggest movements: customers and account managers against the previous quarter, lifecycle
+# segments against the previous quarter's end, and the revenue mix against a year earlier.
+
+# %%
+attention_text.describe_changes(what_changed, labels=labels, currency=currency)
 
 # %%
 portfolio = mix.group_portfolio(tx, as_of=as_of, top=params.report.top_n, engine=engine)
 dependency_text.group_section(portfolio, labels=labels, currency=currency)
 
 # %% [markdown]
-# ## Express test: one-time buyers against regulars
+# ## Express test: the whole customer base
 #
-# A healthy customer base keeps one-time buyers near natural churn (about 3% of active
-# customers) and a solid core of regulars (3+ purchases in six months).
+# A healthy customer base keeps one-time buyers near natural churn among active customers and
+# a solid core of regulars, and does not lose most of last year's customers. The rule, with
+# this unit's thresholds, is shown under the verdict.
 
 # %%
 behaviour_text.describe_express_test(express)
@@ -160,10 +224,10 @@ ax = dependency_plots.plot_stress_test(stress)
 # ### Is dependency growing?
 
 # %%
-trend = concentration.concentration_trend(
-    tx, as_of=as_of, quarters=params.concentration.trend_quarters, engine=engine
+dependency_text.describe_concentration_trend(
+    trend, warning=warning, latest=quarter_conc, labels=labels,
+    dominant_share=params.attention.exposure_min_share, currency=currency,
 )
-dependency_text.describe_concentration_trend(trend)
 
 # %%
 ax = dependency_plots.plot_concentration_trend(trend)
@@ -175,7 +239,6 @@ ax = dependency_plots.plot_concentration_trend(trend)
 # customers whose revenue they handle.
 
 # %%
-managers = key_person.manager_departure_stress(tx, as_of=as_of, engine=engine)
 dependency_text.describe_manager_risk(managers)
 
 # %%
@@ -188,13 +251,6 @@ dependency_text.manager_table(managers, currency=currency)
 # 12 months' revenue, against the same 12 months a year earlier.
 
 # %%
-mix_result = mix.mix_diversification(
-    tx,
-    as_of=as_of,
-    service_product_lines=params.features.service_product_lines,
-    online_channels=params.features.online_channels,
-    engine=engine,
-)
 dependency_text.describe_mix(mix_result)
 
 # %%
@@ -209,9 +265,6 @@ dependency_text.mix_table(mix_result)
 # are this unit's params.
 
 # %%
-key = key_customers.score_key_customers(
-    features_now, params=params.key_customers, activity=activity, as_of=as_of, p_alive=p_alive
-)
 key_text.describe_weights(key)
 
 # %%
@@ -232,25 +285,10 @@ key_text.comparison_table(key_vs_revenue, labels=labels)
 #
 # The sources' classification: profitable customers, image customers (well known, they bring
 # others), and the rest. Loss-makers cost more than they bring after discounts and cost: it
-# may be cheaper to let them go.
+# may be cheaper to let them go. They are on the "Needs attention" list with that reason.
 
 # %%
 key_text.describe_classification(key, labels=labels, currency=currency)
-
-# %%
-key_text.loss_maker_table(key, labels=labels, currency=currency)
-
-# %% [markdown]
-# ### Customers at risk
-#
-# Customers whose buying has slowed against their own rhythm; the list for account managers is
-# published next to this report.
-
-# %%
-at_risk = account_lists.customers_at_risk(
-    features_now, p_alive=p_alive, lost_days=params.lifecycle.lost_days
-)
-key_text.describe_at_risk(at_risk, labels=labels, currency=currency)
 
 # %% [markdown]
 # ## Lifecycle segments
@@ -363,16 +401,6 @@ clv_by_cluster = clv.summarize_clv_by(clv_result, clusters.labels, column="clust
 clv_text.clv_by_group_table(clv_by_cluster, column="cluster_name", currency=currency)
 
 # %% [markdown]
-# ### Valuable customers most likely to be lost
-
-# %%
-valuable_at_risk = clv.list_valuable_at_risk(clv_result, top_n=params.report.top_n)
-clv_text.describe_at_risk(valuable_at_risk, currency=currency)
-
-# %%
-clv_text.at_risk_table(valuable_at_risk, labels=labels, currency=currency)
-
-# %% [markdown]
 # ### Does the model predict well? Calibration and holdout
 #
 # The model is fitted on an earlier window and its predictions are compared with what
@@ -482,6 +510,8 @@ summary = headline_text.build_summary(
     as_of=as_of,
     headline=headline,
     verdicts=headline_text.verdicts(headline, express=express),
+    attention=attention_text.attention_records(needs, labels=labels),
+    win_back=len(needs.win_back),
     quality=data.quality,
     sources=data.sources,
     params=params.model_dump(mode="json"),
@@ -504,7 +534,7 @@ written = write_artifacts(
             data.rejected, show_names=params.report.show_customer_names
         ),
         "export_key_customers": account_lists.key_customer_list(key, **export_names),
-        "export_customers_at_risk": account_lists.at_risk_list(at_risk, **export_names),
         "export_experiment_groups": account_lists.experiment_list(split, features_now, **export_names),
+        **attention_text.attention_exports(needs, features=features_now, **export_names),
     },
 )

@@ -63,7 +63,17 @@ def describe_express_test(result) -> Html:
             reg=fmt_share(result.regular_share),
             reg_rev=fmt_share(result.regular_revenue_share),
         )
-    return Html(badge + paragraph(body) + note(f"Rule: {result.rule}"))
+    base = sentence(
+        "Across the whole base: {one} of all customers bought only once; {lost} of last year's "
+        "{active} active customers are lost since; {never} of last year's {new} new customers "
+        "never bought again.",
+        one=fmt_share(result.base_one_time_share),
+        lost=fmt_share(result.lost_share),
+        active=fmt_int(result.year_ago_active),
+        never=fmt_share(result.never_returned_share),
+        new=fmt_int(result.year_ago_new),
+    )
+    return Html(badge + paragraph(body, base) + note(f"Rule: {result.rule}"))
 
 
 def describe_lifecycle(summary: pd.DataFrame) -> Html:

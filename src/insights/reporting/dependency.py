@@ -217,37 +217,81 @@ def describe_stress_test(
     return paragraph(*parts)
 
 
-def describe_concentration_trend(trend: pd.DataFrame) -> Html:
+def describe_concentration_trend(
+    trend: pd.DataFrame,
+    *,
+    warning=None,
+    latest=None,
+    labels: Mapping[str, str] | None = None,
+    dominant_share: float = 0.10,
+    currency: str = "RUB",
+) -> Html:
     """Describe whether dependency on the largest customers is growing over the quarters.
 
     ``trend`` is ``concentration.concentration_trend``; a change of more than 100 HHI points
-    counts as significant (2023 Merger Guidelines).
+    counts as significant (2023 Merger Guidelines). ``warning`` (``attention.RunRateWarning``)
+    tells why dependency falls: when a customer with at least ``dominant_share`` of the
+    unit's run-rate is declining, falling dependency is that client leaving, a loss, never
+    "easing". ``latest`` (``ConcentrationSummary`` of the latest quarter's revenue) adds the
+    dependency on that quarter alone.
     """
     rows = trend.dropna(subset=["hhi"])
     if len(rows) < 2:
         return paragraph(sentence("The data covers too few quarters to show a trend."))
     start, end = rows.iloc[0], rows.iloc[-1]
     change = end["hhi"] - start["hhi"]
+    leaving = _dominant_leaving(warning, dominant_share)
     direction = (
         "dependency on the largest customers is growing"
         if change > HHI_SIGNIFICANT_CHANGE
-        else "dependency on the largest customers is easing"
+        else "dependency is falling because the dominant client is buying far less, not because the base is broadening: a loss, not diversification"
+        if change < -HHI_SIGNIFICANT_CHANGE and leaving is not None
+        else "dependency on the largest customers is falling as the base broadens"
         if change < -HHI_SIGNIFICANT_CHANGE
         else "concentration is stable"
     )
-    return paragraph(
+    parts = [
         sentence(
-            "From {q0} to {q1} the top customer's share went from {s0} to {s1} and the HHI from "
-            "{h0} to {h1}: {direction}.",
-            q0=start["quarter"],
-            q1=end["quarter"],
-            s0=fmt_share(start.get("top_1_share")),
-            s1=fmt_share(end.get("top_1_share")),
-            h0=fmt_hhi(start["hhi"]),
-            h1=fmt_hhi(end["hhi"]),
-            direction=direction,
+            "From {q0} to {q1} the top customer's share of trailing 12-month revenue went from "
+            "{s0} to {s1} and the HHI from {h0} to {h1}: {direction}.",
+            q0=start["quarter"], q1=end["quarter"],
+            s0=fmt_share(start.get("top_1_share")), s1=fmt_share(end.get("top_1_share")),
+            h0=fmt_hhi(start["hhi"]), h1=fmt_hhi(end["hhi"]), direction=direction,
         )
-    )
+    ]  # fmt: skip
+    if latest is not None and latest.status == "ok":
+        parts.append(
+            sentence(
+                "In the latest quarter alone the top customer brought {share} of revenue (HHI "
+                "{hhi}).",
+                share=fmt_share(latest.top_shares.get(1)),
+                hhi=fmt_hhi(latest.hhi),
+            )
+        )
+    if leaving is not None:
+        parts.append(
+            sentence(
+                "{name} ({share} of the unit's run-rate) bought {latest} a quarter over the "
+                "latest {n} against a run-rate of {rate} a quarter before.",
+                name=label_of(leaving["customer_id"], labels),
+                share=fmt_share(leaving["run_rate_share"]),
+                n="quarter" if leaving["compared_quarters"] == 1 else "two quarters",
+                latest=fmt_money(leaving["compared_revenue"], currency=currency),
+                rate=fmt_money(leaving["compared_run_rate"], currency=currency),
+            )
+        )
+    return paragraph(*parts)
+
+
+def _dominant_leaving(warning, dominant_share: float):
+    """Return the largest declining customer with at least ``dominant_share`` of the run-rate."""
+    if warning is None or warning.status != "ok":
+        return None
+    rows = warning.declining
+    rows = rows[rows["run_rate_share"] >= dominant_share]
+    if rows.empty:
+        return None
+    return rows.sort_values("run_rate_share", ascending=False, kind="mergesort").iloc[0]
 
 
 def describe_manager_risk(risk, *, scope: str = "unit") -> Html:
@@ -272,7 +316,7 @@ def describe_manager_risk(risk, *, scope: str = "unit") -> Html:
     unassigned = risk.table[risk.table["account_manager"] == UNASSIGNED]
     second = sentence(
         "{single} of {total} customers deal with a single manager; across {m} managers the HHI "
-        "is {hhi} ({band}), as if revenue were spread over {eff} equally large managers.",
+        "is {hhi} ({band} against an even split over {m} managers), as if revenue were spread over {eff} equally large managers.",
         single=fmt_int(risk.single_manager_customers),
         total=fmt_int(risk.customers),
         m=fmt_int(len(risk.table) - len(unassigned)),
@@ -337,8 +381,9 @@ def describe_mix(mix) -> Html:
     top = mix.summary.sort_values("top_share", ascending=False, kind="mergesort").iloc[0]
     parts.append(
         sentence(
-            "By {dimension}, {value} brings {share} of revenue (HHI {hhi}, {band}; {change} "
-            "points against a year earlier).",
+            "By {dimension}, {value} brings {share} of revenue (HHI {hhi}, {band} against an "
+            "even split over {n} values; {change} points against a year earlier).",
+            n=fmt_int(top["values"]),
             dimension=top["dimension"].replace("_", " "),
             value=top["top_value"],
             share=fmt_share(top["top_share"]),
@@ -413,7 +458,7 @@ def describe_group(portfolio, *, labels: Mapping[str, str] | None = None) -> Htm
         parts.append(
             sentence(
                 "The {unit} unit brings {share} of the group's revenue; across {n} units the HHI is "
-                "{hhi} ({band}).",
+                "{hhi} ({band} against an even split over {n} units).",
                 unit=row["top_value"],
                 share=fmt_share(row["top_share"]),
                 n=fmt_int(row["values"]),
