@@ -330,7 +330,7 @@ ax = behaviour_plots.plot_transitions(movement)
 # %%
 rfm = segments.rfm_segments(segments.rfm_scores(features_now, bins=params.rfm.bins), rules=params.rfm.rules)
 rfm_summary = segments.segment_summary(features_now, rfm, column="rfm_segment")
-behaviour_text.describe_rfm(rfm_summary)
+behaviour_text.describe_rfm(rfm_summary, bins=params.rfm.bins, min_customers=params.report.min_customers)
 
 # %%
 ax = behaviour_plots.plot_segments(rfm_summary, title="RFM segments")
@@ -347,10 +347,12 @@ ax = behaviour_plots.plot_segments(rfm_summary, title="RFM segments")
 clusters = clustering.build_clusters(
     features_now, params=params.clustering, random_state=params.random_state
 )
-cluster_text.describe_clusters(clusters, currency=currency)
+cluster_text.describe_clusters(clusters, currency=currency, min_customers=params.report.min_customers)
 
 # %%
-cluster_text.describe_cluster_list(clusters, currency=currency)
+cluster_text.describe_cluster_list(
+    clusters, currency=currency, min_customers=params.report.min_customers
+)
 
 # %%
 cluster_text.format_cluster_profiles(clusters, currency=currency)
@@ -371,9 +373,11 @@ cluster_text.describe_cluster_notes(clusters)
 # ## Lifetime value: who will buy again, and what the base is worth
 #
 # Customers are judged by their chance of buying again and by what they bring over the whole
-# relationship, not by the first sale. The BG/NBD model (Fader, Hardie & Lee 2005) gives each
-# customer's probability of still being active and expected purchases; the Gamma-Gamma model
-# gives expected spend per purchase; value is discounted with this unit's margin and rate.
+# relationship, not by the first sale. A purchase model (BG/NBD, Fader, Hardie & Lee 2005, or
+# its MBG/NBD variant; the one used is named below) gives each customer's probability of still
+# being active, P(alive), and expected purchases; the Gamma-Gamma model gives expected spend
+# per purchase. Lifetime value is that expected spend discounted with this unit's margin and
+# rate: it is smaller than the expected revenue beside it.
 
 # %%
 clv_text.describe_clv(clv_result, currency=currency)
@@ -444,7 +448,9 @@ acquisition = cohorts.new_customers_by_source(
     referral_sources=params.cohorts.referral_sources,
 )
 by_source = cohorts.retention_by_source(features_now, referral_sources=params.cohorts.referral_sources)
-behaviour_text.describe_acquisition(acquisition, by_source, currency=currency)
+behaviour_text.describe_acquisition(
+    acquisition, by_source, currency=currency, min_customers=params.report.min_customers
+)
 
 # %%
 ax = behaviour_plots.plot_referral_share(acquisition)
@@ -458,7 +464,10 @@ ax = behaviour_plots.plot_referral_share(acquisition)
 
 # %%
 split = experiments.split_win_back(features_now, segments_now, random_state=params.random_state)
-behaviour_text.describe_split(split, segment="lost", currency=currency, value_label="revenue ever")
+behaviour_text.describe_split(
+    split, segment="lost", currency=currency, value_label="revenue ever",
+    min_customers=params.report.min_customers,
+)
 
 # %% [markdown]
 # ### Last quarter's split, read out this quarter
@@ -474,6 +483,7 @@ previous_split = experiments.split_win_back(
 readout = experiments.read_out_experiment(
     previous_split,
     experiments.outcomes_from_activity(activity, start_quarter=period, end_quarter=period),
+    min_customers=params.report.min_customers,
 )
 behaviour_text.describe_experiment(readout, currency=currency)
 

@@ -137,7 +137,6 @@ class AttentionParams(_Section):
     exposure_min_share: Share = 0.10  # customers at/above this revenue share carry that exposure
     horizon_days: PositiveDays | None = None  # gone longer: win-back list; None = lifecycle.lost_days
     winback_max_days: PositiveDays = 1095  # gone longer than this: on no list
-    min_customers: Annotated[int, Field(ge=2, le=10_000)] = 20  # smaller groups: too few to judge
 
 
 class ConcentrationParams(_Section):
@@ -287,6 +286,7 @@ class ReportParams(_Section):
     top_n: Annotated[int, Field(ge=1, le=100)] = 10
     max_name_length: Annotated[int, Field(ge=8, le=200)] = 40  # table cells hold 200
     execution_timeout_seconds: Annotated[int, Field(ge=10, le=7200)] = 900
+    min_customers: Annotated[int, Field(ge=2, le=10_000)] = 20  # smaller groups: too few to judge
 
 
 class Params(_Section):
@@ -481,7 +481,7 @@ _FIELD_NOTES = {
     "attention.exposure_min_share": "customers at or above this revenue share carry their manager's exposure",
     "attention.horizon_days": "customers gone longer move to the win-back list; empty = lifecycle.lost_days",
     "attention.winback_max_days": "customers gone longer than this are on no list",
-    "attention.min_customers": "comparisons and recommendations on fewer customers say 'too few customers to judge'",
+    "report.min_customers": "a comparison or recommendation resting on fewer customers (per group) says 'too few customers to judge'",
     "concentration.disclosure_share": "customers at or above this revenue share are listed (10%: public-company disclosure)",
     "key_customers.weights.revenue": "key-customer score weight of 12-month revenue (the weights are normalised to sum 1)",
     "key_customers.weights.margin": "weight of total margin (contribution)",

@@ -45,7 +45,13 @@ from insights.clv.guard import (
     check_spend_independence,
     choose_model,
 )
-from insights.clv.holdout import HoldoutResult, aggregate_by_frequency, validate_holdout
+from insights.clv.holdout import (
+    MODEL_NAMES,
+    HoldoutResult,
+    aggregate_by_frequency,
+    choose_model_by_holdout,
+    validate_holdout,
+)
 from insights.clv.value import discounted_lifetime_value, score_customers
 from insights.engine.duckdb import Source, check_source
 from insights.params import ClvParams
@@ -124,8 +130,9 @@ def build_clv(
 ) -> ClvResult:
     """Fit the purchase and spend models as of ``as_of`` and score every customer.
 
-    Steps: ``summarize_purchases`` -> ``assess_clv_data`` -> ``fit_bgnbd`` (model by
-    ``choose_model``) and ``fit_gamma_gamma`` -> ``score_customers`` over
+    Steps: ``summarize_purchases`` -> ``assess_clv_data`` -> ``fit_bgnbd`` (model from the
+    params, or for "auto" the one with the smaller holdout error, ``choose_model_by_holdout``;
+    ``choose_model``'s one-time-buyer rule when no holdout can be run) and ``fit_gamma_gamma`` -> ``score_customers`` over
     ``params.horizon_months``; ``validate_holdout`` with the last ``params.holdout_quarters``
     quarters held out; ``summarize_lifetime_revenue`` in every case. Only the
     transaction-level steps read ``transactions``; for Parquet data or a PostgreSQL table
@@ -173,6 +180,8 @@ def build_clv(
     }
     if not assessment.ok:
         return ClvResult("not_applicable", assessment.reason, **base)
+    model, holdout, choice = _choose(transactions, as_of, params, engine, summary)
+    base["model"] = model
     fit, spend_fit, failed = _fit_models(summary, model)
     if failed:
         return ClvResult("not_applicable", failed, **base, fit=fit, spend_fit=spend_fit)
@@ -193,9 +202,9 @@ def build_clv(
         fit=fit,
         spend_fit=spend_fit,
         independence=check_spend_independence(summary),
-        holdout=_holdout(transactions, as_of, params, engine),
+        holdout=holdout,
         margin_share=margin,
-        notes=(_model_note(model, assessment), margin_note),
+        notes=(choice, _model_note(model, assessment), margin_note),
     )
 
 
@@ -248,8 +257,20 @@ def _model_note(model: str, assessment: ClvAssessment) -> str:
     return note
 
 
+def _choose(transactions, as_of, params: ClvParams, engine: str, summary: pd.DataFrame):
+    """Return (model, its holdout, a sentence on the choice): "auto" picks by holdout error."""
+    if params.model != "auto":
+        model = params.model
+        return model, _holdout(transactions, as_of, params, engine, model=model), (
+            f"{MODEL_NAMES[model]} is set in the params (clv.model)."
+        )
+    holdouts = {m: _holdout(transactions, as_of, params, engine, model=m) for m in MODEL_NAMES}
+    model, why = choose_model_by_holdout(holdouts, fallback=choose_model(summary, "auto"))
+    return model, holdouts[model], why
+
+
 def _holdout(
-    transactions, as_of: pd.Timestamp, params: ClvParams, engine: str
+    transactions, as_of: pd.Timestamp, params: ClvParams, engine: str, *, model: str
 ) -> HoldoutResult:
     """Validate on the last ``holdout_quarters`` quarters (3 months each) before ``as_of``."""
     day = pd.Timedelta(days=1)
@@ -259,7 +280,7 @@ def _holdout(
         calibration_end=calibration_end,
         holdout_end=as_of,
         time_unit=params.time_unit,
-        model=params.model,
+        model=model,
         min_repeat_buyers=params.min_repeat_buyers,
         min_history_days=params.min_history_days,
         engine=engine,
