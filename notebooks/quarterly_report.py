@@ -394,7 +394,7 @@ ax = clv_plots.plot_lifetime_vs_first(
 )
 
 # %% [markdown]
-# ### Expected value of the next 12 months by segment and by cluster
+# ### Expected value over the horizon by segment and by cluster
 
 # %%
 clv_by_segment = clv.summarize_clv_by(clv_result, segments_now, column="segment")

@@ -300,7 +300,7 @@ def headline_facts(
         facts.append((float(row["at_stake"]), sentence(
             "{name} ({share} of 12-month revenue) is buying far below its own run-rate.",
             name=label_of(row["customer_id"], labels), share=fmt_share(row["revenue_share"]),
-        ) + " " + decline_sentence(row, currency=currency)))  # fmt: skip
+        ) + Html(" ") + decline_sentence(row, currency=currency)))  # fmt: skip
     largest = dict(getattr(managers, "largest", {}) or {})
     if largest.get("at_risk_share") is not None and largest["at_risk_share"] >= manager_share:
         facts.append((float(largest.get("revenue_at_risk") or 0.0), sentence(
