@@ -101,7 +101,10 @@ def test_every_window_named_in_the_text_is_a_param_of_the_unit(reports, project,
     allowed = {life.lost_days, life.new_days, life.regular_window_days,
                express.min_history_days, att.horizon_days or life.lost_days,
                att.winback_max_days}  # fmt: skip
-    named = {int(m.replace(",", "")) for m in re.findall(r"(?:last|than|under) ([\d,]+) days(?! ago)", text)}
+    named = {
+        int(m.replace(",", ""))
+        for m in re.findall(r"(?:last|than|under) ([\d,]+) days(?! ago)", text)
+    }
     assert named and named <= allowed
     assert "six months" not in text
 
