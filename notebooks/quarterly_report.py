@@ -79,6 +79,7 @@ labels = dependency_text.customer_label_map(
     show_names=params.report.show_customer_names,
     salt=params.unit,
     max_length=params.report.max_name_length,
+    unit_policy=params.report.unit_name_policy,
 )
 segments_now = segments.assign_lifecycle(features_now, params=params.lifecycle)
 segments_prev = segments.assign_lifecycle(features_prev, params=params.lifecycle)
@@ -536,6 +537,10 @@ summary = headline_text.build_summary(
     ),
 )
 export_names = {"show_names": params.report.show_customer_names, "salt": params.unit}
+export_labels = dependency_text.customer_label_map(
+    features_now, show_names=params.report.show_customer_names, salt=params.unit, max_length=80,
+    unit_policy=params.report.unit_name_policy,
+)
 written = write_artifacts(
     output_dir,
     summary=summary,
@@ -545,6 +550,6 @@ written = write_artifacts(
         ),
         "export_key_customers": account_lists.key_customer_list(key, **export_names),
         "export_experiment_groups": account_lists.experiment_list(split, features_now, **export_names),
-        **attention_text.attention_exports(needs, features=features_now, **export_names),
+        **attention_text.attention_exports(needs, labels=export_labels),
     },
 )

@@ -141,3 +141,24 @@ def test_auto_model_choice_picks_the_smaller_holdout_error_and_says_why():
         {"bgnbd": _holdout(np.nan, "not_applicable")}, fallback="mbgnbd"
     )
     assert model == "mbgnbd" and "no holdout" in why
+
+
+def test_the_group_labels_each_customer_as_its_own_unit_report_does():
+    from pathlib import Path
+
+    from insights.params import load_params
+    from insights.reporting.dependency import customer_label_map
+
+    root = Path(__file__).resolve().parents[1] / "params"
+    group = load_params(root / "group.yaml")
+    features = pd.DataFrame({"customer_id": ["1", "2"], "customer_name": ["Taxi Park", "Ivanov I."],
+                             "unit": ["corporate", "retail"]})  # fmt: skip
+    in_group = customer_label_map(features, show_names=group.report.show_customer_names,
+                                  salt="group", unit_policy=group.report.unit_name_policy)  # fmt: skip
+    for unit in group.report.unit_name_policy:
+        own = load_params(root / f"{unit}.yaml").report
+        assert group.report.unit_name_policy[unit] == own.show_customer_names, unit
+    corporate = customer_label_map(features, show_names=True, salt="corporate")
+    retail = customer_label_map(features, show_names=False, salt="retail")
+    assert in_group["1"] == corporate["1"] == "Taxi Park"
+    assert in_group["2"] == retail["2"] and in_group["2"].startswith("C-")

@@ -287,6 +287,7 @@ class ReportParams(_Section):
     max_name_length: Annotated[int, Field(ge=8, le=200)] = 40  # table cells hold 200
     execution_timeout_seconds: Annotated[int, Field(ge=10, le=7200)] = 900
     min_customers: Annotated[int, Field(ge=2, le=10_000)] = 20  # smaller groups: too few to judge
+    unit_name_policy: dict[str, bool] = {}  # multi-unit reports: unit -> its show_customer_names
 
 
 class Params(_Section):
@@ -481,6 +482,7 @@ _FIELD_NOTES = {
     "attention.exposure_min_share": "customers at or above this revenue share carry their manager's exposure",
     "attention.horizon_days": "customers gone longer move to the win-back list; empty = lifecycle.lost_days",
     "attention.winback_max_days": "customers gone longer than this are on no list",
+    "report.unit_name_policy": "reports spanning several units: unit -> that unit's show_customer_names, so a customer is labelled as in its own unit's report",
     "report.min_customers": "a comparison or recommendation resting on fewer customers (per group) says 'too few customers to judge'",
     "concentration.disclosure_share": "customers at or above this revenue share are listed (10%: public-company disclosure)",
     "key_customers.weights.revenue": "key-customer score weight of 12-month revenue (the weights are normalised to sum 1)",

@@ -12,7 +12,6 @@ import pandas as pd
 from insights.reporting.core import (
     Html,
     bullet_list,
-    customer_labels,
     fmt_int,
     fmt_money,
     fmt_share,
@@ -146,21 +145,18 @@ def attention_records(attention, *, labels: Mapping[str, str] | None) -> list[di
     ]
 
 
-def attention_exports(
-    attention, *, features: pd.DataFrame, show_names: bool, salt: str
-) -> dict[str, pd.DataFrame]:
+def attention_exports(attention, *, labels: Mapping[str, str] | None) -> dict[str, pd.DataFrame]:
     """Return export tables: ``export_attention`` and one ``export_attention_manager_<n>`` per manager.
 
-    Managers are numbered in name order (file names stay ASCII); each table carries the
-    manager's name in its ``account_manager`` column.
+    ``labels`` is the report's label map (``dependency.customer_label_map``), so a customer is
+    named or pseudonymised exactly as in the report. Managers are numbered in name order (file
+    names stay ASCII); each table carries the manager's name in its ``account_manager`` column.
     """
-    names = features[[c for c in ("customer_id", "customer_name") if c in features.columns]]
-    frame = attention.table.merge(names, on="customer_id", how="left")
-    frame = frame.assign(
-        customer=customer_labels(frame, show_names=show_names, salt=salt, max_length=80).to_numpy(),
-        reasons=frame["reasons"].map(" ".join),
+    frame = attention.table.assign(
+        customer=[label_of(c, labels) for c in attention.table["customer_id"]],
+        reasons=attention.table["reasons"].map(" ".join),
     )
-    frame = neutralize_frame(frame[list(EXPORT_COLUMNS)])
+    frame = neutralize_frame(frame[list(EXPORT_COLUMNS)].reset_index(drop=True))
     tables = {"export_attention": frame}
     managers = sorted(frame["account_manager"].dropna().astype(str).unique())
     for number, manager in enumerate(managers, start=1):

@@ -49,17 +49,26 @@ class CustomerLabels(Mapping):
     """
 
     def __init__(
-        self, frame: pd.DataFrame, *, show_names: bool, salt: str, max_length: int = NAME_LENGTH
+        self,
+        frame: pd.DataFrame,
+        *,
+        show_names: bool,
+        salt: str,
+        max_length: int = NAME_LENGTH,
+        unit_policy: Mapping[str, bool] | None = None,
     ) -> None:
-        columns = ["customer_id", "customer_name"] if "customer_name" in frame.columns else ["customer_id"]
+        columns = [c for c in ("customer_id", "customer_name", "unit") if c in frame.columns]
         self._rows = frame[columns].set_index(frame["customer_id"].astype(str))
         self._show_names, self._salt, self._max_length = show_names, salt, max_length
+        self._units = dict(unit_policy or {})
 
     def __getitem__(self, customer_id: str) -> str:
         row = self._rows.loc[[customer_id]].iloc[:1]  # KeyError for an unknown id
-        labels = customer_labels(
-            row, show_names=self._show_names, salt=self._salt, max_length=self._max_length
-        )
+        show, salt = self._show_names, self._salt
+        unit = row["unit"].iloc[0] if "unit" in row.columns else None
+        if unit is not None and not pd.isna(unit) and str(unit) in self._units:
+            show, salt = self._units[str(unit)], str(unit)  # as that unit's own report labels it
+        labels = customer_labels(row, show_names=show, salt=salt, max_length=self._max_length)
         return str(labels.iloc[0])
 
     def __iter__(self):
@@ -70,16 +79,26 @@ class CustomerLabels(Mapping):
 
 
 def customer_label_map(
-    frame: pd.DataFrame, *, show_names: bool, salt: str, max_length: int = NAME_LENGTH
+    frame: pd.DataFrame,
+    *,
+    show_names: bool,
+    salt: str,
+    max_length: int = NAME_LENGTH,
+    unit_policy: Mapping[str, bool] | None = None,
 ) -> Mapping[str, str]:
     """Return customer_id -> display label (name if allowed, else pseudonym) for ``frame``.
 
-    ``frame`` is the features frame (``customer_id``, optionally ``customer_name``);
-    ``show_names`` is params.report.show_customer_names; a name longer than ``max_length``
-    (params.report.max_name_length) is shortened with an ellipsis. Labels are computed on
-    lookup.
+    ``frame`` is the features frame (``customer_id``, optionally ``customer_name`` and
+    ``unit``); ``show_names`` is params.report.show_customer_names; a name longer than
+    ``max_length`` (params.report.max_name_length) is shortened with an ellipsis.
+    ``unit_policy`` (params.report.unit_name_policy, for reports spanning several units)
+    labels a customer whose main unit is listed as that unit's own report does: by name
+    when its value is true, else by the pseudonym salted with that unit. Labels are
+    computed on lookup.
     """
-    return CustomerLabels(frame, show_names=show_names, salt=salt, max_length=max_length)
+    return CustomerLabels(
+        frame, show_names=show_names, salt=salt, max_length=max_length, unit_policy=unit_policy
+    )
 
 
 def fmt_hhi(value: float) -> str:
