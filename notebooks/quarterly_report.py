@@ -155,6 +155,7 @@ headline_text.headline_cards(headline, currency=currency)
 headline_text.describe_headline(
     headline, express=express, concentration=customer_conc, attention=needs, managers=managers,
     labels=labels, currency=currency, manager_share=params.attention.manager_share,
+    dominant_share=params.attention.exposure_min_share,
 )
 
 # %% [markdown]

@@ -162,3 +162,28 @@ def test_the_group_labels_each_customer_as_its_own_unit_report_does():
     retail = customer_label_map(features, show_names=False, salt="retail")
     assert in_group["1"] == corporate["1"] == "Taxi Park"
     assert in_group["2"] == retail["2"] and in_group["2"].startswith("C-")
+
+
+def test_headline_facts_come_in_order_of_money_and_name_the_key_person():
+    from insights.reporting.headline import headline_facts
+
+    table = pd.DataFrame({
+        "customer_id": ["big", "lm"], "reasons": [("declining",), ("loss_maker",)],
+        "at_stake": [210.0, 40.0], "revenue_share": [0.57, 0.05], "shortfall_quarter": [95.0, 0.0],
+        "compared_quarters": [2, 1], "compared_run_rate": [100.0, 0.0],
+        "compared_revenue": [5.0, 0.0], "account_manager": ["Ann", "Bob"],
+    })  # fmt: skip
+    needs = SimpleNamespace(table=table)
+    managers = SimpleNamespace(largest={"account_manager": "Ann", "at_risk_share": 0.689,
+                                        "revenue_at_risk": 300.0})  # fmt: skip
+    conc = SimpleNamespace(total_revenue=368.0)
+    facts = headline_facts({"top1_share": 0.57}, concentration=conc, attention=needs,
+                           managers=managers, labels={"big": "Big Co"})  # fmt: skip
+    money = [m for m, _ in facts]
+    assert money == sorted(money, reverse=True)
+    assert "Key-person exposure" in facts[0][1] and "Ann" in facts[0][1] and "68.9%" in facts[0][1]
+    assert "Big Co" in facts[1][1] and "shortfall of 95 RUB per quarter" in facts[1][1]
+    # the same list with a 50% key-person threshold above Ann's share drops that fact
+    fewer = headline_facts({"top1_share": 0.57}, concentration=conc, attention=needs,
+                           managers=managers, manager_share=0.7)  # fmt: skip
+    assert not any("Key-person" in text for _, text in fewer)

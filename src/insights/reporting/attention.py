@@ -146,7 +146,8 @@ def attention_records(attention, *, labels: Mapping[str, str] | None) -> list[di
 
 
 def attention_exports(attention, *, labels: Mapping[str, str] | None) -> dict[str, pd.DataFrame]:
-    """Return export tables: ``export_attention`` and one ``export_attention_manager_<n>`` per manager.
+    """Return export tables: ``export_attention``, ``export_win_back`` and one
+    ``export_attention_manager_<n>`` per account manager.
 
     ``labels`` is the report's label map (``dependency.customer_label_map``), so a customer is
     named or pseudonymised exactly as in the report. Managers are numbered in name order (file
@@ -157,7 +158,13 @@ def attention_exports(attention, *, labels: Mapping[str, str] | None) -> dict[st
         reasons=attention.table["reasons"].map(" ".join),
     )
     frame = neutralize_frame(frame[list(EXPORT_COLUMNS)].reset_index(drop=True))
-    tables = {"export_attention": frame}
+    gone = attention.win_back
+    win_back = gone.assign(customer=[label_of(c, labels) for c in gone["customer_id"]])
+    columns = ["customer", "customer_id", "account_manager", "recency_days", "monetary_total"]
+    tables = {
+        "export_attention": frame,
+        "export_win_back": neutralize_frame(win_back[columns].reset_index(drop=True)),
+    }
     managers = sorted(frame["account_manager"].dropna().astype(str).unique())
     for number, manager in enumerate(managers, start=1):
         tables[f"export_attention_manager_{number}"] = frame[frame["account_manager"] == manager]

@@ -279,10 +279,13 @@ def headline_facts(
     labels=None,
     currency: str = "RUB",
     manager_share: float = 0.5,
+    dominant_share: float = 0.10,
 ) -> list[tuple[float, Html]]:
     """Return the unit's main facts as (money involved, sentence), largest money first.
 
-    Facts: the first declining customer of the attention list (money: its stake), the
+    Facts: the first declining customer of the attention list when it brings at least
+    ``dominant_share`` of revenue (params ``attention.exposure_min_share``; money: its
+    stake), else all declining customers together; the
     largest account manager's exposure when it reaches ``manager_share`` (params
     ``attention.manager_share``; money: revenue that leaves with them), dependency
     on the largest customer (money: its 12-month revenue, from a 30% share) and the
@@ -295,12 +298,19 @@ def headline_facts(
     facts: list[tuple[float, Html]] = []
     table = getattr(attention, "table", pd.DataFrame())
     declining = table[table["reasons"].map(lambda r: "declining" in r)] if len(table) else table
-    if len(declining):
+    if len(declining) and declining["revenue_share"].iloc[0] >= dominant_share:
         row = declining.iloc[0]
         facts.append((float(row["at_stake"]), sentence(
             "{name} ({share} of 12-month revenue) is buying far below its own run-rate.",
             name=label_of(row["customer_id"], labels), share=fmt_share(row["revenue_share"]),
         ) + Html(" ") + decline_sentence(row, currency=currency)))  # fmt: skip
+    elif len(declining):
+        facts.append((float(declining["at_stake"].sum()), sentence(
+            "{n} customers are buying far below their own run-rate ({money} at stake; the largest "
+            "is {name}).", n=fmt_int(len(declining)),
+            money=fmt_money(declining["at_stake"].sum(), currency=currency),
+            name=label_of(declining["customer_id"].iloc[0], labels),
+        )))  # fmt: skip
     largest = dict(getattr(managers, "largest", {}) or {})
     if largest.get("at_risk_share") is not None and largest["at_risk_share"] >= manager_share:
         facts.append((float(largest.get("revenue_at_risk") or 0.0), sentence(
@@ -334,6 +344,7 @@ def describe_headline(
     labels=None,
     currency: str = "RUB",
     manager_share: float = 0.5,
+    dominant_share: float = 0.10,
 ) -> Html:
     """Return the verdict under the cards: the three main facts by money at stake, then the test.
 
@@ -344,7 +355,7 @@ def describe_headline(
 
     facts = headline_facts(headline, concentration=concentration, attention=attention,
                            managers=managers, labels=labels, currency=currency,
-                           manager_share=manager_share)  # fmt: skip
+                           manager_share=manager_share, dominant_share=dominant_share)  # fmt: skip
     parts = [text for _, text in facts[:3]]
     top1 = headline["top1_share"]
     if not parts and top1 is not None:
