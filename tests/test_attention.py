@@ -145,3 +145,27 @@ def test_inputs_are_not_mutated():
     attention.build_attention(feats, warning=warning, params=PARAMS, lost_days=365)
     pd.testing.assert_frame_equal(act, before)
     pd.testing.assert_frame_equal(feats, feats_before)
+
+
+def test_exports_one_table_per_manager_labelled_as_in_the_report():
+    from insights.reporting.attention import attention_exports, attention_records
+    from insights.reporting.dependency import customer_label_map
+
+    act = activity(PLANTED)
+    warning = attention.run_rate_warning(act, quarter=Q, params=PARAMS)
+    feats = features(act, account_manager=["Ann", "Bob", "Ann", "Ann"],
+                     customer_name=["Big Co", "Once Ltd", "Small", "Steady"])  # fmt: skip
+    feats.loc[feats["customer_id"] == "steady", "recency_days"] = 500.0
+    key = _key(pd.DataFrame({"customer_id": ["big", "once"], "key_rank": [1.0, 2.0],
+                             "loss_maker": [False, True]}))  # fmt: skip
+    result = attention.build_attention(feats, warning=warning, params=PARAMS, lost_days=365, key=key)
+    hidden = customer_label_map(feats, show_names=False, salt="unit")
+    tables = attention_exports(result, labels=hidden)
+    assert set(tables) == {"export_attention", "export_win_back", "export_attention_manager_1",
+                           "export_attention_manager_2"}  # fmt: skip
+    assert list(tables["export_attention_manager_1"]["account_manager"].unique()) == ["Ann"]
+    assert not tables["export_attention"]["customer"].isin(feats["customer_name"]).any()
+    assert list(tables["export_win_back"]["customer_id"]) == ["steady"]
+    records = attention_records(result, labels=hidden)
+    assert [r["customer"] for r in records] == [hidden[c] for c in result.table["customer_id"]]
+    assert {"customer", "account_manager", "reasons", "at_stake", "action"} <= set(records[0])
