@@ -182,6 +182,7 @@ class ExpressTestResult:
     never_returned_share: float = float("nan")  # last year's new customers who never bought again
     year_ago_active: int = 0  # customers behind lost_share
     year_ago_new: int = 0  # customers behind never_returned_share
+    can_answer: bool = True  # False: red because the data cannot answer
 
     def to_dict(self) -> dict:
         """Return the result as JSON-ready data (shares as fractions, NaN as None)."""
@@ -318,6 +319,7 @@ def express_test(
     verdict, reason = _express_verdict(
         params, history_days, unknown_customer_share, n_active, _share(n_one, n_active)
     )
+    can_answer = not reason.startswith("The data cannot answer")
     verdict, reason = _judge_base(params, verdict, reason, base)
     stressed = verdict == "yellow" and n_one > n_reg
     return ExpressTestResult(
@@ -336,6 +338,7 @@ def express_test(
         history_days=int(history_days),
         unknown_customer_share=float(unknown_customer_share),
         **base,
+        can_answer=can_answer,
     )
 
 

@@ -82,13 +82,20 @@ def summarize_headline(
         "hhi": concentration.hhi if concentration.status == "ok" else None,
         "hhi_band": concentration.hhi_band if concentration.status == "ok" else "not applicable",
         "express_test": express.label,
-        "express_test_prev": getattr(express_prev, "label", None),
-        "express_test_year": getattr(express_year, "label", None),
+        "express_test_prev": _judged(express_prev),
+        "express_test_year": _judged(express_year),
         "one_time_share": express.one_time_share,
         "regular_share": express.regular_share,
         "lost_share": getattr(express, "lost_share", None),
         "never_returned_share": getattr(express, "never_returned_share", None),
     }
+
+
+def _judged(express) -> str | None:
+    """Return an earlier express-test label, or None when that quarter's data could not answer."""
+    if express is None or not getattr(express, "can_answer", True):
+        return None
+    return express.label
 
 
 def _trend_share(trend: pd.DataFrame | None, quarter: pd.Period) -> float | None:
