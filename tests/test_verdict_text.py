@@ -187,3 +187,20 @@ def test_headline_facts_come_in_order_of_money_and_name_the_key_person():
     fewer = headline_facts({"top1_share": 0.57}, concentration=conc, attention=needs,
                            managers=managers, manager_share=0.7)  # fmt: skip
     assert not any("Key-person" in text for _, text in fewer)
+
+
+def test_mean_p_alive_by_group_leaves_out_one_time_buyers():
+    from insights.clv.build import summarize_clv_by
+
+    customers = pd.DataFrame({
+        "customer_id": ["once1", "once2", "rep1", "rep2"], "frequency": [0, 0, 3, 5],
+        "p_alive": [1.0, 1.0, 0.4, 0.8], "expected_purchases": [0.1, 0.1, 1.0, 2.0],
+        "expected_revenue": [1.0, 1.0, 10.0, 20.0], "clv": [0.5, 0.5, 5.0, 10.0],
+    })  # fmt: skip
+    result = SimpleNamespace(ok=True, customers=customers)
+    groups = pd.DataFrame({"customer_id": ["once1", "once2", "rep1", "rep2"],
+                           "segment": ["lost", "lost", "regular", "regular"]})  # fmt: skip
+    table = summarize_clv_by(result, groups, column="segment").set_index("segment")
+    assert np.isnan(table.loc["lost", "mean_p_alive"])  # BG/NBD's 100% is no evidence
+    assert table.loc["regular", "mean_p_alive"] == pytest.approx(0.6)
+    assert table.loc["lost", "customers"] == 2

@@ -291,8 +291,9 @@ def summarize_clv_by(result: ClvResult, groups: pd.DataFrame, *, column: str) ->
     """Return the expected value of the base over the horizon per group (segment, cluster).
 
     ``groups`` has ``customer_id`` and ``column``; customers without a group are counted as
-    "unassigned". Columns: ``column``, ``customers``, ``mean_p_alive``,
-    ``expected_purchases``, ``expected_revenue``, ``clv``, ``clv_share`` (of the total);
+    "unassigned". Columns: ``column``, ``customers``, ``mean_p_alive`` (over the group's
+    repeat buyers only: a one-time buyer's P(alive) is no evidence of activity; NaN without
+    any), ``expected_purchases``, ``expected_revenue``, ``clv``, ``clv_share`` (of the total);
     largest ``clv`` first. Empty when ``result`` is not ok.
     """
     require_columns(groups, ["customer_id", column], where="summarize_clv_by")
@@ -314,6 +315,7 @@ def summarize_clv_by(result: ClvResult, groups: pd.DataFrame, *, column: str) ->
         **{column: labels.reindex(result.customers["customer_id"]).to_numpy()}
     )
     frame[column] = frame[column].astype(object).where(frame[column].notna(), "unassigned")
+    frame["p_alive"] = frame["p_alive"].where(frame["frequency"] > 0)
     table = (
         frame.groupby(column, sort=False)
         .agg(

@@ -150,7 +150,7 @@ def clv_by_group_table(table: pd.DataFrame, *, column: str, currency: str = "RUB
     shown = table.rename(
         columns={
             column: column.replace("_", " "),
-            "mean_p_alive": "mean P(alive)",
+            "mean_p_alive": "mean P(alive), repeat buyers",
             "expected_purchases": "expected purchases",
             "expected_revenue": "expected revenue",
             "clv": "lifetime value (discounted)",
@@ -161,7 +161,7 @@ def clv_by_group_table(table: pd.DataFrame, *, column: str, currency: str = "RUB
         shown,
         formats={
             "customers": "int",
-            "mean P(alive)": "share",
+            "mean P(alive), repeat buyers": "share",
             "expected purchases": "int",
             "expected revenue": "money",
             "lifetime value (discounted)": "money",
