@@ -108,7 +108,9 @@ def what_changed(
                               kind="account_manager", measure="revenue", top=top))  # fmt: skip
     if mix_shares is not None and len(mix_shares):
         mix = mix_shares.assign(
-            item=mix_shares["dimension"] + ": " + mix_shares["value"].astype(str)
+            item=mix_shares["dimension"].str.replace("_", " ")
+            + ": "
+            + mix_shares["value"].astype(str)
         )
         mix = mix.set_index("item").rename(columns={"share": "now", "share_year_ago": "year_ago",
                                                      "share_change": "change"})  # fmt: skip
