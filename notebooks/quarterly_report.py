@@ -43,25 +43,55 @@ reporting.headline.title_block(params, report.quarter, as_of=report.as_of)
 # %% [markdown]
 # ## Headline
 #
-# Five figures for the quarter, each with what it means. Revenue is net of returns;
-# "12 months" means the twelve months up to the end of the quarter.
+# Five figures for the quarter, each with what it means and how it moved since the previous
+# quarter and the same quarter a year ago. Revenue is net of returns; "12 months" means the
+# twelve months up to the end of the quarter.
 
 # %%
 reporting.headline.headline_cards(report.headline, currency=report.currency)
 
 # %%
 reporting.headline.describe_headline(
-    report.headline, express=report.express, concentration=report.concentration
+    report.headline, express=report.express, concentration=report.concentration,
+    attention=report.attention, managers=report.managers, labels=report.labels,
+    currency=report.currency, manager_share=params.attention.manager_share,
+    dominant_share=params.attention.exposure_min_share,
 )
+
+# %% [markdown]
+# ## Needs attention
+#
+# One list, one row per customer: its account manager, every reason that fired, the money
+# involved and a suggested action. The same list is published per account manager next to
+# this report.
+
+# %%
+reporting.attention.describe_attention(report.attention, labels=report.labels, currency=report.currency)
+
+# %%
+reporting.attention.attention_table(report.attention, labels=report.labels, currency=report.currency)
+
+# %%
+reporting.attention.describe_win_back(report.attention, labels=report.labels, currency=report.currency)
+
+# %% [markdown]
+# ## What changed
+#
+# The biggest movements: customers and account managers against the previous quarter, lifecycle
+# segments against the previous quarter's end, and the revenue mix against a year earlier.
+
+# %%
+reporting.attention.describe_changes(report.what_changed, labels=report.labels, currency=report.currency)
 
 # %%
 reporting.dependency.group_section(report.portfolio, labels=report.labels, currency=report.currency)
 
 # %% [markdown]
-# ## Express test: one-time buyers against regulars
+# ## Express test: the whole customer base
 #
-# A healthy customer base keeps one-time buyers near natural churn (about 3% of active
-# customers) and a solid core of regulars (3+ purchases in six months).
+# A healthy customer base keeps one-time buyers near natural churn among active customers and
+# a solid core of regulars, and does not lose most of last year's customers. The rule, with
+# this unit's thresholds, is shown under the verdict.
 
 # %%
 reporting.behaviour.describe_express_test(report.express)
@@ -92,7 +122,11 @@ ax = plots.dependency.plot_stress_test(report.stress)
 # ### Is dependency growing?
 
 # %%
-reporting.dependency.describe_concentration_trend(report.trend)
+reporting.dependency.describe_concentration_trend(
+    report.trend, warning=report.warning, latest=report.quarter_concentration,
+    labels=report.labels, dominant_share=params.attention.exposure_min_share,
+    currency=report.currency,
+)
 
 # %%
 ax = plots.dependency.plot_concentration_trend(report.trend)
@@ -149,22 +183,10 @@ reporting.key_customers.comparison_table(report.key_vs_revenue, labels=report.la
 #
 # The sources' classification: profitable customers, image customers (well known, they bring
 # others), and the rest. Loss-makers cost more than they bring after discounts and cost: it
-# may be cheaper to let them go.
+# may be cheaper to let them go. They are on the "Needs attention" list with that reason.
 
 # %%
 reporting.key_customers.describe_classification(report.key, labels=report.labels, currency=report.currency)
-
-# %%
-reporting.key_customers.loss_maker_table(report.key, labels=report.labels, currency=report.currency)
-
-# %% [markdown]
-# ### Customers at risk
-#
-# Customers whose buying has slowed against their own rhythm; the list for account managers is
-# published next to this report.
-
-# %%
-reporting.key_customers.describe_at_risk(report.at_risk, labels=report.labels, currency=report.currency)
 
 # %% [markdown]
 # ## Lifecycle segments
@@ -202,7 +224,9 @@ ax = plots.behaviour.plot_transitions(report.movement)
 # named with the segment map analysts know from common RFM tools.
 
 # %%
-reporting.behaviour.describe_rfm(report.rfm_summary)
+reporting.behaviour.describe_rfm(
+    report.rfm_summary, bins=params.rfm.bins, min_customers=report.min_customers
+)
 
 # %%
 ax = plots.behaviour.plot_segments(report.rfm_summary, title="RFM segments")
@@ -216,10 +240,14 @@ ax = plots.behaviour.plot_segments(report.rfm_summary, title="RFM segments")
 # silhouette score on a fixed-seed sample, and stability is checked by refitting with other seeds.
 
 # %%
-reporting.clusters.describe_clusters(report.clusters, currency=report.currency)
+reporting.clusters.describe_clusters(
+    report.clusters, currency=report.currency, min_customers=report.min_customers
+)
 
 # %%
-reporting.clusters.describe_cluster_list(report.clusters, currency=report.currency)
+reporting.clusters.describe_cluster_list(
+    report.clusters, currency=report.currency, min_customers=report.min_customers
+)
 
 # %%
 reporting.clusters.format_cluster_profiles(report.clusters, currency=report.currency)
@@ -240,9 +268,11 @@ reporting.clusters.describe_cluster_notes(report.clusters)
 # ## Lifetime value: who will buy again, and what the base is worth
 #
 # Customers are judged by their chance of buying again and by what they bring over the whole
-# relationship, not by the first sale. The BG/NBD model (Fader, Hardie & Lee 2005) gives each
-# customer's probability of still being active and expected purchases; the Gamma-Gamma model
-# gives expected spend per purchase; value is discounted with this unit's margin and rate.
+# relationship, not by the first sale. A purchase model (BG/NBD, Fader, Hardie & Lee 2005, or
+# its MBG/NBD variant; the one used is named below) gives each customer's probability of still
+# being active, P(alive), and expected purchases; the Gamma-Gamma model gives expected spend
+# per purchase. Lifetime value is that expected spend discounted with this unit's margin and
+# rate: it is smaller than the expected revenue beside it.
 
 # %%
 reporting.clv.describe_clv(report.clv, currency=report.currency)
@@ -257,7 +287,7 @@ reporting.clv.describe_lifetime_revenue(report.clv, currency=report.currency)
 ax = plots.clv.plot_lifetime_vs_first(report.lifetime_by_purchases, currency=report.currency)
 
 # %% [markdown]
-# ### Expected value of the next 12 months by segment and by cluster
+# ### Expected value over the horizon by segment and by cluster
 
 # %%
 reporting.clv.clv_by_group_table(report.clv_by_segment, column="segment", currency=report.currency)
@@ -266,15 +296,6 @@ reporting.clv.clv_by_group_table(report.clv_by_segment, column="segment", curren
 reporting.clv.clv_by_group_table(
     report.clv_by_cluster, column="cluster_name", currency=report.currency
 )
-
-# %% [markdown]
-# ### Valuable customers most likely to be lost
-
-# %%
-reporting.clv.describe_at_risk(report.valuable_at_risk, currency=report.currency)
-
-# %%
-reporting.clv.at_risk_table(report.valuable_at_risk, labels=report.labels, currency=report.currency)
 
 # %% [markdown]
 # ### Does the model predict well? Calibration and holdout
@@ -310,7 +331,10 @@ ax = plots.behaviour.plot_cohorts(report.cohorts)
 # judge us: a rising referral share is a good sign.
 
 # %%
-reporting.behaviour.describe_acquisition(report.acquisition, report.by_source, currency=report.currency)
+reporting.behaviour.describe_acquisition(
+    report.acquisition, report.by_source, currency=report.currency,
+    min_customers=report.min_customers,
+)
 
 # %%
 ax = plots.behaviour.plot_referral_share(report.acquisition)
@@ -324,7 +348,8 @@ ax = plots.behaviour.plot_referral_share(report.acquisition)
 
 # %%
 reporting.behaviour.describe_split(
-    report.split, segment="lost", currency=report.currency, value_label="revenue ever"
+    report.split, segment="lost", currency=report.currency, value_label="revenue ever",
+    min_customers=report.min_customers,
 )
 
 # %% [markdown]

@@ -21,6 +21,8 @@ from html_scan import find_live_script_vectors
 ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = (
     "Headline",
+    "Needs attention",
+    "What changed",
     "Express test",
     "Dependency on a few customers",
     "Stress test",
@@ -58,7 +60,7 @@ def fleet(project) -> Path:
 def test_report_is_published_with_every_artifact(fleet):
     names = {p.name for p in fleet.iterdir()}
     assert {"report.html", "report.ipynb", "metadata.json", "quarantine.csv"} <= names
-    for export in ("key_customers", "customers_at_risk", "experiment_groups"):
+    for export in ("key_customers", "attention", "attention_manager_1", "experiment_groups"):
         assert {f"export_{export}.csv", f"export_{export}.xlsx"} <= names
     assert not any(n.startswith(".") for n in names)  # no temporary files left behind
 

@@ -7,6 +7,7 @@ notebook must only pass its fields to ``reporting`` and ``plots`` functions.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import re
 import shutil
@@ -40,6 +41,7 @@ def test_prepare_report_is_frozen_and_writes_nothing(corporate):
         report.quarter = pd.Period("2026Q2")  # type: ignore[misc]
     assert str(report.quarter) == "2026Q3" and report.as_of == pd.Timestamp("2026-09-30")
     assert report.as_of_prev == pd.Timestamp("2026-06-30")
+    assert report.as_of_year == pd.Timestamp("2025-09-30")
 
 
 def test_prepare_report_fields_are_the_steps_on_the_same_data(corporate):
@@ -66,11 +68,16 @@ def test_prepare_report_reuses_loaded_data_and_gives_the_artifacts(corporate):
     assert again.data is report.data
     pd.testing.assert_frame_equal(again.features_now, report.features_now, check_exact=True)
     artifacts = pipeline.report_artifacts(report)
-    assert set(artifacts["tables"]) == {
-        "quarantine", "export_key_customers", "export_customers_at_risk",
-        "export_experiment_groups",
-    }
-    assert artifacts["summary"]["unit"] == "corporate"
+    tables = set(artifacts["tables"])
+    fixed = {"quarantine", "export_key_customers", "export_experiment_groups",
+             "export_attention", "export_win_back"}  # fmt: skip
+    per_manager = tables - fixed
+    assert fixed <= tables and "export_attention_manager_1" in per_manager
+    assert all(name.startswith("export_attention_manager_") for name in per_manager)
+    summary = artifacts["summary"]
+    assert summary["unit"] == "corporate"
+    assert len(summary["attention"]) == len(report.attention.table)
+    assert summary["win_back_customers"] == len(report.attention.win_back)
 
 
 def _code_cells() -> list[str]:
@@ -89,8 +96,12 @@ def test_notebook_setup_cell_is_short_and_the_cells_hold_no_logic():
         for line in code:
             assert not re.match(r"\s*(def|for|while|class|if|with)\b", line), line
             assert not re.search(r"\.(groupby|merge|pivot|apply|loc|iloc)\b", line), line
-            assigned = re.match(r"\s*(\w+)\s*=(?!=)", line)
-            assert assigned is None or assigned.group(1) in {"ax", "written"}, line
+        # every assignment (a keyword argument on its own line is none) binds ax or written only
+        for node in ast.walk(ast.parse("\n".join(cell.splitlines()[1:]))):
+            if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign | ast.NamedExpr):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names = [t.id if isinstance(t, ast.Name) else ast.dump(t) for t in targets]
+                assert set(names) <= {"ax", "written"}, ast.unparse(node)
 
 
 def test_every_report_field_the_notebook_reads_exists():

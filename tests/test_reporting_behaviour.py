@@ -76,7 +76,7 @@ def test_lifecycle_text_gives_an_action_per_group_present():
     out = describe_lifecycle(summary)
     assert "The largest group is occasional buyers (50.0% of 100 customers)" in out
     assert "regular customers bring 70.0%" in out
-    assert "Rare (50 occasional buyers and 20 one-time buyers, 30.0% of revenue)" in out
+    assert "Occasional and one-time (50 occasional buyers and 20 one-time buyers, 30.0% of revenue)" in out
     assert "Regular (20, 70.0% of revenue)" in out and "Lost (10, 10.0% of customers)" in out
     assert "New (" not in out  # no new customers: no advice for them
 

@@ -159,6 +159,35 @@ def hhi_band(value: float) -> str:
     return HHI_BANDS[1][1] if value <= HHI_BANDS[1][0] else HHI_HIGH
 
 
+#: Bands of a dimension with few categories: HHI over the HHI of an even split (10000 / n).
+EVEN_SPLIT_BANDS = ((1.25, "even"), (2.0, "uneven"))
+EVEN_SPLIT_HIGH = "dominated by a few"
+
+
+def even_split_band(value: float, *, categories: int) -> str:
+    """Judge an HHI over ``categories`` categories against an even split over that many.
+
+    Merger-guideline bands need many entities: over 2 to 6 account managers, customer types
+    or units they always read "highly concentrated". Here the ratio ``HHI / (10000 / n)``
+    (n / effective number) decides: at most 1.25 "even", at most 2 "uneven", above
+    "dominated by a few"; one category is "a single category".
+
+    Examples
+    --------
+    >>> even_split_band(2500.0, categories=4), even_split_band(7000.0, categories=4)
+    ('even', 'dominated by a few')
+    """
+    if value is None or pd.isna(value) or categories < 1:
+        return "unknown"
+    if categories == 1:
+        return "a single category"
+    ratio = value * categories / 10000.0
+    for limit, label in EVEN_SPLIT_BANDS:
+        if ratio <= limit + 1e-9:
+            return label
+    return EVEN_SPLIT_HIGH
+
+
 def effective_number(hhi_value: float) -> float:
     """Return the effective number of entities, 10000 / HHI (Adelman 1969; "numbers equivalent").
 
@@ -305,7 +334,9 @@ def summarize_concentration(
         As in ``top_shares``, ``top_fraction_share``, ``disclosure_customers``
         (params.concentration.top_n / disclosure_share).
     entity : str
-        What one entity is, for the notes ("customer", "account manager", ...).
+        What one entity is, for the notes ("customer", "account manager", ...). Customers
+        get the merger-guideline ``hhi_band``; any other entity, a dimension with few
+        categories, gets ``even_split_band`` over its own number of categories.
 
     Returns
     -------
@@ -337,7 +368,7 @@ def summarize_concentration(
         top_fraction=float(top_fraction),
         top_fraction_share=_top_fraction_share(ranked, top_fraction),
         hhi=value,
-        hhi_band=hhi_band(value),
+        hhi_band=hhi_band(value) if entity == "customer" else even_split_band(value, categories=len(ranked)),
         effective_number=effective_number(value),
         gini=_gini(ranked),
         ranking=ranked,
@@ -403,6 +434,17 @@ def customer_revenue(features: pd.DataFrame, *, column: str = "revenue_12m") -> 
     """
     require_columns(features, ["customer_id", column], where="customer_revenue")
     return features.set_index("customer_id")[column].astype("float64").rename("revenue")
+
+
+def quarter_customer_revenue(activity: pd.DataFrame, *, quarter) -> pd.Series:
+    """Return net revenue per customer in one quarter, from quarterly activity.
+
+    ``activity`` is ``features.customer_quarter_activity`` output; the result is indexed by
+    customer_id, ready for ``summarize_concentration`` (dependency on the latest quarter).
+    """
+    require_columns(activity, ["customer_id", "quarter", "revenue"], where="quarter_customer_revenue")
+    rows = activity[activity["quarter"] == quarter]
+    return rows.groupby("customer_id", observed=True)["revenue"].sum()
 
 
 def concentration_trend(

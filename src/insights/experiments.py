@@ -142,7 +142,11 @@ class ExperimentReadout:
 
 
 def read_out_experiment(
-    assignments: pd.DataFrame, outcomes: pd.DataFrame, *, confidence: float = 0.95
+    assignments: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    *,
+    confidence: float = 0.95,
+    min_customers: int = 2,
 ) -> ExperimentReadout:
     """Compare repeat rate and revenue per customer between test and control groups.
 
@@ -161,6 +165,9 @@ def read_out_experiment(
         customer_id, purchases, revenue over the readout period (``outcomes_from_activity``).
     confidence : float
         Confidence level of the intervals.
+    min_customers : int
+        Fewer customers in either group: no comparison, the reason says "too few customers
+        to judge" (params ``report.min_customers``; at least 2 for an interval).
 
     Returns
     -------
@@ -177,10 +184,11 @@ def read_out_experiment(
     data[["purchases", "revenue"]] = data[["purchases", "revenue"]].fillna(0)
     test, control = (data[data["group"] == g] for g in ("test", "control"))
     n_t, n_c = len(test), len(control)
-    if min(n_t, n_c) < 2:
+    needed = max(2, int(min_customers))
+    if min(n_t, n_c) < needed:
         reason = (
-            f"Too few customers to compare: {n_t} in test and {n_c} in control "
-            "(at least 2 each are needed)."
+            f"Too few customers to judge: {n_t} in test and {n_c} in control "
+            f"(at least {needed} each are needed)."
         )
         return ExperimentReadout(_empty_table(), n_t, n_c, confidence, reason, reason)
     x_t, x_c = int((test["purchases"] > 0).sum()), int((control["purchases"] > 0).sum())

@@ -13,7 +13,8 @@ everyone 0.5):
   a purchase, from ``features.customer_quarter_activity``; tenure only without it);
 - repeat: P(alive) from the clv module when given; otherwise a proxy, the mean of the ranks
   of frequency and of recency (more recent = higher). The proxy is not a probability;
-- breadth: number of product lines bought;
+- breadth: number of product lines bought (left out when every customer has the same count,
+  e.g. data without product lines);
 - reference: 1 for a reference customer (``is_reference``) or an image customer set in
   params, else 0 (not rank-normalised).
 
@@ -116,6 +117,8 @@ def score_components(
         ) / 2.0
     reference = _reference_flag(customers, image_ids)
     breadth = customers.get("product_line_count", pd.Series(np.nan, index=customers.index))
+    if breadth.nunique(dropna=True) <= 1:  # no product lines (or one): breadth says nothing
+        breadth = pd.Series(np.nan, index=customers.index)
     return pd.DataFrame(
         {
             "revenue": rank_normalise(customers["revenue_12m"]),

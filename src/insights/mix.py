@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from insights.concentration import effective_number, hhi, hhi_band, rank_entities
+from insights.concentration import effective_number, even_split_band, hhi, rank_entities
 from insights.periods import year_earlier as year_earlier  # re-exported: the comparison date
 from insights.schema import MIX_DIMENSIONS, require_columns
 
@@ -71,7 +71,8 @@ def summarize_mix(now: pd.Series, year_ago: pd.Series, *, dimension: str) -> dic
     """Return one dimension's mix concentration now and a year earlier, as a flat record.
 
     Keys: ``dimension``, ``values`` (with positive revenue now), ``top_value``,
-    ``top_share``, ``hhi``, ``hhi_band``, ``effective_number``, ``hhi_year_ago``,
+    ``top_share``, ``hhi``, ``hhi_band`` (against an even split over the dimension's own
+    values, ``concentration.even_split_band``), ``effective_number``, ``hhi_year_ago``,
     ``hhi_change`` (positive = more concentrated than a year ago).
     """
     ranked = rank_entities(now)
@@ -82,7 +83,7 @@ def summarize_mix(now: pd.Series, year_ago: pd.Series, *, dimension: str) -> dic
         "top_value": ranked["entity"].iloc[0] if len(ranked) else None,
         "top_share": float(ranked["share"].iloc[0]) if len(ranked) else np.nan,
         "hhi": value_now,
-        "hhi_band": hhi_band(value_now),
+        "hhi_band": even_split_band(value_now, categories=len(ranked)),
         "effective_number": effective_number(value_now),
         "hhi_year_ago": value_before,
         "hhi_change": value_now - value_before,

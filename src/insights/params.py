@@ -163,6 +163,24 @@ class ExpressTestParams(_Section):
     min_history_days: PositiveDays = 365
     max_unknown_customer_share: Share = 0.05
     min_active_customers: Annotated[int, Field(ge=1)] = 30
+    max_lost_share: Share = 0.20  # above: a large outflow of last year's active customers
+    max_never_returned_share: Share = 0.50  # above: most new customers never came back
+    lapsed_base_share: Share = 0.50  # one-time and lost shares both at/above this: red
+
+
+class AttentionParams(_Section):
+    """The run-rate early warning and the one "needs attention" list (domain.md)."""
+
+    decline_ratio: Share = 0.5  # latest quarter (or two) under this share of run-rate = declining
+    run_rate_quarters: Annotated[int, Field(ge=1, le=12)] = 4
+    run_rate_min_quarters: Annotated[int, Field(ge=1, le=12)] = 2  # fewer buying quarters: no run-rate
+    min_run_rate_share: Share = 0.01  # smaller customers (share of the unit's run-rate) not alerted
+    overdue_factor: Annotated[float, Field(gt=1.0, le=20.0)] = 2.0
+    min_p_alive: Share = 0.5  # repeat buyers below this P(alive) are lapsing
+    manager_share: Share = 0.5  # a manager handling this share or more = single-manager exposure
+    exposure_min_share: Share = 0.10  # customers at/above this revenue share carry that exposure
+    horizon_days: PositiveDays | None = None  # gone longer: win-back list; None = lifecycle.lost_days
+    winback_max_days: PositiveDays = 1095  # gone longer than this: on no list
 
 
 class ConcentrationParams(_Section):
@@ -320,6 +338,8 @@ class ReportParams(_Section):
     top_n: Annotated[int, Field(ge=1, le=100)] = 10
     max_name_length: Annotated[int, Field(ge=8, le=200)] = 40  # table cells hold 200
     execution_timeout_seconds: Annotated[int, Field(ge=10, le=7200)] = 900
+    min_customers: Annotated[int, Field(ge=2, le=10_000)] = 20  # smaller groups: too few to judge
+    unit_name_policy: dict[str, bool] = {}  # multi-unit reports: unit -> its show_customer_names
 
 
 class Params(_Section):
@@ -332,6 +352,7 @@ class Params(_Section):
     gate: GateParams = GateParams()
     lifecycle: LifecycleParams = LifecycleParams()
     express_test: ExpressTestParams = ExpressTestParams()
+    attention: AttentionParams = AttentionParams()
     concentration: ConcentrationParams = ConcentrationParams()
     key_customers: KeyCustomerParams = KeyCustomerParams()
     features: FeatureParams = FeatureParams()
@@ -572,6 +593,21 @@ _FIELD_NOTES = {
     "lifecycle.regular_window_days": "window in which regulars make regular_min_purchases",
     "express_test.natural_churn_share": "one-time share at or below this is green (about 3% is natural churn)",
     "express_test.max_unknown_customer_share": "above this share of rows without a customer the test is red",
+    "express_test.max_lost_share": "green needs at most this share of last year's active customers lost since",
+    "express_test.max_never_returned_share": "green needs at most this share of last year's new customers never buying again",
+    "express_test.lapsed_base_share": "red when one-time buyers (of all customers) and lost customers (of last year's active) both reach this share",
+    "attention.decline_ratio": "latest quarter, or the mean of the latest two, under this share of the customer's run-rate = declining",
+    "attention.run_rate_quarters": "quarters averaged into a customer's run-rate (the ones before the latest)",
+    "attention.run_rate_min_quarters": "customers who bought in fewer of the run-rate quarters have no run-rate (one-off buyers)",
+    "attention.min_run_rate_share": "customers whose run-rate is under this share of the unit's are not alerted",
+    "attention.overdue_factor": "a repeat buyer silent for more than this times its usual gap is lapsing",
+    "attention.min_p_alive": "a repeat buyer with P(alive) under this is lapsing (never applied to one-time buyers)",
+    "attention.manager_share": "an account manager handling this share of revenue or more is a single-manager exposure",
+    "attention.exposure_min_share": "customers at or above this revenue share carry their manager's exposure",
+    "attention.horizon_days": "customers gone longer move to the win-back list; empty = lifecycle.lost_days",
+    "attention.winback_max_days": "customers gone longer than this are on no list",
+    "report.unit_name_policy": "reports spanning several units: unit -> that unit's show_customer_names, so a customer is labelled as in its own unit's report",
+    "report.min_customers": "a comparison or recommendation resting on fewer customers (per group) says 'too few customers to judge'",
     "concentration.disclosure_share": "customers at or above this revenue share are listed (10%: public-company disclosure)",
     "key_customers.weights.revenue": "key-customer score weight of 12-month revenue (the weights are normalised to sum 1)",
     "key_customers.weights.margin": "weight of total margin (contribution)",

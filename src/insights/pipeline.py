@@ -21,6 +21,8 @@ from typing import Any
 import pandas as pd
 
 from insights import (
+    attention,
+    changes,
     cleaning,
     clustering,
     clv,
@@ -34,6 +36,8 @@ from insights import (
     segments,
     steps,
 )
+from insights.attention import Attention, RunRateWarning
+from insights.changes import Changes
 from insights.clustering import ClusterResult
 from insights.clv import ClvResult
 from insights.concentration import ConcentrationSummary
@@ -52,6 +56,7 @@ from insights.periods import (
     quarter_start,
 )
 from insights.reporting import account_lists
+from insights.reporting import attention as attention_text
 from insights.reporting import dependency as dependency_text
 from insights.reporting import headline as headline_text
 from insights.reporting import quality as quality_text
@@ -210,18 +215,25 @@ class ReportData:
     quarter: pd.Period
     as_of: pd.Timestamp
     as_of_prev: pd.Timestamp
+    as_of_year: pd.Timestamp
     currency: str
+    min_customers: int  # params.report.min_customers: fewer per group is too few to judge
     root: Path
     features_now: pd.DataFrame = field(repr=False)
     features_prev: pd.DataFrame = field(repr=False)
+    features_year: pd.DataFrame = field(repr=False)
     activity: pd.DataFrame = field(repr=False)
     labels: Mapping[str, str] = field(repr=False)
     segments_now: pd.DataFrame = field(repr=False)
     segments_prev: pd.DataFrame = field(repr=False)
+    segments_year: pd.DataFrame = field(repr=False)
     express: ExpressTestResult = field(repr=False)
+    express_prev: ExpressTestResult = field(repr=False)
+    express_year: ExpressTestResult = field(repr=False)
     clv: ClvResult = field(repr=False)
     p_alive: pd.Series | None = field(repr=False)
     concentration: ConcentrationSummary = field(repr=False)
+    quarter_concentration: ConcentrationSummary = field(repr=False)
     headline: dict = field(repr=False)
     portfolio: GroupPortfolio = field(repr=False)
     stress: pd.DataFrame = field(repr=False)
@@ -230,7 +242,9 @@ class ReportData:
     mix: MixResult = field(repr=False)
     key: KeyCustomers = field(repr=False)
     key_vs_revenue: KeyVsRevenue = field(repr=False)
-    at_risk: pd.DataFrame = field(repr=False)
+    warning: RunRateWarning = field(repr=False)
+    attention: Attention = field(repr=False)
+    what_changed: Changes = field(repr=False)
     lifecycle: pd.DataFrame = field(repr=False)
     lifecycle_rules: pd.DataFrame = field(repr=False)
     movement: SegmentTransitions = field(repr=False)
@@ -241,7 +255,6 @@ class ReportData:
     lifetime_by_purchases: pd.DataFrame = field(repr=False)
     clv_by_segment: pd.DataFrame = field(repr=False)
     clv_by_cluster: pd.DataFrame = field(repr=False)
-    valuable_at_risk: pd.DataFrame = field(repr=False)
     cohorts: pd.DataFrame = field(repr=False)
     acquisition: pd.DataFrame = field(repr=False)
     by_source: pd.DataFrame = field(repr=False)
@@ -279,11 +292,13 @@ def prepare_report(
     period = resolve_quarter(data, quarter, params=params)
     as_of = quarter_end(period)
     base = {"params": params, "data": data, "quarter": period, "as_of": as_of,
-            "as_of_prev": quarter_end(period - 1), "currency": params.source.currency,
-            "root": root}
+            "as_of_prev": quarter_end(period - 1), "as_of_year": quarter_end(period - 4),
+            "currency": params.source.currency,
+            "min_customers": params.report.min_customers, "root": root}
     done = _customer_steps(base)
     done |= _dependency_steps(base, done)
     done |= _value_steps(base, done)
+    done |= _attention_steps(base, done)
     done |= _behaviour_steps(base, done)
     return ReportData(**base, **done, rows_after=count_after(data, period),
                       coverage=quarter_coverage(data, period, params=params),
@@ -291,33 +306,33 @@ def prepare_report(
 
 
 def _customer_steps(base: dict) -> dict:
-    """Customer features now and a quarter earlier, activity, labels, segments, express test."""
-    params, data, as_of = base["params"], base["data"], base["as_of"]
+    """Customer features, segments and express test now, a quarter and a year earlier; activity, labels."""
+    params, data = base["params"], base["data"]
     tx, engine = data.transactions, params.features.engine
     feature_args = {"params": params.features, "lifecycle": params.lifecycle}
-    features_now = features.build_customer_features(tx, as_of=as_of, **feature_args)
-    features_prev = features.build_customer_features(tx, as_of=base["as_of_prev"], **feature_args)
-    segments_now = segments.assign_lifecycle(features_now, params=params.lifecycle)
-    return {
-        "features_now": features_now,
-        "features_prev": features_prev,
-        "activity": features.customer_quarter_activity(tx, as_of=as_of, engine=engine),
+    express_args = {"params": params.express_test, "lost_days": params.lifecycle.lost_days,
+                    "unknown_customer_share": unknown_customer_share(data)}
+    done: dict = {}
+    for when, as_of in (("now", base["as_of"]), ("prev", base["as_of_prev"]),
+                        ("year", base["as_of_year"])):
+        features_at = features.build_customer_features(tx, as_of=as_of, **feature_args)
+        segments_at = segments.assign_lifecycle(features_at, params=params.lifecycle)
+        done[f"features_{when}"], done[f"segments_{when}"] = features_at, segments_at
+        done["express" if when == "now" else f"express_{when}"] = segments.express_test(
+            features_at, segments_at, history_days=history_days(data, as_of), **express_args
+        )
+    return done | {
+        "activity": features.customer_quarter_activity(tx, as_of=base["as_of"], engine=engine),
         "labels": dependency_text.customer_label_map(
-            features_now, show_names=params.report.show_customer_names, salt=params.unit,
-            max_length=params.report.max_name_length,
-        ),
-        "segments_now": segments_now,
-        "segments_prev": segments.assign_lifecycle(features_prev, params=params.lifecycle),
-        "express": segments.express_test(
-            features_now, segments_now, params=params.express_test,
-            history_days=history_days(data, as_of),
-            unknown_customer_share=unknown_customer_share(data),
+            done["features_now"], show_names=params.report.show_customer_names,
+            salt=params.unit, max_length=params.report.max_name_length,
+            unit_policy=params.report.unit_name_policy,
         ),
     }
 
 
 def _dependency_steps(base: dict, done: dict) -> dict:
-    """Lifetime value, concentration, headline, portfolio, stress test, trend, managers, mix."""
+    """Lifetime value, concentration (12 months and the quarter), headline, trend, managers, mix."""
     params, tx, as_of = base["params"], base["data"].transactions, base["as_of"]
     engine, conc = params.features.engine, params.concentration
     clv_result = steps.build_clv(tx, as_of=as_of, params=params.clv, engine=engine)
@@ -325,20 +340,26 @@ def _dependency_steps(base: dict, done: dict) -> dict:
     customer_conc = concentration.summarize_concentration(
         revenue, top_n=conc.top_n, disclosure_share=conc.disclosure_share
     )
+    trend = steps.concentration_trend(tx, as_of=as_of, quarters=conc.trend_quarters, engine=engine)
     return {
         "clv": clv_result,
         "p_alive": clv.p_alive_by_customer(clv_result),
         "concentration": customer_conc,
+        "quarter_concentration": concentration.summarize_concentration(
+            concentration.quarter_customer_revenue(done["activity"], quarter=base["quarter"]),
+            top_n=conc.top_n,
+        ),
         "headline": headline_text.summarize_headline(
             done["features_now"], done["features_prev"], activity=done["activity"],
             quarter=base["quarter"], segments_now=done["segments_now"],
             segments_prev=done["segments_prev"], concentration=customer_conc,
-            express=done["express"],
+            express=done["express"], features_year=done["features_year"],
+            segments_year=done["segments_year"], express_prev=done["express_prev"],
+            express_year=done["express_year"], trend=trend,
         ),
         "portfolio": steps.group_portfolio(tx, as_of=as_of, top=params.report.top_n, engine=engine),
         "stress": concentration.stress_test(revenue, top=conc.stress_top),
-        "trend": steps.concentration_trend(tx, as_of=as_of, quarters=conc.trend_quarters,
-                                           engine=engine),
+        "trend": trend,
         "managers": steps.manager_risk(tx, as_of=as_of, engine=engine),
         "mix": steps.mix_diversification(
             tx, as_of=as_of, service_product_lines=params.features.service_product_lines,
@@ -348,7 +369,7 @@ def _dependency_steps(base: dict, done: dict) -> dict:
 
 
 def _value_steps(base: dict, done: dict) -> dict:
-    """Key customers, customers at risk, segments, RFM, clusters, lifetime value by group."""
+    """Key customers, segments, RFM, clusters, lifetime value by group."""
     params, features_now, segments_now = base["params"], done["features_now"], done["segments_now"]
     key = key_customers.score_key_customers(
         features_now, params=params.key_customers, activity=done["activity"],
@@ -367,9 +388,6 @@ def _value_steps(base: dict, done: dict) -> dict:
     return {
         "key": key,
         "key_vs_revenue": key_customers.compare_key_vs_revenue(key),
-        "at_risk": account_lists.customers_at_risk(
-            features_now, p_alive=done["p_alive"], lost_days=params.lifecycle.lost_days
-        ),
         "lifecycle": segments.segment_summary(features_now, segments_now),
         "lifecycle_rules": segments.lifecycle_rules(params.lifecycle),
         "movement": movement,
@@ -380,7 +398,25 @@ def _value_steps(base: dict, done: dict) -> dict:
         "lifetime_by_purchases": clv.summarize_lifetime_by_purchases(clv_result.lifetime),
         "clv_by_segment": clv.summarize_clv_by(clv_result, segments_now, column="segment"),
         "clv_by_cluster": clv.summarize_clv_by(clv_result, clusters.labels, column="cluster_name"),
-        "valuable_at_risk": clv.list_valuable_at_risk(clv_result, top_n=params.report.top_n),
+    }
+
+
+def _attention_steps(base: dict, done: dict) -> dict:
+    """The run-rate early warning, the one "needs attention" list and what changed."""
+    params, period = base["params"], base["quarter"]
+    warning = attention.run_rate_warning(done["activity"], quarter=period, params=params.attention)
+    return {
+        "warning": warning,
+        "attention": attention.build_attention(
+            done["features_now"], warning=warning, params=params.attention,
+            lost_days=params.lifecycle.lost_days, key=done["key"], managers=done["managers"],
+            p_alive=done["p_alive"],
+        ),
+        "what_changed": changes.what_changed(
+            done["activity"], quarter=period, segments_now=done["segments_now"],
+            segments_prev=done["segments_prev"], features=done["features_now"],
+            mix_shares=done["mix"].shares,
+        ),
     }
 
 
@@ -407,15 +443,19 @@ def _behaviour_steps(base: dict, done: dict) -> dict:
             features_now, done["segments_now"], random_state=params.random_state
         ),
         "previous_split": previous_split,
-        "readout": experiments.read_out_experiment(previous_split, outcomes),
+        "readout": experiments.read_out_experiment(
+            previous_split, outcomes, min_customers=params.report.min_customers
+        ),
     }
 
 
 def report_artifacts(report: ReportData) -> dict[str, Any]:
     """Return what ``publish.report.write_artifacts`` writes next to the report.
 
-    ``summary``: the machine-readable summary (``reporting.headline.build_summary``);
-    ``tables``: the quarantine and the account lists (names only where params allow).
+    ``summary``: the machine-readable summary (``reporting.headline.build_summary``) with the
+    "needs attention" list and the size of the win-back list; ``tables``: the quarantine and
+    the account lists, the attention list whole and per account manager (names only where
+    params allow, labelled as in the report).
     """
     params, data = report.params, report.data
     sections = headline_text.section_figures(
@@ -426,18 +466,23 @@ def report_artifacts(report: ReportData) -> dict[str, Any]:
     summary = headline_text.build_summary(
         unit=params.unit, quarter=report.quarter, as_of=report.as_of, headline=report.headline,
         verdicts=headline_text.verdicts(report.headline, express=report.express),
+        attention=attention_text.attention_records(report.attention, labels=report.labels),
+        win_back=len(report.attention.win_back),
         quality=data.quality, sources=data.sources, params=params.model_dump(mode="json"),
         sections=sections,
     )
     names = {"show_names": params.report.show_customer_names, "salt": params.unit}
+    export_labels = dependency_text.customer_label_map(
+        report.features_now, max_length=80, unit_policy=params.report.unit_name_policy, **names
+    )
     tables = {
         "quarantine": quality_text.quarantine_frame(
             data.rejected, show_names=params.report.show_customer_names
         ),
         "export_key_customers": account_lists.key_customer_list(report.key, **names),
-        "export_customers_at_risk": account_lists.at_risk_list(report.at_risk, **names),
         "export_experiment_groups": account_lists.experiment_list(
             report.split, report.features_now, **names
         ),
+        **attention_text.attention_exports(report.attention, labels=export_labels),
     }
     return {"summary": summary, "tables": tables}

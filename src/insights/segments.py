@@ -177,6 +177,12 @@ class ExpressTestResult:
     regular_revenue_share: float
     history_days: int
     unknown_customer_share: float
+    base_one_time_share: float = float("nan")  # one-purchase customers among all customers
+    lost_share: float = float("nan")  # last year's active customers lost since
+    never_returned_share: float = float("nan")  # last year's new customers who never bought again
+    year_ago_active: int = 0  # customers behind lost_share
+    year_ago_new: int = 0  # customers behind never_returned_share
+    can_answer: bool = True  # False: red because the data cannot answer
 
     def to_dict(self) -> dict:
         """Return the result as JSON-ready data (shares as fractions, NaN as None)."""
@@ -191,10 +197,52 @@ def express_rule(params: ExpressTestParams) -> str:
     return (
         f"Red: the data cannot answer (under {params.min_history_days} days of history, more "
         f"than {params.max_unknown_customer_share:.0%} of rows without a customer, or fewer "
-        f"than {params.min_active_customers} active customers). Green: one-time buyers at or "
-        f"below {params.natural_churn_share:.0%} of active customers (natural churn). Yellow: "
-        "above that; stressed when one-time buyers outnumber regulars."
+        f"than {params.min_active_customers} active customers), or most customers bought once "
+        f"and most have lapsed (both at or above {params.lapsed_base_share:.0%}: one-time buyers "
+        f"among all customers, last year's active customers lost since). Green: one-time buyers "
+        f"at or below {params.natural_churn_share:.0%} of active customers (natural churn), at "
+        f"most {params.max_lost_share:.0%} of last year's active customers lost and at most "
+        f"{params.max_never_returned_share:.0%} of last year's new customers never back. Yellow: "
+        "otherwise; stressed when one-time buyers outnumber regulars."
     )
+
+
+def base_outflow(features: pd.DataFrame, *, lost_days: int) -> dict[str, float]:
+    """Measure the whole base: one-time buyers, last year's active lost, new never back.
+
+    With ``t0`` = as_of - 365 days (``recency_days`` and ``tenure_days`` count back from
+    as_of): last year's active = first purchase on or before t0 and last purchase after
+    ``t0 - lost_days``; lost since = those with ``recency_days >= lost_days`` now.
+    Last year's new = first purchase in the year before t0 (``365 <= tenure_days < 730``),
+    never back = ``frequency == 1``. Shares are NaN when their base is empty.
+
+    Parameters
+    ----------
+    features : DataFrame
+        customer_id, recency_days, tenure_days, frequency.
+    lost_days : int
+        ``lifecycle.lost_days``.
+
+    Returns
+    -------
+    dict
+        base_one_time_share, lost_share, never_returned_share, year_ago_active, year_ago_new.
+    """
+    require_columns(features, ["recency_days", "tenure_days", "frequency"], where="base_outflow")
+    tenure, recency = features["tenure_days"], features["recency_days"]
+    year_ago = (tenure >= 365) & (recency < 365 + lost_days)
+    new = (tenure >= 365) & (tenure < 730)
+
+    def _share(mask: pd.Series, base: pd.Series) -> float:
+        return float(mask[base].mean()) if base.any() else float("nan")
+
+    return {
+        "base_one_time_share": _share(features["frequency"] == 1, pd.Series(True, index=features.index)),
+        "lost_share": _share(recency >= lost_days, year_ago),
+        "never_returned_share": _share(features["frequency"] == 1, new),
+        "year_ago_active": int(year_ago.sum()),
+        "year_ago_new": int(new.sum()),
+    }
 
 
 def express_test(
@@ -204,6 +252,7 @@ def express_test(
     params: ExpressTestParams,
     unknown_customer_share: float,
     history_days: int | None = None,
+    lost_days: int = 365,
 ) -> ExpressTestResult:
     """Run the express test: one-time buyers vs regulars among active customers.
 
@@ -214,6 +263,12 @@ def express_test(
     max_unknown_customer_share``, or ``active < min_active_customers``); green when
     ``one_time_share <= natural_churn_share``; yellow otherwise, *stressed* when one-time
     buyers outnumber regulars (by count).
+
+    The whole base is judged too (``base_outflow``): red when the one-time share of all
+    customers and the lost share of last year's active customers both reach
+    ``lapsed_base_share``; never green when more than ``max_lost_share`` of last year's active
+    customers were lost or more than ``max_never_returned_share`` of last year's new customers
+    never came back.
 
     Parameters
     ----------
@@ -229,6 +284,8 @@ def express_test(
     history_days : int, optional
         Days of history the data covers up to as_of. None: the largest ``tenure_days`` in
         ``features`` (as_of minus the earliest first purchase; 0 without customers).
+    lost_days : int
+        ``lifecycle.lost_days``, for the share of last year's active customers lost since.
 
     Returns
     -------
@@ -258,9 +315,12 @@ def express_test(
     def _share(part: float, whole: float) -> float:
         return float(part) / whole if whole > 0 else float("nan")
 
+    base = base_outflow(features, lost_days=lost_days) if {"recency_days", "tenure_days", "frequency"} <= set(features.columns) else {}
     verdict, reason = _express_verdict(
         params, history_days, unknown_customer_share, n_active, _share(n_one, n_active)
     )
+    can_answer = not reason.startswith("The data cannot answer")
+    verdict, reason = _judge_base(params, verdict, reason, base)
     stressed = verdict == "yellow" and n_one > n_reg
     return ExpressTestResult(
         verdict=verdict,
@@ -277,7 +337,31 @@ def express_test(
         regular_revenue_share=_share(revenue.get("regular", 0.0), total),
         history_days=int(history_days),
         unknown_customer_share=float(unknown_customer_share),
+        **base,
+        can_answer=can_answer,
     )
+
+
+def _judge_base(params: ExpressTestParams, verdict: str, reason: str, base: dict) -> tuple[str, str]:
+    """Return the verdict after the whole-base checks (never green with a large outflow)."""
+    if not base or verdict == "red":
+        return verdict, reason
+    one, lost, never = (base["base_one_time_share"], base["lost_share"], base["never_returned_share"])
+    words = (
+        f" Of all customers, {one:.0%} bought once; of last year's "
+        f"{base['year_ago_active']} active customers, {lost:.0%} are lost since"
+        if not math.isnan(lost) else f" Of all customers, {one:.0%} bought once"
+    )
+    words += (
+        f"; of last year's {base['year_ago_new']} new customers, {never:.0%} never bought again."
+        if not math.isnan(never) else "."
+    )
+    if one >= params.lapsed_base_share and lost >= params.lapsed_base_share:
+        return "red", f"Most customers bought once and most have lapsed.{words}"
+    outflow = (lost > params.max_lost_share) or (never > params.max_never_returned_share)
+    if verdict == "green" and outflow:
+        return "yellow", reason.replace("natural churn.", "natural churn, but the base is shrinking.") + words
+    return verdict, reason + words
 
 
 def _express_verdict(

@@ -39,7 +39,13 @@ from insights.clv.guard import (
     check_spend_independence,
     choose_model,
 )
-from insights.clv.holdout import HoldoutResult, aggregate_by_frequency, validate_holdout
+from insights.clv.holdout import (
+    MODEL_NAMES,
+    HoldoutResult,
+    aggregate_by_frequency,
+    choose_model_by_holdout,
+    validate_holdout,
+)
 from insights.clv.value import discounted_lifetime_value, score_customers
 from insights.params import ClvParams
 from insights.schema import require_columns
@@ -113,12 +119,13 @@ class ClvResult:
 def build_clv(data: ClvData, *, params: ClvParams) -> ClvResult:
     """Fit the purchase and spend models as of ``data.as_of`` and score every customer.
 
-    Steps: ``assess_clv_data`` on ``data.summary`` -> ``fit_bgnbd`` (model by
-    ``choose_model``) and ``fit_gamma_gamma`` -> ``score_customers`` over
-    ``params.horizon_months``; ``validate_holdout`` on ``data.holdout`` (the last
-    ``params.holdout_quarters`` quarters held out); ``data.lifetime`` in every case.
-    ``insights.steps.clv_data`` builds ``data`` from transactions with
-    ``insights.features.purchases``.
+    Steps: ``assess_clv_data`` on ``data.summary`` -> ``fit_bgnbd`` (model from the
+    params, or for "auto" the one with the smaller holdout error, ``choose_model_by_holdout``;
+    ``choose_model``'s one-time-buyer rule when no holdout can be run) and
+    ``fit_gamma_gamma`` -> ``score_customers`` over ``params.horizon_months``;
+    ``validate_holdout`` on ``data.holdout`` (the last ``params.holdout_quarters`` quarters
+    held out); ``data.lifetime`` in every case. ``insights.steps.clv_data`` builds ``data``
+    from transactions with ``insights.features.purchases``.
 
     Parameters
     ----------
@@ -153,6 +160,8 @@ def build_clv(data: ClvData, *, params: ClvParams) -> ClvResult:
     }
     if not assessment.ok:
         return ClvResult("not_applicable", assessment.reason, **base)
+    model, holdout, choice = _choose(data, params, summary)
+    base["model"] = model
     fit, spend_fit, failed = _fit_models(summary, model)
     if failed:
         return ClvResult("not_applicable", failed, **base, fit=fit, spend_fit=spend_fit)
@@ -173,9 +182,9 @@ def build_clv(data: ClvData, *, params: ClvParams) -> ClvResult:
         fit=fit,
         spend_fit=spend_fit,
         independence=check_spend_independence(summary),
-        holdout=_holdout(data, params),
+        holdout=holdout,
         margin_share=margin,
-        notes=(_model_note(model, assessment), margin_note),
+        notes=(choice, _model_note(model, assessment), margin_note),
     )
 
 
@@ -228,14 +237,26 @@ def _model_note(model: str, assessment: ClvAssessment) -> str:
     return note
 
 
-def _holdout(data: ClvData, params: ClvParams) -> HoldoutResult:
+def _choose(data: ClvData, params: ClvParams, summary: pd.DataFrame):
+    """Return (model, its holdout, a sentence on the choice): "auto" picks by holdout error."""
+    if params.model != "auto":
+        model = params.model
+        return model, _holdout(data, params, model=model), (
+            f"{MODEL_NAMES[model]} is set in the params (clv.model)."
+        )
+    holdouts = {m: _holdout(data, params, model=m) for m in MODEL_NAMES}
+    model, why = choose_model_by_holdout(holdouts, fallback=choose_model(summary, "auto"))
+    return model, holdouts[model], why
+
+
+def _holdout(data: ClvData, params: ClvParams, *, model: str) -> HoldoutResult:
     """Validate on the last ``holdout_quarters`` quarters (3 months each) before ``as_of``."""
     return validate_holdout(
         data.holdout,
         calibration_end=data.calibration_end,
         holdout_end=data.as_of,
         time_unit=params.time_unit,
-        model=params.model,
+        model=model,
         min_repeat_buyers=params.min_repeat_buyers,
         min_history_days=params.min_history_days,
     )
@@ -245,8 +266,9 @@ def summarize_clv_by(result: ClvResult, groups: pd.DataFrame, *, column: str) ->
     """Return the expected value of the base over the horizon per group (segment, cluster).
 
     ``groups`` has ``customer_id`` and ``column``; customers without a group are counted as
-    "unassigned". Columns: ``column``, ``customers``, ``mean_p_alive``,
-    ``expected_purchases``, ``expected_revenue``, ``clv``, ``clv_share`` (of the total);
+    "unassigned". Columns: ``column``, ``customers``, ``mean_p_alive`` (over the group's
+    repeat buyers only: a one-time buyer's P(alive) is no evidence of activity; NaN without
+    any), ``expected_purchases``, ``expected_revenue``, ``clv``, ``clv_share`` (of the total);
     largest ``clv`` first. Empty when ``result`` is not ok.
     """
     require_columns(groups, ["customer_id", column], where="summarize_clv_by")
@@ -268,6 +290,7 @@ def summarize_clv_by(result: ClvResult, groups: pd.DataFrame, *, column: str) ->
         **{column: labels.reindex(result.customers["customer_id"]).to_numpy()}
     )
     frame[column] = frame[column].astype(object).where(frame[column].notna(), "unassigned")
+    frame["p_alive"] = frame["p_alive"].where(frame["frequency"] > 0)
     table = (
         frame.groupby(column, sort=False)
         .agg(

@@ -186,3 +186,37 @@ def _empty_bins() -> pd.DataFrame:
             "actual": np.array([], dtype=float),
         }
     )
+
+
+MODEL_NAMES = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD"}
+
+
+def choose_model_by_holdout(holdouts: dict[str, HoldoutResult], *, fallback: str) -> tuple[str, str]:
+    """Pick the purchase model with the smaller holdout error, and say which and why.
+
+    ``holdouts`` maps a model ("bgnbd", "mbgnbd") to its ``validate_holdout`` result. The
+    model with the lower mean absolute error per customer wins (ties: BG/NBD, the simpler
+    one). When no holdout could be run, ``fallback`` (``guard.choose_model``'s rule) is used
+    and the sentence says so.
+
+    Returns
+    -------
+    tuple of str
+        The model and one plain sentence.
+    """
+    errors = {
+        m: h.mean_absolute_error
+        for m, h in holdouts.items()
+        if h.status == "ok" and np.isfinite(h.mean_absolute_error)
+    }
+    if not errors:
+        return fallback, (
+            f"{MODEL_NAMES[fallback]} was chosen by the share of one-time buyers: no holdout "
+            "window could compare the models."
+        )
+    best = min(sorted(errors), key=lambda m: (errors[m], m != "bgnbd"))
+    shown = "; ".join(f"{MODEL_NAMES[m]} {errors[m]:.3f}" for m in sorted(errors))
+    return best, (
+        f"{MODEL_NAMES[best]} was chosen because it predicted the holdout quarters better "
+        f"(mean absolute error per customer: {shown})."
+    )

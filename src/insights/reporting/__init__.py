@@ -6,6 +6,7 @@
 
 from insights.reporting import (  # the section modules, for the notebook
     account_lists,
+    attention,
     behaviour,
     clusters,
     clv,
@@ -34,6 +35,7 @@ from insights.reporting.core import (
 
 __all__ = [
     "account_lists",
+    "attention",
     "behaviour",
     "clusters",
     "clv",

@@ -107,7 +107,7 @@ def customers_at_risk(
             for flag, text in (
                 (f, f"revenue down {1 - r / p:.0%} on the 12 months before" if p > 0 else ""),
                 (o, f"overdue: last purchase {d:.0f} days ago, usually every {g:.0f} days"),
-                (u, f"P(active) {a:.0%}"),
+                (u, f"P(alive) {a:.0%}"),
             )
             if flag and text
         )

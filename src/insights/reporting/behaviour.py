@@ -1,6 +1,6 @@
 """Executive sentences for the customer-behaviour sections.
 
-Express test, lifecycle segments (with what to do for new, rare, regular and lost customers),
+Express test, lifecycle segments (with what to do for new, occasional, regular and lost customers),
 movement between segments, RFM, cohorts, acquisition sources and experiments. Every function
 takes a result of ``insights.segments``, ``insights.cohorts`` or ``insights.experiments``
 and returns escaped ``Html`` built from its numbers.
@@ -12,6 +12,7 @@ import math
 
 import pandas as pd
 
+from insights.experiments import newcombe_interval
 from insights.reporting.core import (
     Html,
     escape_text,
@@ -63,11 +64,21 @@ def describe_express_test(result) -> Html:
             reg=fmt_share(result.regular_share),
             reg_rev=fmt_share(result.regular_revenue_share),
         )
-    return Html(badge + paragraph(body) + note(f"Rule: {result.rule}"))
+    base = sentence(
+        "Across the whole base: {one} of all customers bought only once; {lost} of last year's "
+        "{active} active customers are lost since; {never} of last year's {new} new customers "
+        "never bought again.",
+        one=fmt_share(result.base_one_time_share),
+        lost=fmt_share(result.lost_share),
+        active=fmt_int(result.year_ago_active),
+        never=fmt_share(result.never_returned_share),
+        new=fmt_int(result.year_ago_new),
+    )
+    return Html(badge + paragraph(body, base) + note(f"Rule: {result.rule}"))
 
 
 def describe_lifecycle(summary: pd.DataFrame) -> Html:
-    """Describe lifecycle segments and say what to do for new, rare, regular and lost customers.
+    """Describe lifecycle segments and say what to do for new, occasional, regular and lost customers.
 
     ``summary`` is ``segments.segment_summary`` of the lifecycle segments.
     """
@@ -95,10 +106,10 @@ def describe_lifecycle(summary: pd.DataFrame) -> Html:
             "New ({n}, {rev} of revenue): make the second purchase happen: a follow-up call "
             "and an offer matched to the first purchase within weeks.", n=fmt_int(count("new")),
             rev=rev("new")))
-    rare = count("occasional") + count("one-time")
-    if rare:
+    if count("occasional") + count("one-time"):
         actions.append(sentence(
-            "Rare ({occ} and {one}, {rev} of revenue): remind them at their buying cycle and "
+            "Occasional and one-time ({occ} and {one}, {rev} of revenue): remind them at their "
+            "buying cycle and "
             "ask the one-time buyers why they did not come back.",
             occ=_noun("occasional", count("occasional")), one=_noun("one-time", count("one-time")),
             rev=fmt_share(rows["revenue_share"].reindex(["occasional", "one-time"]).sum())))
@@ -164,14 +175,21 @@ def _flow_sentence(flow) -> Html:
     return text
 
 
-def describe_rfm(summary: pd.DataFrame) -> Html:
+def describe_rfm(summary: pd.DataFrame, *, bins: int = 5, min_customers: int = 1) -> Html:
     """Describe RFM segments: the champions, and who is at risk of leaving.
 
-    ``summary`` is ``segments.segment_summary(features, rfm, column="rfm_segment")``.
+    ``summary`` is ``segments.segment_summary(features, rfm, column="rfm_segment")``. With
+    fewer than ``bins * min_customers`` customers the scores are too coarse to act on.
     """
     rows = summary.set_index(summary["segment"].astype(str))
     if int(rows["customers"].sum()) == 0:
         return paragraph(sentence("There are no customers to score."))
+    if int(rows["customers"].sum()) < bins * min_customers:
+        return paragraph(sentence(
+            "Too few customers to judge: {n} customers cannot fill {bins} score bands of at "
+            "least {m} each (params rfm.bins, report.min_customers); the segments below are "
+            "shown, not recommended on.", n=fmt_int(rows["customers"].sum()),
+            bins=fmt_int(bins), m=fmt_int(min_customers)))
     out = []
     if "Champions" in rows.index:
         out.append(sentence(
@@ -210,20 +228,42 @@ def describe_cohorts(table) -> Html:
                 n=fmt_int(len(cells))))
     if not out:
         out.append(sentence("The cohorts are too young to show retention yet."))
+    out.extend(_cohort_caveats(table))
     out.append(sentence("Blank cells are quarters that have not happened yet."))
     return paragraph(*out)
 
 
+def _cohort_caveats(table) -> list[Html]:
+    """Say when there is only one cohort, and which cohorts spent nothing in their first quarter."""
+    out = []
+    sizes = table.sizes[table.sizes > 0]
+    if len(sizes) == 1:
+        out.append(sentence(
+            "There is only one acquisition cohort ({q}, {n} customers): the table shows how that "
+            "cohort fades, not how newer customers compare with older ones.",
+            q=str(sizes.index[0]), n=fmt_int(sizes.iloc[0])))
+    if 0 in table.revenue.columns:
+        first = table.revenue[0].reindex(sizes.index)
+        empty = [str(q) for q, v in first.items() if pd.notna(v) and v <= 0]
+        if empty:
+            out.append(sentence(
+                "Cohort(s) {q}: their customers spent nothing net in the first quarter (returns "
+                "cancel purchases), so their revenue retention cannot be read.", q=", ".join(empty)))
+    return out
+
+
 def describe_acquisition(
     summary, by_source: pd.DataFrame | None = None, *, currency: str = "RUB",
-    min_trend_customers: int = 20,
+    min_trend_customers: int = 20, min_customers: int = 1,
 ) -> Html:
     """Describe where new customers come from and the referral share's trend.
 
     ``summary`` is ``cohorts.new_customers_by_source``; ``by_source`` (optional) is
     ``cohorts.retention_by_source`` to compare referred customers with the rest. The trend
     is only called with at least 4 quarters that had new customers and
-    ``min_trend_customers`` new customers in all.
+    ``min_trend_customers`` new customers in all; referred customers are compared with the
+    rest only with ``min_customers`` mature customers in each group, with a confidence
+    interval of the repeat-rate difference (Newcombe).
     """
     counts = summary.new_customers
     if counts.empty:
@@ -245,24 +285,33 @@ def describe_acquisition(
             "Referrals brought {share} of new customers over those quarters; {trend}.",
             share=fmt_share(summary.referral_customers.sum() / total), trend=trend))
     if by_source is not None and not summary.reason:
-        out.extend(_referral_value(by_source, currency))
+        out.extend(_referral_value(by_source, currency, min_customers))
     return paragraph(*out)
 
 
-def _referral_value(by_source: pd.DataFrame, currency: str) -> list[Html]:
+def _referral_value(by_source: pd.DataFrame, currency: str, min_customers: int = 1) -> list[Html]:
     weighted = by_source.assign(
         repeat_buyers=by_source["repeat_share"].fillna(0) * by_source["mature_customers"],
         revenue=by_source["mean_revenue_12m"] * by_source["customers"],
     ).groupby("is_referral")[["repeat_buyers", "mature_customers", "revenue", "customers"]].sum()
     if len(weighted) < 2:
         return []
-    repeat = weighted["repeat_buyers"] / weighted["mature_customers"].where(
-        weighted["mature_customers"] > 0)
+    mature = weighted["mature_customers"].round().astype(int)
+    if mature.min() < max(min_customers, 1):
+        return [sentence(
+            "Referred against other customers: too few customers to judge ({r} referred and "
+            "{o} other customers old enough to have bought again; at least {m} each needed).",
+            r=fmt_int(mature.get(True)), o=fmt_int(mature.get(False)), m=fmt_int(min_customers))]
+    repeat = weighted["repeat_buyers"] / weighted["mature_customers"]
     value = weighted["revenue"] / weighted["customers"]
+    buyers = weighted["repeat_buyers"].round().astype(int)
+    low, high = newcombe_interval(buyers[True], mature[True], buyers[False], mature[False])
     return [sentence(
-        "Referred customers buy again {r1} of the time versus {r0} for others, and bring {v1} "
-        "a year each versus {v0}.", r1=fmt_share(repeat.get(True)), r0=fmt_share(repeat.get(False)),
-        v1=fmt_money(value.get(True), currency=currency),
+        "Referred customers buy again {r1} of the time versus {r0} for others ({n1} and {n0} "
+        "customers; 95% interval of the difference {lo} to {hi} points), and bring {v1} a year "
+        "each versus {v0}.", r1=fmt_share(repeat.get(True)), r0=fmt_share(repeat.get(False)),
+        n1=fmt_int(mature[True]), n0=fmt_int(mature[False]), lo=fmt_number(low * 100),
+        hi=fmt_number(high * 100), v1=fmt_money(value.get(True), currency=currency),
         v0=fmt_money(value.get(False), currency=currency))]
 
 
@@ -272,14 +321,24 @@ def describe_split(
     segment: str | None = None,
     currency: str = "RUB",
     value_label: str = "trailing-12-month revenue",
+    min_customers: int = 2,
 ) -> Html:
     """Describe a test/control split: group sizes and their mean value (balance check).
 
-    ``value_label`` names the value the split was stratified by (``value_column``).
+    ``value_label`` names the value the split was stratified by (``value_column``). With
+    fewer than ``min_customers`` (params ``report.min_customers``) in either group no campaign
+    is recommended: the text says there are too few customers to judge.
     """
     sizes = assignments["group"].value_counts()
     means = assignments.groupby("group")["value"].mean()
     who = f"{segment} customers" if segment else "customers"
+    smaller = min(int(sizes.get("test", 0)), int(sizes.get("control", 0)))
+    if smaller < min_customers:
+        return paragraph(sentence(
+            "{n} {who} would make groups of {t} and {c}: too few customers to judge a campaign "
+            "(at least {m} per group are needed). No experiment is recommended this quarter.",
+            n=fmt_int(len(assignments)), who=who, t=fmt_int(sizes.get("test", 0)),
+            c=fmt_int(sizes.get("control", 0)), m=fmt_int(min_customers)))
     return paragraph(sentence(
         "{n} {who} were split into a test group of {t} and a control group of {c}; mean "
         "{label} {mt} vs {mc}. Run the campaign on the test group only.",

@@ -71,10 +71,18 @@ def _long(text: str) -> Html:
     return escape_text(text, max_length=1000)
 
 
-def describe_clusters(result, *, currency: str = "RUB") -> Html:
+def _action(name: str, customers: int, min_customers: int) -> str:
+    """Return what to do about a cluster, or "too few customers to judge" below the minimum."""
+    if customers < min_customers:
+        return f"too few customers to judge ({customers}, under the {min_customers} needed)"
+    return ACTIONS.get(_base_name(name), "look at its profile below")
+
+
+def describe_clusters(result, *, currency: str = "RUB", min_customers: int = 1) -> Html:
     """Summarise the clusters in two or three sentences, with a warning when not stable.
 
-    Degenerate results give their plain sentence (``result.message``) instead.
+    Degenerate results give their plain sentence (``result.message``) instead. A cluster of
+    fewer than ``min_customers`` (params ``report.min_customers``) gets no recommendation.
     """
     if not result.ok:
         return paragraph(
@@ -96,7 +104,7 @@ def describe_clusters(result, *, currency: str = "RUB") -> Html:
         share=fmt_share(top["customer_share"]),
         revenue=fmt_share(top["revenue_share"]),
         money=fmt_money(top["revenue_12m"], currency=currency),
-        action=ACTIONS.get(_base_name(top["cluster_name"]), "look at its profile below"),
+        action=_action(top["cluster_name"], int(top["customers"]), min_customers),
     )
     return Html(paragraph(first, lead) + describe_cluster_stability(result))
 
@@ -127,8 +135,11 @@ def describe_cluster_stability(result) -> Html:
     return note(text, tone="warn")
 
 
-def describe_cluster_list(result, *, currency: str = "RUB") -> Html:
-    """List every cluster: what it is, its size and revenue share, and what to do."""
+def describe_cluster_list(result, *, currency: str = "RUB", min_customers: int = 1) -> Html:
+    """List every cluster: what it is, its size and revenue share, and what to do.
+
+    A cluster of fewer than ``min_customers`` gets "too few customers to judge" as its action.
+    """
     if not result.ok:
         return Html("")
     rows = result.profiles.set_index("cluster")
@@ -146,7 +157,7 @@ def describe_cluster_list(result, *, currency: str = "RUB") -> Html:
                 freq=_purchases(row.get("frequency")),
                 recency=fmt_int(row.get("recency_days")),
                 money=fmt_money(row.get("monetary_total"), currency=currency),
-                action=ACTIONS.get(_base_name(row["cluster_name"]), "look at its profile"),
+                action=_action(row["cluster_name"], int(row["customers"]), min_customers),
             )
         )
         items.append(_long(text))

@@ -39,9 +39,12 @@ def describe_clv(result: ClvResult, *, currency: str = "RUB") -> Html:
         )
     figures = summarize_base_value(result.customers, result.lifetime)
     what = "margin" if result.margin_share < 1.0 else "revenue"
+    model = {"mbgnbd": "MBG/NBD", "bgnbd": "BG/NBD"}.get(result.model, result.model)
     first = sentence(
-        "Over the next {months} months the {n} customers are expected to make {purchases} "
-        "purchases worth {value} in discounted {what} ({revenue} of revenue before discounting).",
+        "With the {model} purchase model and the Gamma-Gamma spend model, over the next {months} "
+        "months the {n} customers are expected to make {purchases} purchases: {revenue} of "
+        "expected revenue, worth {value} as lifetime value (discounted {what}, not revenue).",
+        model=model,
         months=fmt_int(result.horizon_months),
         n=fmt_int(figures["customers"]),
         purchases=fmt_int(figures["total_expected_purchases"]),
@@ -49,11 +52,16 @@ def describe_clv(result: ClvResult, *, currency: str = "RUB") -> Html:
         what=what,
         revenue=fmt_money(figures["total_expected_revenue"], currency=currency),
     )
+    repeat = result.customers[result.customers["frequency"] > 0]
     second = sentence(
-        "The top fifth of customers hold {top} of that value; {lost} of customers have "
-        "probably stopped buying (P(alive) below 50%).",
+        "The top fifth of customers hold {top} of that value; {lost} of the {n} repeat buyers "
+        "have probably stopped buying (P(alive) below 50%). For the {once} customers who "
+        "bought only once the model has no repeat purchase to judge by, so their P(alive) is "
+        "no evidence that they are still active.",
         top=fmt_share(figures["top20_clv_share"]),
-        lost=fmt_share(figures["likely_lost_share"]),
+        lost=fmt_share((repeat["p_alive"] < 0.5).mean() if len(repeat) else None),
+        n=fmt_int(len(repeat)),
+        once=fmt_int(len(result.customers) - len(repeat)),
     )
     return paragraph(first, second)
 
@@ -142,10 +150,10 @@ def clv_by_group_table(table: pd.DataFrame, *, column: str, currency: str = "RUB
     shown = table.rename(
         columns={
             column: column.replace("_", " "),
-            "mean_p_alive": "mean P(alive)",
+            "mean_p_alive": "mean P(alive), repeat buyers",
             "expected_purchases": "expected purchases",
             "expected_revenue": "expected revenue",
-            "clv": "lifetime value",
+            "clv": "lifetime value (discounted)",
             "clv_share": "share of value",
         }
     )
@@ -153,10 +161,10 @@ def clv_by_group_table(table: pd.DataFrame, *, column: str, currency: str = "RUB
         shown,
         formats={
             "customers": "int",
-            "mean P(alive)": "share",
+            "mean P(alive), repeat buyers": "share",
             "expected purchases": "int",
             "expected revenue": "money",
-            "lifetime value": "money",
+            "lifetime value (discounted)": "money",
             "share of value": "share",
         },
         currency=currency,

@@ -49,17 +49,26 @@ class CustomerLabels(Mapping):
     """
 
     def __init__(
-        self, frame: pd.DataFrame, *, show_names: bool, salt: str, max_length: int = NAME_LENGTH
+        self,
+        frame: pd.DataFrame,
+        *,
+        show_names: bool,
+        salt: str,
+        max_length: int = NAME_LENGTH,
+        unit_policy: Mapping[str, bool] | None = None,
     ) -> None:
-        columns = ["customer_id", "customer_name"] if "customer_name" in frame.columns else ["customer_id"]
+        columns = [c for c in ("customer_id", "customer_name", "unit") if c in frame.columns]
         self._rows = frame[columns].set_index(frame["customer_id"].astype(str))
         self._show_names, self._salt, self._max_length = show_names, salt, max_length
+        self._units = dict(unit_policy or {})
 
     def __getitem__(self, customer_id: str) -> str:
         row = self._rows.loc[[customer_id]].iloc[:1]  # KeyError for an unknown id
-        labels = customer_labels(
-            row, show_names=self._show_names, salt=self._salt, max_length=self._max_length
-        )
+        show, salt = self._show_names, self._salt
+        unit = row["unit"].iloc[0] if "unit" in row.columns else None
+        if unit is not None and not pd.isna(unit) and str(unit) in self._units:
+            show, salt = self._units[str(unit)], str(unit)  # as that unit's own report labels it
+        labels = customer_labels(row, show_names=show, salt=salt, max_length=self._max_length)
         return str(labels.iloc[0])
 
     def __iter__(self):
@@ -70,16 +79,26 @@ class CustomerLabels(Mapping):
 
 
 def customer_label_map(
-    frame: pd.DataFrame, *, show_names: bool, salt: str, max_length: int = NAME_LENGTH
+    frame: pd.DataFrame,
+    *,
+    show_names: bool,
+    salt: str,
+    max_length: int = NAME_LENGTH,
+    unit_policy: Mapping[str, bool] | None = None,
 ) -> Mapping[str, str]:
     """Return customer_id -> display label (name if allowed, else pseudonym) for ``frame``.
 
-    ``frame`` is the features frame (``customer_id``, optionally ``customer_name``);
-    ``show_names`` is params.report.show_customer_names; a name longer than ``max_length``
-    (params.report.max_name_length) is shortened with an ellipsis. Labels are computed on
-    lookup.
+    ``frame`` is the features frame (``customer_id``, optionally ``customer_name`` and
+    ``unit``); ``show_names`` is params.report.show_customer_names; a name longer than
+    ``max_length`` (params.report.max_name_length) is shortened with an ellipsis.
+    ``unit_policy`` (params.report.unit_name_policy, for reports spanning several units)
+    labels a customer whose main unit is listed as that unit's own report does: by name
+    when its value is true, else by the pseudonym salted with that unit. Labels are
+    computed on lookup.
     """
-    return CustomerLabels(frame, show_names=show_names, salt=salt, max_length=max_length)
+    return CustomerLabels(
+        frame, show_names=show_names, salt=salt, max_length=max_length, unit_policy=unit_policy
+    )
 
 
 def fmt_hhi(value: float) -> str:
@@ -217,37 +236,81 @@ def describe_stress_test(
     return paragraph(*parts)
 
 
-def describe_concentration_trend(trend: pd.DataFrame) -> Html:
+def describe_concentration_trend(
+    trend: pd.DataFrame,
+    *,
+    warning=None,
+    latest=None,
+    labels: Mapping[str, str] | None = None,
+    dominant_share: float = 0.10,
+    currency: str = "RUB",
+) -> Html:
     """Describe whether dependency on the largest customers is growing over the quarters.
 
     ``trend`` is ``concentration.concentration_trend``; a change of more than 100 HHI points
-    counts as significant (2023 Merger Guidelines).
+    counts as significant (2023 Merger Guidelines). ``warning`` (``attention.RunRateWarning``)
+    tells why dependency falls: when a customer with at least ``dominant_share`` of the
+    unit's run-rate is declining, falling dependency is that client leaving, a loss, never
+    "easing". ``latest`` (``ConcentrationSummary`` of the latest quarter's revenue) adds the
+    dependency on that quarter alone.
     """
     rows = trend.dropna(subset=["hhi"])
     if len(rows) < 2:
         return paragraph(sentence("The data covers too few quarters to show a trend."))
     start, end = rows.iloc[0], rows.iloc[-1]
     change = end["hhi"] - start["hhi"]
+    leaving = _dominant_leaving(warning, dominant_share)
     direction = (
         "dependency on the largest customers is growing"
         if change > HHI_SIGNIFICANT_CHANGE
-        else "dependency on the largest customers is easing"
+        else "dependency is falling because the dominant client is buying far less, not because the base is broadening: a loss, not diversification"
+        if change < -HHI_SIGNIFICANT_CHANGE and leaving is not None
+        else "dependency on the largest customers is falling as the base broadens"
         if change < -HHI_SIGNIFICANT_CHANGE
         else "concentration is stable"
     )
-    return paragraph(
+    parts = [
         sentence(
-            "From {q0} to {q1} the top customer's share went from {s0} to {s1} and the HHI from "
-            "{h0} to {h1}: {direction}.",
-            q0=start["quarter"],
-            q1=end["quarter"],
-            s0=fmt_share(start.get("top_1_share")),
-            s1=fmt_share(end.get("top_1_share")),
-            h0=fmt_hhi(start["hhi"]),
-            h1=fmt_hhi(end["hhi"]),
-            direction=direction,
+            "From {q0} to {q1} the top customer's share of trailing 12-month revenue went from "
+            "{s0} to {s1} and the HHI from {h0} to {h1}: {direction}.",
+            q0=start["quarter"], q1=end["quarter"],
+            s0=fmt_share(start.get("top_1_share")), s1=fmt_share(end.get("top_1_share")),
+            h0=fmt_hhi(start["hhi"]), h1=fmt_hhi(end["hhi"]), direction=direction,
         )
-    )
+    ]  # fmt: skip
+    if latest is not None and latest.status == "ok":
+        parts.append(
+            sentence(
+                "In the latest quarter alone the top customer brought {share} of revenue (HHI "
+                "{hhi}).",
+                share=fmt_share(latest.top_shares.get(1)),
+                hhi=fmt_hhi(latest.hhi),
+            )
+        )
+    if leaving is not None:
+        parts.append(
+            sentence(
+                "{name} ({share} of the unit's run-rate) bought {latest} a quarter over the "
+                "latest {n} against a run-rate of {rate} a quarter before.",
+                name=label_of(leaving["customer_id"], labels),
+                share=fmt_share(leaving["run_rate_share"]),
+                n="quarter" if leaving["compared_quarters"] == 1 else "two quarters",
+                latest=fmt_money(leaving["compared_revenue"], currency=currency),
+                rate=fmt_money(leaving["compared_run_rate"], currency=currency),
+            )
+        )
+    return paragraph(*parts)
+
+
+def _dominant_leaving(warning, dominant_share: float):
+    """Return the largest declining customer with at least ``dominant_share`` of the run-rate."""
+    if warning is None or warning.status != "ok":
+        return None
+    rows = warning.declining
+    rows = rows[rows["run_rate_share"] >= dominant_share]
+    if rows.empty:
+        return None
+    return rows.sort_values("run_rate_share", ascending=False, kind="mergesort").iloc[0]
 
 
 def describe_manager_risk(risk, *, scope: str = "unit") -> Html:
@@ -272,7 +335,7 @@ def describe_manager_risk(risk, *, scope: str = "unit") -> Html:
     unassigned = risk.table[risk.table["account_manager"] == UNASSIGNED]
     second = sentence(
         "{single} of {total} customers deal with a single manager; across {m} managers the HHI "
-        "is {hhi} ({band}), as if revenue were spread over {eff} equally large managers.",
+        "is {hhi} ({band} against an even split over {m} managers), as if revenue were spread over {eff} equally large managers.",
         single=fmt_int(risk.single_manager_customers),
         total=fmt_int(risk.customers),
         m=fmt_int(len(risk.table) - len(unassigned)),
@@ -337,8 +400,9 @@ def describe_mix(mix) -> Html:
     top = mix.summary.sort_values("top_share", ascending=False, kind="mergesort").iloc[0]
     parts.append(
         sentence(
-            "By {dimension}, {value} brings {share} of revenue (HHI {hhi}, {band}; {change} "
-            "points against a year earlier).",
+            "By {dimension}, {value} brings {share} of revenue (HHI {hhi}, {band} against an "
+            "even split over {n} values; {change} points against a year earlier).",
+            n=fmt_int(top["values"]),
             dimension=top["dimension"].replace("_", " "),
             value=top["top_value"],
             share=fmt_share(top["top_share"]),
@@ -413,7 +477,7 @@ def describe_group(portfolio, *, labels: Mapping[str, str] | None = None) -> Htm
         parts.append(
             sentence(
                 "The {unit} unit brings {share} of the group's revenue; across {n} units the HHI is "
-                "{hhi} ({band}).",
+                "{hhi} ({band} against an even split over {n} units).",
                 unit=row["top_value"],
                 share=fmt_share(row["top_share"]),
                 n=fmt_int(row["values"]),

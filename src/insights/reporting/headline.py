@@ -41,32 +41,70 @@ def summarize_headline(
     segments_prev: pd.DataFrame,
     concentration,
     express,
+    features_year: pd.DataFrame | None = None,
+    segments_year: pd.DataFrame | None = None,
+    express_prev=None,
+    express_year=None,
+    trend: pd.DataFrame | None = None,
 ) -> dict:
-    """Return the headline figures: revenue, active customers, top-1 share, express test.
+    """Return the headline figures with their change on the previous quarter and a year ago.
 
     Active customers are those whose lifecycle segment is not "lost" (the same definition
-    the express test uses). Changes are relative to the previous quarter's end; shares are
-    fractions.
+    the express test uses). ``<key>_change`` is the relative change on the previous
+    quarter's end, ``<key>_change_year`` on the same quarter a year earlier (None where
+    the earlier figure is missing); the top customer's share and the one-time share change
+    in percentage points (``top1_share_prev``, ``one_time_share_prev`` and their ``_year``).
     """
     revenue_q, revenue_prev_q = quarter_revenue(activity, quarter)
-    active_now = int((segments_now["segment"].astype(str) != "lost").sum())
-    active_prev = int((segments_prev["segment"].astype(str) != "lost").sum())
-    revenue_12m = float(features_now["revenue_12m"].sum())
-    revenue_12m_prev = float(features_prev["revenue_12m"].sum()) if len(features_prev) else 0.0
+    revenue_year_q, _ = quarter_revenue(activity, quarter - 4)
+
+    def active(segments):
+        return None if segments is None else int((segments["segment"].astype(str) != "lost").sum())
+
+    def revenue_12m(features):
+        return None if features is None or not len(features) else float(features["revenue_12m"].sum())
+
+    now_12m, active_now = float(features_now["revenue_12m"].sum()), active(segments_now)
+    top1 = concentration.top_shares.get(1) if concentration.status == "ok" else None
     return {
-        "revenue_12m": revenue_12m,
-        "revenue_12m_change": _change(revenue_12m, revenue_12m_prev),
+        "revenue_12m": now_12m,
+        "revenue_12m_change": _change(now_12m, revenue_12m(features_prev) or 0.0),
+        "revenue_12m_change_year": _change(now_12m, revenue_12m(features_year) or 0.0),
         "revenue_quarter": revenue_q,
         "revenue_quarter_change": _change(revenue_q, revenue_prev_q),
+        "revenue_quarter_change_year": _change(revenue_q, revenue_year_q),
         "active_customers": active_now,
-        "active_customers_change": _change(active_now, active_prev),
-        "top1_share": concentration.top_shares.get(1) if concentration.status == "ok" else None,
+        "active_customers_change": _change(active_now, active(segments_prev) or 0),
+        "active_customers_change_year": _change(active_now, active(segments_year) or 0),
+        "top1_share": top1,
+        "top1_share_prev": _trend_share(trend, quarter - 1),
+        "top1_share_year": _trend_share(trend, quarter - 4),
         "hhi": concentration.hhi if concentration.status == "ok" else None,
         "hhi_band": concentration.hhi_band if concentration.status == "ok" else "not applicable",
         "express_test": express.label,
+        "express_test_prev": _judged(express_prev),
+        "express_test_year": _judged(express_year),
         "one_time_share": express.one_time_share,
         "regular_share": express.regular_share,
+        "lost_share": getattr(express, "lost_share", None),
+        "never_returned_share": getattr(express, "never_returned_share", None),
     }
+
+
+def _judged(express) -> str | None:
+    """Return an earlier express-test label, or None when that quarter's data could not answer."""
+    if express is None or not getattr(express, "can_answer", True):
+        return None
+    return express.label
+
+
+def _trend_share(trend: pd.DataFrame | None, quarter: pd.Period) -> float | None:
+    """Return the top customer's share at ``quarter`` from the concentration trend, if shown."""
+    if trend is None or "top_1_share" not in trend:
+        return None
+    rows = trend[trend["quarter"].astype(str) == str(quarter)]
+    value = rows["top_1_share"].iloc[0] if len(rows) else None
+    return None if value is None or not math.isfinite(value) else float(value)
 
 
 def _tone_of_change(change: float | None) -> str:
@@ -77,13 +115,37 @@ def _tone_of_change(change: float | None) -> str:
 
 def _change_text(change: float | None, *, what: str, against: str = "the previous quarter") -> str:
     if change is None:
-        return f"No {what} to compare with in the previous quarter."
+        return f"No {what} to compare with in {against}."
     direction = "up" if change >= 0 else "down"
     return f"{direction.capitalize()} {fmt_share(abs(change))} on {against}."
 
 
+def _both_changes(headline: dict, key: str, *, what: str) -> str:
+    """Return 'Up x% on the previous quarter; down y% on a year ago.' for one figure."""
+    first = _change_text(headline.get(f"{key}_change"), what=what)
+    second = _change_text(headline.get(f"{key}_change_year"), what=what, against="the same quarter a year ago")
+    return f"{first} {second}"
+
+
+def _points_text(now: float | None, before: float | None, *, against: str) -> str:
+    if now is None or before is None:
+        return f"No figure for {against}."
+    points = 100.0 * (now - before)
+    if abs(points) < 0.05:
+        return f"Unchanged on {against}."
+    return f"{'Up' if points > 0 else 'Down'} {abs(points):.1f} points on {against}."
+
+
+def _express_change(headline: dict) -> str:
+    prev, year = headline.get("express_test_prev"), headline.get("express_test_year")
+    return (
+        f"Previous quarter: {prev.upper() if prev else 'not judged'}; "
+        f"a year ago: {year.upper() if year else 'not judged'}."
+    )
+
+
 def headline_cards(headline: dict, *, currency: str) -> Html:
-    """Render the 5 headline KPI cards, each with one plain sentence."""
+    """Render the 5 headline KPI cards, each with its change on the previous quarter and a year ago."""
     top1 = headline["top1_share"]
     express = headline["express_test"]
     express_tone = {"green": "good", "red": "bad"}.get(express.split(" ")[0], "warn")
@@ -92,39 +154,38 @@ def headline_cards(headline: dict, *, currency: str) -> Html:
         Card(
             "Revenue, last 12 months",
             fmt_money(headline["revenue_12m"], currency=currency),
-            "Net of returns. "
-            + _change_text(
-                headline["revenue_12m_change"],
-                what="12-month revenue",
-                against="the 12 months to the previous quarter's end",
-            ),
+            "Net of returns. " + _both_changes(headline, "revenue_12m", what="12-month revenue"),
             _tone_of_change(headline["revenue_12m_change"]),
         ),
         Card(
             "Revenue this quarter",
             fmt_money(headline["revenue_quarter"], currency=currency),
-            _change_text(headline["revenue_quarter_change"], what="revenue"),
+            _both_changes(headline, "revenue_quarter", what="revenue"),
             _tone_of_change(headline["revenue_quarter_change"]),
         ),
         Card(
             "Active customers",
             fmt_int(headline["active_customers"]),
             "Bought within the lost-customer window. "
-            + _change_text(headline["active_customers_change"], what="active customers"),
+            + _both_changes(headline, "active_customers", what="active customers"),
             _tone_of_change(headline["active_customers_change"]),
         ),
         Card(
             "Largest customer's share",
             fmt_share(top1),
-            f"Share of 12-month revenue from the single biggest customer; the customer base "
-            f"is {headline['hhi_band']} (HHI band).",
+            f"Share of 12-month revenue from the single biggest customer ({headline['hhi_band']}, "
+            "HHI band). "
+            + _points_text(top1, headline.get("top1_share_prev"), against="the previous quarter")
+            + " "
+            + _points_text(top1, headline.get("top1_share_year"), against="the same quarter a year ago"),
             dependency_tone,
         ),
         Card(
             "Express test",
             express.upper(),
             f"One-time buyers are {fmt_share(headline['one_time_share'])} of active customers, "
-            f"regulars {fmt_share(headline['regular_share'])}.",
+            f"regulars {fmt_share(headline['regular_share'])}; last year's active customers "
+            f"lost since: {fmt_share(headline.get('lost_share'))}. " + _express_change(headline),
             express_tone,
         ),
     ]
@@ -142,12 +203,15 @@ def build_summary(
     sources: list[dict],
     params: dict,
     sections: dict | None = None,
+    attention: list[dict] | None = None,
+    win_back: int | None = None,
 ) -> dict:
     """Return the JSON-ready summary the publisher turns into ``metadata.json``.
 
     Keys: unit, quarter, as_of, headline (figures; shares as fractions), verdicts (plain
     labels), data_quality (reconciliation), inputs (file fingerprints), params, sections
-    (optional per-section figures).
+    (optional per-section figures), attention (the "needs attention" list:
+    ``reporting.attention.attention_records``) and win_back (customers on the win-back list).
     """
     return _json_ready(
         {
@@ -160,6 +224,8 @@ def build_summary(
             "inputs": sources,
             "params": params,
             "sections": sections or {},
+            "attention": attention or [],
+            "win_back_customers": win_back,
         }
     )
 
@@ -211,20 +277,95 @@ def verdicts(headline: dict, *, express) -> dict:
     }
 
 
-def describe_headline(headline: dict, *, express, concentration) -> Html:
-    """Return the one-paragraph verdict under the cards: what matters most this quarter."""
-    from insights.reporting.core import paragraph, sentence
+def headline_facts(
+    headline: dict,
+    *,
+    concentration,
+    attention=None,
+    managers=None,
+    labels=None,
+    currency: str = "RUB",
+    manager_share: float = 0.5,
+    dominant_share: float = 0.10,
+) -> list[tuple[float, Html]]:
+    """Return the unit's main facts as (money involved, sentence), largest money first.
 
-    parts = []
+    Facts: the first declining customer of the attention list when it brings at least
+    ``dominant_share`` of revenue (params ``attention.exposure_min_share``; money: its
+    stake), else all declining customers together; the
+    largest account manager's exposure when it reaches ``manager_share`` (params
+    ``attention.manager_share``; money: revenue that leaves with them), dependency
+    on the largest customer (money: its 12-month revenue, from a 30% share) and the
+    loss-makers (money: their stake on the attention list).
+    """
+    from insights.reporting.attention import decline_sentence
+    from insights.reporting.core import sentence
+    from insights.reporting.dependency import label_of
+
+    facts: list[tuple[float, Html]] = []
+    table = getattr(attention, "table", pd.DataFrame())
+    declining = table[table["reasons"].map(lambda r: "declining" in r)] if len(table) else table
+    if len(declining) and declining["revenue_share"].iloc[0] >= dominant_share:
+        row = declining.iloc[0]
+        facts.append((float(row["at_stake"]), sentence(
+            "{name} ({share} of 12-month revenue) is buying far below its own run-rate.",
+            name=label_of(row["customer_id"], labels), share=fmt_share(row["revenue_share"]),
+        ) + Html(" ") + decline_sentence(row, currency=currency)))  # fmt: skip
+    elif len(declining):
+        facts.append((float(declining["at_stake"].sum()), sentence(
+            "{n} customers are buying far below their own run-rate ({money} at stake; the largest "
+            "is {name}).", n=fmt_int(len(declining)),
+            money=fmt_money(declining["at_stake"].sum(), currency=currency),
+            name=label_of(declining["customer_id"].iloc[0], labels),
+        )))  # fmt: skip
+    largest = dict(getattr(managers, "largest", {}) or {})
+    if largest.get("at_risk_share") is not None and largest["at_risk_share"] >= manager_share:
+        facts.append((float(largest.get("revenue_at_risk") or 0.0), sentence(
+            "Key-person exposure: one account manager, {name}, handles customers bringing {share} "
+            "of revenue ({money}); they could follow the manager out.",
+            name=largest["account_manager"], share=fmt_share(largest["at_risk_share"]),
+            money=fmt_money(largest.get("revenue_at_risk"), currency=currency),
+        )))  # fmt: skip
     top1 = headline["top1_share"]
     if top1 is not None and top1 >= 0.3:
-        parts.append(
-            sentence(
-                "The unit depends heavily on one customer: it brings {share} of 12-month revenue.",
-                share=fmt_share(top1),
-            )
-        )
-    elif top1 is not None:
+        facts.append((top1 * concentration.total_revenue, sentence(
+            "The unit depends heavily on one customer: it brings {share} of 12-month revenue.",
+            share=fmt_share(top1),
+        )))  # fmt: skip
+    losers = table[table["reasons"].map(lambda r: "loss_maker" in r)] if len(table) else table
+    if len(losers):
+        facts.append((float(losers["at_stake"].sum()), sentence(
+            "{n} customers cost more than they bring after discounts and cost ({money} of revenue).",
+            n=fmt_int(len(losers)), money=fmt_money(losers["at_stake"].sum(), currency=currency),
+        )))  # fmt: skip
+    return sorted(facts, key=lambda fact: -fact[0])
+
+
+def describe_headline(
+    headline: dict,
+    *,
+    express,
+    concentration,
+    attention=None,
+    managers=None,
+    labels=None,
+    currency: str = "RUB",
+    manager_share: float = 0.5,
+    dominant_share: float = 0.10,
+) -> Html:
+    """Return the verdict under the cards: the three main facts by money at stake, then the test.
+
+    The facts are ``headline_facts``; without any (no warning signs, no dependency) the
+    sentence says how spread the revenue is.
+    """
+    from insights.reporting.core import paragraph, sentence
+
+    facts = headline_facts(headline, concentration=concentration, attention=attention,
+                           managers=managers, labels=labels, currency=currency,
+                           manager_share=manager_share, dominant_share=dominant_share)  # fmt: skip
+    parts = [text for _, text in facts[:3]]
+    top1 = headline["top1_share"]
+    if not parts and top1 is not None:
         parts.append(
             sentence(
                 "Revenue is spread over many customers (the largest brings {share}; {band}).",

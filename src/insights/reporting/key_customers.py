@@ -49,7 +49,9 @@ def describe_weights(result: KeyCustomers) -> Html:
     parts = [sentence("The key-customer score weighs {weights}.", weights=weights)]
     if result.missing_components:
         missing = join_items((_COMPONENT_WORDS[c] for c in result.missing_components), sep=", ")
-        parts.append(sentence("Not available in this data (left out): {missing}.", missing=missing))
+        parts.append(sentence(
+            "Not available in this data, so left out and the other weights scaled up to sum to "
+            "100%: {missing}.", missing=missing))
     if result.repeat_source == "proxy":
         parts.append(
             sentence(
