@@ -58,10 +58,12 @@ from insights.reporting import dependency as dependency_text
 from insights.reporting import headline as headline_text
 from insights.reporting import key_customers as key_text
 from insights.reporting import quality as quality_text
+from insights.reporting.labels import use_report_params
 
 use_report_style()
 root = runinfo.project_root(Path.cwd())
 params = load_params(root / (params_file or f"params/{unit}.yaml"))
+use_report_params(params.report)  # the report's language and code labels, for every cell below
 data = pipeline.load_unit(params, root=root)
 period = pipeline.resolve_quarter(data, quarter, params=params)
 as_of, as_of_prev = quarter_end(period), quarter_end(period - 1)

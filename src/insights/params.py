@@ -269,6 +269,8 @@ class ReportParams(_Section):
     top_n: Annotated[int, Field(ge=1, le=100)] = 10
     max_name_length: Annotated[int, Field(ge=8, le=200)] = 40  # table cells hold 200
     execution_timeout_seconds: Annotated[int, Field(ge=10, le=7200)] = 900
+    language: Literal["en", "ru"] = "en"  # the report's, its exports' and its index entry's language
+    labels: dict[str, dict[str, dict[Literal["en", "ru"], Annotated[str, Field(min_length=1, max_length=200)]]]] = {}
 
 
 class Params(_Section):
@@ -562,4 +564,6 @@ _FIELD_NOTES = {
     "report.top_n": "rows in the report's top-customer lists (group portfolio, valuable customers at risk)",
     "report.max_name_length": "customer names longer than this are shortened with an ellipsis in the report",
     "report.execution_timeout_seconds": "a notebook cell running longer fails the run; the previous report is kept",
+    "report.language": "ru or en: the language of the report, its exports and its line on the index page",
+    "report.labels": "display names of data codes per dimension and language, e.g. customer_type: {small_business: {ru: Малый бизнес}}",
 }
