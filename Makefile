@@ -63,7 +63,7 @@ LOCALE := src/insights/locale
 messages: $(STAMP) ## extract the report's strings and update every language's .po (src/insights/locale)
 	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output -k N_ -k pgettext:1c,2 \
 	  --project insights -o $(LOCALE)/insights.pot .
-	$(VENV)/bin/pybabel update --no-fuzzy-matching -D insights -i $(LOCALE)/insights.pot -d $(LOCALE)
+	$(VENV)/bin/pybabel update --no-fuzzy-matching --ignore-obsolete -D insights -i $(LOCALE)/insights.pot -d $(LOCALE)
 
 lock: $(STAMP) ## re-pin requirements.lock from pyproject.toml (after changing a dependency)
 	$(PY) -m pip install --quiet uv

@@ -63,10 +63,10 @@ def format_money(value: float, *, currency: str, locale: Locale) -> str:
 
 
 def format_day(value: date, *, locale: Locale) -> str:
-    """Return a day in the locale's long form.
+    """Return a day in the locale's long form (CLDR puts a narrow no-break space before "г.").
 
     >>> format_day(date(2026, 9, 30), locale=Locale.parse("ru"))
-    '30 сентября 2026 г.'
+    '30 сентября 2026\u202fг.'
     """
     return format_date(value, format="long", locale=locale)
 
