@@ -61,7 +61,7 @@ def plot_silhouette(result, *, ax=None):
     )
     ax.set_xticks(curve["k"].astype(int).tolist())
     ax.set_xlabel(_("number of groups (k)"))
-    ax.set_ylabel(_("separation score (silhouette: 1 = clearly apart, 0 = overlapping)"))
+    ax.set_ylabel(_("silhouette (1 = apart, 0 = mixed)"))
     ax.set_title(_("How well separated the groups are, by their number"))
     ax.legend(loc="best")
     return ax

@@ -54,7 +54,7 @@ def plot_lorenz(lorenz: pd.DataFrame, *, gini: float | None = None, ax=None):
     ax.set_xlabel(_("share of customers (smallest first)"))
     ax.set_ylabel(_("share of revenue"))
     ax.set_title(_("How revenue is spread over customers (last 12 months)"))
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=8)  # below the axes, never on the curve
     return ax
 
 
