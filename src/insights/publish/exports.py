@@ -110,14 +110,17 @@ def xlsx_bytes(frame: pd.DataFrame, *, sheet: str, date_format: str = "yyyy-mm-d
 
 
 def xlsx_book_bytes(
-    sheets: Mapping[str, pd.DataFrame] | Sequence[tuple[str, pd.DataFrame]], *, date_format: str = "yyyy-mm-dd"
+    sheets: Mapping[str, pd.DataFrame] | Sequence[tuple[str, pd.DataFrame]],
+    *,
+    date_format: str = "yyyy-mm-dd",
+    headers: Mapping[str, str] | None = None,
 ) -> bytes:
     """Return one workbook with a sheet per frame (names made valid and unique), byte-stable.
 
     Each sheet has a bold, frozen header row, an autofilter over the data, column widths
     fitted to the content (capped) and number formats: integers grouped, other numbers with
     two decimals, ``*_share``/``*_rate``/``p_*`` columns as percentages, dates as
-    ``date_format``.
+    ``date_format``. ``headers`` maps a column to the text of its header cell.
     """
     from openpyxl import Workbook
 
@@ -125,7 +128,8 @@ def xlsx_book_bytes(
     book.remove(book.active)
     used: set[str] = set()
     for name, frame in sheets.items() if isinstance(sheets, Mapping) else sheets:
-        write_sheet(book.create_sheet(sheet_title(name, used=used)), frame, date_format=date_format)
+        names = [(headers or {}).get(str(c), str(c)) for c in frame.columns]
+        write_sheet(book.create_sheet(sheet_title(name, used=used)), frame, date_format=date_format, headers=names)
     buffer = io.BytesIO()
     book.save(buffer)
     return _fix_stamps(buffer.getvalue())
@@ -202,8 +206,8 @@ def export_files(
     and each manager gets ``<name>__<slug>.csv``. ``frame`` must already be neutralised.
     """
     style = LOCAL_STYLE.get(language, LOCAL_STYLE["en"])
-    readable = frame.rename(columns=lambda c: label_column(str(c)))
-    shown = frame if language == "en" else readable
+    headers = {str(c): label_column(str(c)) for c in frame.columns}
+    shown = frame if language == "en" else frame.rename(columns=headers)
     as_csv = functools.partial(csv_bytes, separator=style["separator"], decimal=style["decimal"])
     files = {f"{name}.csv": as_csv(shown)}
     parts = _by_manager(frame) if split_by_manager and MANAGER_COLUMN in frame.columns else []
@@ -215,8 +219,8 @@ def export_files(
         used.add(key)
         files[f"{name}__{key}.csv"] = as_csv(shown.loc[rows.index])
     if xlsx:
-        sheets = [(_("All"), readable)] + [(m, readable.loc[rows.index]) for m, rows in parts]
-        files[f"{name}.xlsx"] = xlsx_book_bytes(sheets, date_format=style["date_format"])
+        sheets = [(_("All"), frame)] + [(manager, rows) for manager, rows in parts]
+        files[f"{name}.xlsx"] = xlsx_book_bytes(sheets, date_format=style["date_format"], headers=headers)
     return files
 
 
