@@ -14,7 +14,13 @@ import pytest
 from insights.params import ParamsError, parse_params
 from insights.reporting import core
 from insights.reporting.i18n import _, current_language, ngettext, set_language, translations
-from insights.reporting.labels import label_code, label_column, label_dimension, set_labels, use_report_params
+from insights.reporting.labels import (
+    label_code,
+    label_column,
+    label_dimension,
+    set_labels,
+    use_report_params,
+)
 
 NB = "\u00a0"
 
@@ -48,14 +54,21 @@ def test_a_message_without_a_translation_falls_back_to_english(ru):
 
 def test_every_catalogue_entry_is_translated_and_keeps_its_placeholders():
     import re
+    from importlib import resources
 
-    catalog = translations("ru")._catalog  # the compiled messages: msgid -> msgstr
-    for key, text in catalog.items():
-        if not key:
-            continue
-        source = key[0] if isinstance(key, tuple) else key
-        assert text, f"untranslated: {source!r}"
-        assert set(re.findall(r"\{\w+\}", source)) == set(re.findall(r"\{\w+\}", text)), source
+    from babel.messages.pofile import read_po
+
+    po = resources.files("insights") / "locale" / "ru" / "LC_MESSAGES" / "insights.po"
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    entries = [m for m in catalog if m.id]
+    assert len(entries) > 100 and translations("ru") is translations("ru")
+    for message in entries:
+        sources = message.id if isinstance(message.id, tuple) else (message.id,)
+        texts = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert all(texts) and not message.fuzzy, f"untranslated: {sources[0]!r}"
+        wanted = set(re.findall(r"\{\w+\}|%\(\w+\)d", sources[0]))
+        assert all(set(re.findall(r"\{\w+\}|%\(\w+\)d", t)) == wanted for t in texts), sources[0]
 
 
 def test_russian_numbers_money_shares_dates_and_quarters(ru):

@@ -123,8 +123,9 @@ def test_the_report_prints_on_a4(chromium, tmp_path):
 
 @pytest.mark.slow
 def test_the_fleet_report_in_russian_fits_a_phone_and_twelve_a4_pages(chromium, tmp_path_factory):
-    from insights.publish.report import publish_report
     from conftest import copy_project
+
+    from insights.publish.report import publish_report
 
     project = copy_project(tmp_path_factory.mktemp("layout"))
     params = project / "params" / "fleet.yaml"
