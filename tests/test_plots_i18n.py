@@ -65,3 +65,13 @@ def test_every_heatmap_has_a_colour_key(ru):
     assert len(ax.figure.axes) == 2  # the heatmap and its colour bar
     assert [t.get_text() for t in ax.get_xticklabels()] == ["Новые", "Потерянные"]
     assert ax.figure.axes[1].get_ylabel() == "клиенты"
+
+
+def test_alt_text_states_the_chart_s_message(ru):
+    from insights.plots.core import alt_text
+
+    stress = pd.DataFrame({"top_n": [1, 3], "share_left": [0.4, 0.25], "verdict": ["severe", "severe"]})
+    ax = dependency.plot_stress_test(stress)
+    assert alt_text(ax.figure) == (
+        "График: Сколько выручки останется, если уйдут крупнейшие клиенты. без топ-1: 40\u00a0%; без топ-3: 25\u00a0%"
+    )

@@ -46,14 +46,49 @@ def use_report_style() -> None:
 
 
 def _retina_inline() -> None:
-    """Ask Jupyter's inline backend for 2x PNGs (shown at 1x size); no-op outside IPython."""
+    """Show figures in Jupyter as 2x PNGs (drawn at 1x size) carrying their alt text.
+
+    No-op outside IPython. The PNG formatter is IPython's own ``retina_figure`` with the
+    inline backend's settings; its metadata gains ``alt`` (``alt_text``), which the HTML
+    export writes into the ``<img>``.
+    """
     try:
         from IPython import get_ipython
+        from matplotlib.figure import Figure
         from matplotlib_inline.backend_inline import set_matplotlib_formats
     except ImportError:
         return
-    if get_ipython() is not None:
-        set_matplotlib_formats("retina")
+    shell = get_ipython()
+    if shell is None:
+        return
+    set_matplotlib_formats("retina")
+    shell.display_formatter.formatters["image/png"].for_type(Figure, _png_with_alt)
+
+
+def _png_with_alt(figure):
+    """Return (retina PNG bytes, metadata with width, height and alt) for a figure."""
+    from IPython.core.pylabtools import retina_figure
+    from matplotlib_inline.config import InlineBackend
+
+    drawn = retina_figure(figure, **InlineBackend.instance().print_figure_kwargs)
+    if drawn is None:
+        return None
+    data, metadata = drawn
+    return data, {**metadata, "alt": alt_text(figure)}
+
+
+def describe(ax, message: str):
+    """Record what the chart on ``ax`` says, in one sentence, for its alt text; return ``ax``."""
+    ax.figure.insights_message = message
+    return ax
+
+
+def alt_text(figure) -> str:
+    """Return a figure's alt text: its title(s) and, when a plot recorded one, its message."""
+    titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
+    text = _("Chart: {section}").format(section="; ".join(titles) or _("report"))
+    message = getattr(figure, "insights_message", "")
+    return f"{text}. {message}" if message else text
 
 
 def safe_label(value: object, *, max_length: int = 30) -> str:

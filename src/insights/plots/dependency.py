@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from insights.concentration import HHI_BANDS, HHI_HIGH
-from insights.plots.core import PALETTE, fmt_count, new_axes, safe_label, share_axis
+from insights.plots.core import PALETTE, describe, fmt_count, new_axes, safe_label, share_axis
 from insights.reporting.core import fmt_number, fmt_share
 from insights.reporting.i18n import N_, _
 from insights.reporting.labels import label_code, label_dimension
@@ -55,6 +55,9 @@ def plot_lorenz(lorenz: pd.DataFrame, *, gini: float | None = None, ax=None):
     ax.set_ylabel(_("share of revenue"))
     ax.set_title(_("How revenue is spread over customers (last 12 months)"))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=8)  # below the axes, never on the curve
+    if gini is not None and pd.notna(gini):
+        describe(ax, _("The Gini coefficient is {gini}: 0 means every customer brings the same, 1 means one brings all.")
+                 .format(gini=fmt_number(gini, digits=2)))  # fmt: skip
     return ax
 
 
@@ -120,7 +123,8 @@ def plot_stress_test(stress: pd.DataFrame, *, ax=None):
     ax.invert_yaxis()
     ax.set_xlabel(_("share of revenue left"))
     ax.set_title(_("Revenue left if the largest customers leave"), pad=16)
-    return ax
+    left = [f"{label}: {fmt_share(share, digits=0)}" for label, share in zip(labels, stress["share_left"], strict=True)]
+    return describe(ax, "; ".join(left))
 
 
 def plot_manager_shares(table: pd.DataFrame, *, top: int = 10, ax=None):
@@ -172,4 +176,8 @@ def plot_mix_shares(shares: pd.DataFrame, *, dimension: str, top: int = 8, ax=No
     ax.set_xlabel(_("share of revenue"))
     ax.set_title(_("Revenue mix by {dimension}").format(dimension=safe_label(label_dimension(dimension))))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the bars, never on one
+    if rows["share"].notna().any():
+        top = rows.loc[rows["share"].idxmax()]
+        describe(ax, _("The largest, {value}, brings {share} of the last 12 months' revenue.").format(
+            value=label_code(dimension, top["value"]), share=fmt_share(top["share"])))  # fmt: skip
     return ax
