@@ -10,7 +10,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from insights.plots.core import PALETTE, colour_key, fmt_count, new_axes, safe_label, share_axis
+from insights.plots.core import (
+    PALETTE,
+    colour_key,
+    describe,
+    fmt_count,
+    new_axes,
+    safe_label,
+    share_axis,
+)
 from insights.reporting.core import fmt_share
 from insights.reporting.i18n import N_, _
 from insights.reporting.labels import label_code
@@ -36,6 +44,11 @@ def plot_segments(
     ax.set_xlabel(_("share of total"))
     ax.set_title(_(title))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the bars, never on one
+    if summary["revenue_share"].notna().any():
+        top = summary.loc[summary["revenue_share"].idxmax()]
+        describe(ax, _("{segment}: {customers} of customers bring {revenue} of revenue.").format(
+            segment=label_code("segment", str(top["segment"])), customers=fmt_share(top["customer_share"]),
+            revenue=fmt_share(top["revenue_share"])))  # fmt: skip
     return ax
 
 

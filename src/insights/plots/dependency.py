@@ -99,6 +99,10 @@ def plot_concentration_trend(trend: pd.DataFrame, *, ax=None):
     ax.legend(lines + more, labels + more_labels, loc="upper left", bbox_to_anchor=(1.12, 1.0),
               fontsize=8)  # fmt: skip
     ax.set_title(_("Concentration over the last quarters"))
+    if len(trend) and "top_1_share" in trend:
+        describe(ax, _("In {quarter} the largest customer brought {share} of revenue; HHI {hhi}.").format(
+            quarter=safe_label(trend["quarter"].iloc[-1]), share=fmt_share(trend["top_1_share"].iloc[-1]),
+            hhi=fmt_count(trend["hhi"].iloc[-1])))  # fmt: skip
     return ax
 
 
