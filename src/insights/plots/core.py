@@ -74,7 +74,23 @@ def _png_with_alt(figure):
     if drawn is None:
         return None
     data, metadata = drawn
-    return data, {**metadata, "alt": alt_text(figure)}
+    return _palette_png(data), {**metadata, "alt": alt_text(figure)}
+
+
+def _palette_png(data: bytes) -> bytes:
+    """Return a chart PNG as a 256-colour palette image: half the bytes, the same picture.
+
+    Median-cut without dithering is deterministic, so a rerun gives the same bytes.
+    """
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        flat = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    flat.save(out, format="png", optimize=True)
+    return out.getvalue()
 
 
 def describe(ax, message: str):
