@@ -23,6 +23,7 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 
 from insights.publish.sheets import write_sheet
@@ -217,18 +218,18 @@ def export_files(
         while key in used:
             key += "-x"
         used.add(key)
-        files[f"{name}__{key}.csv"] = as_csv(shown.loc[rows.index])
+        files[f"{name}__{key}.csv"] = as_csv(shown[rows])
     if xlsx:
-        sheets = [(_("All"), frame)] + [(manager, rows) for manager, rows in parts]
+        sheets = [(_("All"), frame)] + [(manager, frame[rows]) for manager, rows in parts]
         files[f"{name}.xlsx"] = xlsx_book_bytes(sheets, date_format=style["date_format"], headers=headers)
     return files
 
 
-def _by_manager(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
-    """Return (manager, rows) per manager in name order; rows without one come last."""
-    managers = frame[MANAGER_COLUMN].astype("string").str.strip()
-    named = managers.fillna("").ne("")
-    parts = [(str(m), frame[named & managers.eq(m)]) for m in sorted(managers[named].unique())]
+def _by_manager(frame: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+    """Return (manager, row mask) per manager in name order; rows without one come last."""
+    managers = frame[MANAGER_COLUMN].astype("string").str.strip().fillna("").to_numpy(dtype=object)
+    named = managers != ""
+    parts = [(str(m), managers == m) for m in sorted(set(managers[named]))]
     if (~named).any():
-        parts.append((_("No account manager"), frame[~named]))
+        parts.append((_("No account manager"), ~named))
     return parts
