@@ -18,7 +18,7 @@ import pandas as pd
 from insights.reporting.i18n import N_, _, current_language, set_language
 from insights.safety import clean_display_text
 
-_state: dict[str, dict] = {"labels": {}}
+_state: dict = {"labels": {}, "max_length": 40}
 #: Names the toolkit itself gives (lifecycle and default RFM segments): translated by the
 #: catalogue when params give no label.
 KNOWN_NAMES = frozenset((
@@ -57,6 +57,7 @@ def use_report_params(report) -> str:
     ``label_code`` after it follows.
     """
     set_labels(report.labels)
+    _state["max_length"] = report.max_name_length
     return set_language(report.language)
 
 
@@ -81,7 +82,8 @@ def label_code(dimension: str, code: object) -> str:
     """Return the display label of ``code`` in ``dimension``, in the current language.
 
     A label from params wins; then the project's catalogue (a code such as ``referral`` that
-    the toolkit itself knows); else the readable form of the code.
+    the toolkit itself knows); else the readable form of the code, shortened to the
+    report's ``max_name_length``.
 
     >>> set_labels({"region": {"moscow": {"ru": "Москва", "en": "Moscow"}}})
     >>> label_code("region", "moscow"), label_code("customer_type", "small_business")
@@ -95,7 +97,7 @@ def label_code(dimension: str, code: object) -> str:
         chosen = texts.get(current_language())
         if chosen:
             return clean_display_text(chosen, max_length=200)
-    readable = readable_code(code)
+    readable = clean_display_text(readable_code(code), max_length=_state["max_length"])
     return _(readable) if _CODE.fullmatch(str(code)) or readable in KNOWN_NAMES else readable
 
 
