@@ -24,7 +24,7 @@ override QUARTER := $(value QUARTER)
 override FROM := $(value FROM)
 export UNIT QUARTER FROM
 
-.PHONY: help report reports check test test-fast lint lab unit demo-data bench clean distclean venv lock test-floors
+.PHONY: help report reports check test test-fast lint lab unit demo-data bench clean distclean venv lock test-floors messages
 
 help: ## list the targets
 	@echo "insights: make <target> [UNIT=fleet] [QUARTER=2026Q3]"
@@ -61,6 +61,14 @@ reports: $(STAMP) $(DEMO_STAMP) ## publish every unit in params/ (goes on past f
 
 test: $(STAMP) ## run the test suite (unit tests + one end-to-end report run)
 	$(PY) -m pytest
+
+# Message catalogues: collect every _()/ngettext()/N_() string into the template, then merge it
+# into each language's .po (new strings arrive untranslated; translate them and commit the .po).
+LOCALE := src/insights/locale
+messages: $(STAMP) ## extract the report's strings and update every language's .po (src/insights/locale)
+	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output -k N_ -k pgettext:1c,2 \
+	  --project insights -o $(LOCALE)/insights.pot .
+	$(VENV)/bin/pybabel update --no-fuzzy-matching --ignore-obsolete -D insights -i $(LOCALE)/insights.pot -d $(LOCALE)
 
 lock: $(STAMP) ## re-pin requirements.lock from pyproject.toml (after changing a dependency)
 	$(PY) -m pip install --quiet uv

@@ -1,5 +1,8 @@
 """Fixtures shared by several test files, and the rule for tests that need services.
 
+``chromium``: the headless browser (and poppler's pdfinfo) that checks a report's layout on a
+phone and on A4 paper (test_layout).
+
 ``postgres``: a throw-away PostgreSQL server on loopback for the tests that push features
 down to it (test_engine_postgres) and read a unit's transactions from it
 (test_postgres_source). initdb into a temporary directory, a free port, trust auth for the
@@ -55,8 +58,18 @@ def _java() -> str | None:
     return str(candidate) if candidate and candidate.is_file() else shutil.which("java")
 
 
+def _chromium() -> str | None:
+    """Return the chromium binary when it and poppler's pdfinfo are installed, else None."""
+    if _hidden("chromium"):
+        return None
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    return browser if browser and shutil.which("pdfinfo") else None
+
+
 def missing_service(fixtures: list[str]) -> str | None:
     """Return why a test using ``fixtures`` cannot run here (one line), or None."""
+    if "chromium" in fixtures and _chromium() is None:
+        return "chromium or pdfinfo is not installed (.ci/run installs Debian's chromium and poppler-utils)"
     if "postgres" in fixtures and _pg_bin("initdb") is None:
         return "PostgreSQL's initdb is not installed (.ci/run installs Debian's postgresql)"
     if "spark" in fixtures and _java() is None:
@@ -72,7 +85,7 @@ def _services(item) -> list[str]:
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if Path(str(item.fspath)).name in SERVICE_FILES or {"postgres", "spark"} & set(_services(item)):
+        if Path(str(item.fspath)).name in SERVICE_FILES or {"postgres", "spark", "chromium"} & set(_services(item)):
             item.add_marker(pytest.mark.services)
             _SERVICE_IDS.add(item.nodeid)
 
@@ -110,7 +123,7 @@ def pytest_sessionfinish(session, exitstatus):
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_line(
-                f"{REQUIRE_ENV}=1: {len(_SKIPPED_SERVICES)} PostgreSQL/Spark test(s) were skipped "
+                f"{REQUIRE_ENV}=1: {len(_SKIPPED_SERVICES)} PostgreSQL/Spark/Chromium test(s) were skipped "
                 f"and must run here: {', '.join(_SKIPPED_SERVICES[:5])}", red=True
             )
 
@@ -123,6 +136,15 @@ def _pseudonym_key():
     yield
     if old is None:
         os.environ.pop("INSIGHTS_PSEUDONYM_KEY", None)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Return the path of the headless chromium binary (the test is skipped without it)."""
+    browser = _chromium()
+    if browser is None:  # the setup hook skips first; this is a safety net
+        pytest.skip("chromium or pdfinfo is not installed (.ci/run installs them)")
+    return browser
 
 
 def _free_port() -> int:

@@ -340,6 +340,8 @@ class ReportParams(_Section):
     execution_timeout_seconds: Annotated[int, Field(ge=10, le=7200)] = 900
     min_customers: Annotated[int, Field(ge=2, le=10_000)] = 20  # smaller groups: too few to judge
     unit_name_policy: dict[str, bool] = {}  # multi-unit reports: unit -> its show_customer_names
+    language: Literal["en", "ru"] = "en"  # the report's, its exports' and its index entry's language
+    labels: dict[str, dict[str, dict[Literal["en", "ru"], Annotated[str, Field(min_length=1, max_length=200)]]]] = {}
 
 
 class Params(_Section):
@@ -655,4 +657,6 @@ _FIELD_NOTES = {
     "report.top_n": "rows in the report's top-customer lists (group portfolio, valuable customers at risk)",
     "report.max_name_length": "customer names longer than this are shortened with an ellipsis in the report",
     "report.execution_timeout_seconds": "a notebook cell running longer fails the run; the previous report is kept",
+    "report.language": "ru or en: the language of the report, its exports and its line on the index page",
+    "report.labels": "display names of data codes per dimension and language, e.g. customer_type: {small_business: {ru: Малый бизнес}}",
 }

@@ -57,7 +57,8 @@ def render_params(unit: str, survey: ExportSurvey) -> str:
     lines += ["", "report:",
               "  # default false: stable pseudonyms instead of customer names in reports and",
               "  # exports; set true only where names may appear.",
-              "  show_customer_names: false", "",
+              "  show_customer_names: false",
+              "  language: ru  # ru or en: the report's, its exports' and its index card's language", "",
               f"random_state: {Params.model_fields['random_state'].default}"
               "  # seeds k-means, samples and experiment groups", ""]
     return "\n".join(lines)

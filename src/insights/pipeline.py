@@ -60,6 +60,7 @@ from insights.reporting import attention as attention_text
 from insights.reporting import dependency as dependency_text
 from insights.reporting import headline as headline_text
 from insights.reporting import quality as quality_text
+from insights.reporting.labels import use_report_params
 from insights.segments import ExpressTestResult, SegmentTransitions
 
 #: Total size of the input files above which ``source.stream: auto`` streams them.
@@ -287,6 +288,7 @@ def prepare_report(
     ReportData
         Frozen; nothing is written anywhere (``report_artifacts`` gives what to publish).
     """
+    use_report_params(params.report)  # the language and code labels of every text and chart
     root = Path(root)
     data = data if data is not None else load_unit(params, root=root)
     period = resolve_quarter(data, quarter, params=params)

@@ -26,6 +26,9 @@ _INVISIBLE = re.compile(
     "[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u061c\u180e\u00ad]"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: Runs of white space folded into one space; the no-break spaces of a formatted number
+#: ("1 234 567", "2026 г.") are kept so the number never breaks across lines.
+_SPACES = re.compile(r"[^\S\u00a0\u202f]+")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
@@ -33,7 +36,7 @@ def clean_display_text(value: object, *, max_length: int = 60) -> str:
     """Return ``value`` as one line of plain text fit for display (not yet HTML-escaped).
 
     Removes bidi-override, zero-width and control characters, folds line breaks and runs
-    of white space into one space, and shortens text longer than ``max_length`` with an
+    of white space (but not no-break spaces) into one space, and shortens text longer than ``max_length`` with an
     ellipsis.
 
     >>> clean_display_text("ACME\\u202e gnp.exe", max_length=40)
@@ -46,7 +49,7 @@ def clean_display_text(value: object, *, max_length: int = 60) -> str:
     text = unicodedata.normalize("NFC", str(value))
     text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub(" ", text)
-    text = " ".join(text.split())
+    text = _SPACES.sub(" ", text).strip(" ")
     if len(text) > max_length:
         text = text[: max_length - 1].rstrip() + "…"
     return text

@@ -12,20 +12,22 @@ import textwrap
 import matplotlib
 import numpy as np
 
-from insights.plots.core import PALETTE, new_axes, safe_label
+from insights.plots.core import PALETTE, colour_key, new_axes, safe_label
+from insights.reporting.core import fmt_number, fmt_share
+from insights.reporting.i18n import N_, _
 
 #: Short axis labels of the features in the profile heatmap.
 FEATURE_LABELS = {
-    "recency_days": "days since last",
-    "frequency": "purchases",
-    "monetary_total": "total spend",
-    "monetary_mean": "spend / purchase",
-    "tenure_days": "tenure",
-    "mean_gap_days": "gap",
-    "product_line_count": "product lines",
-    "services_share": "services",
-    "online_share": "online",
-    "trend": "trend",
+    "recency_days": N_("days since last"),
+    "frequency": N_("purchases"),
+    "monetary_total": N_("total spend"),
+    "monetary_mean": N_("spend / purchase"),
+    "tenure_days": N_("tenure"),
+    "mean_gap_days": N_("gap"),
+    "product_line_count": N_("product lines"),
+    "services_share": N_("services"),
+    "online_share": N_("online"),
+    "trend": N_("trend"),
 }
 
 
@@ -58,9 +60,9 @@ def plot_silhouette(result, *, ax=None):
         label=f"k = {result.k}",
     )
     ax.set_xticks(curve["k"].astype(int).tolist())
-    ax.set_xlabel("number of clusters k")
-    ax.set_ylabel("mean silhouette")
-    ax.set_title("How well separated the clusters are, by k")
+    ax.set_xlabel(_("number of groups (k)"))
+    ax.set_ylabel(_("silhouette (1 = apart, 0 = mixed)"))
+    ax.set_title(_("How well separated the groups are, by their number"))
     ax.legend(loc="best")
     return ax
 
@@ -85,10 +87,12 @@ def plot_cluster_projection(result, *, ax=None):
             rasterized=True,
         )
     variance = list(result.projection_variance) + [0.0, 0.0]
-    ax.set_xlabel(f"component 1 ({variance[0]:.0%} of variance)")
-    ax.set_ylabel(f"component 2 ({variance[1]:.0%} of variance)")
-    ax.set_title("Customers by behaviour (2-D projection)")
-    ax.legend(loc="best", markerscale=3, fontsize=8)
+    ax.set_xlabel(_("main direction of difference 1 ({share} of the spread)").format(
+        share=fmt_share(variance[0], digits=0)))
+    ax.set_ylabel(_("main direction of difference 2 ({share} of the spread)").format(
+        share=fmt_share(variance[1], digits=0)))
+    ax.set_title(_("Customers by behaviour (each dot a customer, flattened to 2-D)"))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), markerscale=3, fontsize=8)
     return ax
 
 
@@ -103,7 +107,7 @@ def plot_cluster_profiles(result, *, ax=None):
         return _message(ax, result)
     centers = result.centers
     data = centers.to_numpy(dtype=float)
-    ax.imshow(np.clip(data, -2, 2), cmap="RdBu_r", vmin=-2, vmax=2, aspect="auto")
+    image = ax.imshow(np.clip(data, -2, 2), cmap="RdBu_r", vmin=-2, vmax=2, aspect="auto")
     profiles = result.profiles.set_index("cluster")
     for (i, j), cell in np.ndenumerate(data):
         value = profiles[centers.columns[j]].get(centers.index[i], np.nan)
@@ -118,7 +122,7 @@ def plot_cluster_profiles(result, *, ax=None):
         )
     ax.set_xticks(
         range(data.shape[1]),
-        [safe_label(FEATURE_LABELS.get(c, c)) for c in centers.columns],
+        [safe_label(_(FEATURE_LABELS[c]) if c in FEATURE_LABELS else c) for c in centers.columns],
         rotation=30,
         ha="right",
     )
@@ -128,7 +132,8 @@ def plot_cluster_profiles(result, *, ax=None):
         [safe_label(f"{c}. {names.get(c, '')}", max_length=40) for c in centers.index],
     )
     ax.grid(False)
-    ax.set_title("Cluster profiles (colour: above/below the typical customer)")
+    ax.set_title(_("Group profiles (colour: above/below the typical customer)"))
+    colour_key(ax, image, label=_("below ← typical → above"))
     return ax
 
 
@@ -136,7 +141,7 @@ def _compact(value: float) -> str:
     if value is None or not np.isfinite(value):
         return "–"
     size = abs(value)
-    for limit, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+    for limit, suffix in ((1e9, N_("bn")), (1e6, N_("M")), (1e3, N_("k"))):
         if size >= limit:
-            return f"{value / limit:.1f}{suffix}"
-    return f"{value:.2f}" if size < 10 else f"{value:.0f}"
+            return fmt_number(value / limit, digits=1) + ("" if _(suffix) == suffix else " ") + _(suffix)
+    return fmt_number(value, digits=2 if size < 10 else 0)

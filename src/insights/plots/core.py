@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import matplotlib
 
+from insights.reporting.core import fmt_number, fmt_share
+from insights.reporting.i18n import _, current_language
 from insights.safety import clean_display_text
 
 #: Colours of verdicts and tones, shared by every plot.
@@ -20,7 +22,9 @@ PALETTE = {
 def use_report_style() -> None:
     """Apply the report's plot style (seaborn whitegrid, readable sizes, fixed DPI).
 
-    Fixed settings keep PNG output byte-identical between runs of the same data.
+    Fixed settings keep PNG output byte-identical between runs of the same data. In a
+    notebook, charts are drawn at twice the pixels of their on-page size ("retina") so they
+    stay sharp on high-density screens and on paper.
     """
     import seaborn as sns
 
@@ -35,8 +39,72 @@ def use_report_style() -> None:
             "font.family": "DejaVu Sans",
             "svg.hashsalt": "insights",
             "text.usetex": False,
+            "legend.framealpha": 0.9,
         }
     )
+    _retina_inline()
+
+
+def _retina_inline() -> None:
+    """Show figures in Jupyter as 2x PNGs (drawn at 1x size) carrying their alt text.
+
+    No-op outside IPython. The PNG formatter is IPython's own ``retina_figure`` with the
+    inline backend's settings; its metadata gains ``alt`` (``alt_text``), which the HTML
+    export writes into the ``<img>``.
+    """
+    try:
+        from IPython import get_ipython
+        from matplotlib.figure import Figure
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    set_matplotlib_formats("retina")
+    shell.display_formatter.formatters["image/png"].for_type(Figure, _png_with_alt)
+
+
+def _png_with_alt(figure):
+    """Return (retina PNG bytes, metadata with width, height and alt) for a figure."""
+    from IPython.core.pylabtools import retina_figure
+    from matplotlib_inline.config import InlineBackend
+
+    drawn = retina_figure(figure, **InlineBackend.instance().print_figure_kwargs)
+    if drawn is None:
+        return None
+    data, metadata = drawn
+    return _palette_png(data), {**metadata, "alt": alt_text(figure)}
+
+
+def _palette_png(data: bytes) -> bytes:
+    """Return a chart PNG as a 256-colour palette image: half the bytes, the same picture.
+
+    Median-cut without dithering is deterministic, so a rerun gives the same bytes.
+    """
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        flat = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    flat.save(out, format="png", optimize=True)
+    return out.getvalue()
+
+
+def describe(ax, message: str):
+    """Record what the chart on ``ax`` says, in one sentence, for its alt text; return ``ax``."""
+    ax.figure.insights_message = message
+    return ax
+
+
+def alt_text(figure) -> str:
+    """Return a figure's alt text: its title(s) and, when a plot recorded one, its message."""
+    titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
+    text = _("Chart: {section}").format(section="; ".join(titles) or _("report"))
+    message = getattr(figure, "insights_message", "")
+    return f"{text}. {message}" if message else text
 
 
 def safe_label(value: object, *, max_length: int = 30) -> str:
@@ -61,14 +129,49 @@ def new_axes(ax=None, *, figsize: tuple[float, float] = (8.0, 4.0)):
 
 
 def money_axis(axis) -> None:
-    """Label a money axis compactly (12k, 3.4M, 1.2bn) instead of an offset like 1e7."""
+    """Label a money axis compactly (12k, 3.4M, 1.2bn; ru: 12 тыс., 3,4 млн) instead of 1e7."""
     from matplotlib.ticker import FuncFormatter
+
+    suffixes = (
+        ((1e9, "bn"), (1e6, "M"), (1e3, "k"))
+        if current_language() == "en"
+        else ((1e9, " " + _("bn")), (1e6, " " + _("M")), (1e3, " " + _("k")))
+    )
 
     def compact(value: float, _pos: int) -> str:
         size = abs(value)
-        for limit, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        for limit, suffix in suffixes:
             if size >= limit:
-                return f"{value / limit:.3g}{suffix}"
+                return _decimal(f"{value / limit:.3g}") + suffix
         return f"{value:.0f}"
 
     axis.set_major_formatter(FuncFormatter(compact))
+
+
+def _decimal(text: str) -> str:
+    return text if current_language() == "en" else text.replace(".", ",")
+
+
+def share_axis(axis, *, digits: int = 0) -> None:
+    """Label a 0..1 axis as percentages the way the report's language writes them."""
+    from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+    if current_language() == "en":
+        axis.set_major_formatter(PercentFormatter(1.0, decimals=None if digits == 0 else digits))
+        return
+    axis.set_major_formatter(FuncFormatter(lambda value, _pos: fmt_share(value, digits=digits)))
+
+
+def fmt_count(value: float) -> str:
+    """Return a count for a chart annotation: '1,234' (ru: '1 234')."""
+    return fmt_number(value, digits=0)
+
+
+def colour_key(ax, image, *, label: str, share: bool = False):
+    """Add a colour key (colorbar) beside a heatmap, labelled, percentages when ``share``."""
+    bar = ax.figure.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
+    bar.set_label(label, fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    if share:
+        share_axis(bar.ax.yaxis)
+    return bar

@@ -14,7 +14,7 @@ from importlib import resources
 
 import nbformat
 
-from insights.reporting.core import escape_text, fmt_share
+from insights.reporting.i18n import _, current_language
 
 #: Cells with these tags never reach the HTML.
 REMOVED_TAGS = ("remove_cell", "parameters", "injected-parameters")
@@ -48,8 +48,12 @@ def export_html(notebook: nbformat.NotebookNode, *, title: str) -> str:
         config=config, template_name="insights_report", extra_template_basedirs=[_template_dir()]
     )
     exporter.register_preprocessor("nbconvert.preprocessors.TagRemovePreprocessor", enabled=True)
-    body, _ = exporter.from_notebook_node(
-        _without_stderr(notebook), resources={"report_title": title, "report_css": _css()}
+    body, _resources = exporter.from_notebook_node(
+        _without_stderr(notebook),
+        resources={
+            "report_title": title, "report_css": _css(),
+            "report_language": current_language(), "toc_label": _("Contents"),
+        },  # fmt: skip
     )
     body, toc = _number_headings(body)
     return body.replace("@@INSIGHTS_TOC@@", toc, 1)
@@ -58,14 +62,16 @@ def export_html(notebook: nbformat.NotebookNode, *, title: str) -> str:
 def _without_stderr(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop kernel warnings (stderr), counted in metadata; give each chart alt text.
 
-    A chart's alt text names the section it illustrates (the nearest heading above it).
+    A chart's alt text names the section it illustrates (the nearest heading above it) and
+    states its message: the first sentence of the text written just before it.
     """
     clean = copy.deepcopy(notebook)
-    heading = "report"
+    heading, message = _("report"), ""
     for cell in clean.cells:
         if cell.cell_type == "markdown":
             titles = re.findall(r"^#{1,3}\s+(.+)$", cell.source, flags=re.M)
             heading = titles[-1].strip() if titles else heading
+            message = _first_sentence(cell.source) or ("" if titles else message)
             continue
         if cell.cell_type != "code":
             continue
@@ -75,8 +81,22 @@ def _without_stderr(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
         for output in cell.outputs:
             if "image/png" in output.get("data", {}):
                 meta = output.setdefault("metadata", {}).setdefault("image/png", {})
-                meta.setdefault("alt", f"Chart: {heading}")
+                meta.setdefault("alt", _alt_text(heading, message))
     return clean
+
+
+def _first_sentence(markdown: str) -> str:
+    """Return the first sentence of a markdown cell's prose (headings and markup dropped)."""
+    prose = " ".join(line for line in markdown.splitlines() if line.strip() and not line.lstrip().startswith("#"))
+    prose = re.sub(r"[*_`>\[\]]+|\(https?:[^)]*\)", "", prose).strip()
+    match = re.match(r"(.+?[.!?])(\s|$)", prose)
+    return (match.group(1) if match else prose)[:300]
+
+
+def _alt_text(heading: str, message: str) -> str:
+    """Return a chart's alt text: the section it illustrates and, when known, its message."""
+    alt = _("Chart: {section}").format(section=heading)
+    return f"{alt}. {message}" if message else alt
 
 
 def _number_headings(body: str) -> tuple[str, str]:
@@ -95,65 +115,12 @@ def _number_headings(body: str) -> tuple[str, str]:
         return f'<h{level} id="{slug}">{inner}</h{level}>'
 
     body = _HEADING.sub(anchor, body)
-    return body, '<div class="toc-title">Contents</div><ol>' + "".join(items) + "</ol>"
+    title = html.escape(_("Contents"))
+    return body, f'<div class="toc-title">{title}</div><ol>' + "".join(items) + "</ol>"
 
 
-_PROBLEMS = {"failed": "failed", "interrupted": "was interrupted"}
+def render_index(entries: list[dict], failures: dict[str, dict], runs: dict[str, list[dict]] | None = None) -> str:
+    """Render ``reports/index.html``: a dashboard of every unit (see ``publish.dashboard``)."""
+    from insights.publish.dashboard import render_dashboard
 
-
-def render_index(entries: list[dict], failures: dict[str, dict]) -> str:
-    """Render ``reports/index.html``: every unit and quarter with status and verdicts.
-
-    A failed or interrupted last run is named with its error type only: an error message
-    may quote the data (a source line, a name), and nothing from a source reaches the index.
-    """
-    rows = []
-    for meta in sorted(entries, key=lambda m: (str(m.get("unit")), str(m.get("quarter"))), reverse=False):
-        unit, quarter = str(meta.get("unit", "")), str(meta.get("quarter", ""))
-        head = meta.get("headline", {})
-        verdicts = meta.get("verdicts", {})
-        link = f"{html.escape(unit, quote=True)}/{html.escape(quarter, quote=True)}/report.html"
-        rows.append(
-            "<tr>"
-            f'<td><a href="{link}">{escape_text(unit)}</a></td><td>{escape_text(quarter)}</td>'
-            f"<td>{escape_text(meta.get('status', ''))}</td>"
-            f"<td>{escape_text(verdicts.get('express_test', '–'))}</td>"
-            f"<td>{escape_text(verdicts.get('hhi_band', '–'))}</td>"
-            f"<td class='num'>{escape_text(fmt_share(head.get('top1_share')))}</td>"
-            f"<td>{escape_text(verdicts.get('summary', ''), max_length=300)}</td>"
-            "</tr>"
-        )
-    failed = "".join(
-        f"<li>{escape_text(unit)} {escape_text(info.get('quarter', ''))}: last run "
-        f"{escape_text(_PROBLEMS.get(str(info.get('status')), 'failed'))} "
-        f"({escape_text(info.get('error_type') or 'error', max_length=60)}, details in "
-        f"{escape_text(unit)}/runs.jsonl); the previous report, if any, is kept.</li>"
-        for unit, info in sorted(failures.items())
-    )
-    failed_html = f'<div class="note note-bad"><ul>{failed}</ul></div>' if failed else ""
-    return _INDEX.format(
-        css=_css(),
-        failed=failed_html,
-        rows="".join(rows) or '<tr><td colspan="7">No report published yet.</td></tr>',
-    )
-
-
-_INDEX = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'">
-<meta name="referrer" content="no-referrer">
-<title>insights — quarterly customer reports</title>
-<style>{css}</style>
-</head>
-<body><div class="page"><main>
-<h1>Quarterly customer reports</h1>
-<p class="lead">Every business unit and quarter published so far, with its headline verdicts.</p>
-{failed}
-<table class="data"><thead><tr><th>Unit</th><th>Quarter</th><th>Status</th><th>Express test</th>
-<th>Concentration (HHI band)</th><th>Top-1 customer share</th><th>Summary</th></tr></thead>
-<tbody>{rows}</tbody></table>
-</main></div></body>
-</html>
-"""
+    return render_dashboard(entries, failures, runs or {}, css=_css())

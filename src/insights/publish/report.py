@@ -31,7 +31,7 @@ from insights.gate import GateError
 from insights.params import UNIT_NAME, ParamsError, load_params
 from insights.periods import parse_quarter
 from insights.publish import runinfo as runinfo
-from insights.publish.exports import csv_bytes, xlsx_bytes
+from insights.publish.exports import export_files
 from insights.publish.files import (
     LockBusyError,
     UnsafePathError,
@@ -42,6 +42,9 @@ from insights.publish.files import (
     write_atomic,
 )
 from insights.publish.html import export_html
+from insights.reporting.core import fmt_quarter
+from insights.reporting.i18n import _, current_language
+from insights.reporting.labels import use_report_params
 from insights.safety import neutralize_frame
 
 NOTEBOOK = Path("notebooks") / "quarterly_report.py"
@@ -195,13 +198,13 @@ def _publish_locked(unit, quarter, params, params_file, unit_dir, *, root, progr
         summary = json.loads((staging / SUMMARY_FILE).read_text(encoding="utf-8"))
         (staging / SUMMARY_FILE).unlink()
         published_quarter = str(parse_quarter(summary["quarter"]))
-        title = (
-            f"{params.report.title or unit.title()} — quarterly customer report {published_quarter}"
-        )
+        use_report_params(params.report)
+        title = report_title(params.report.title or unit.title(), published_quarter)
         html = export_html(executed, title=title)
         _write_text(staging / "report.html", html)
         meta = build_metadata(summary, root=root, started=started, finished=time.time())
         meta["kernel_warnings"] = _count_stderr(executed)
+        meta["language"] = params.report.language
         _write_text(staging / "metadata.json", json.dumps(meta, indent=2, sort_keys=True) + "\n")
         final = _safe(unit_dir / published_quarter, root=root)
         _swap_in(staging, final)
@@ -219,6 +222,16 @@ def _publish_locked(unit, quarter, params, params_file, unit_dir, *, root, progr
         raise PublishError(f"report for unit {unit!r} failed: {_short_error(exc)}") from exc
     _record_run(unit_dir, quarter=published_quarter, status="published", error="")
     return PublishResult(unit, published_quarter, final, final / "report.html", meta)
+
+
+def report_title(name: str, quarter: str) -> str:
+    """Return the report's title in the current language.
+
+    >>> report_title("Fleet", "2026Q3")
+    'Fleet — quarterly customer report 2026Q3'
+    """
+    shown = quarter if current_language() == "en" else fmt_quarter(quarter)
+    return _("{name} — quarterly customer report {quarter}").format(name=name, quarter=shown)
 
 
 def check_source_paths(params, *, root: Path) -> None:
@@ -322,14 +335,19 @@ def build_metadata(summary: dict, *, root: Path, started: float, finished: float
 XLSX_MAX_ROWS = 100_000
 
 
-def write_artifacts(output_dir: str | Path | None, *, summary: dict, tables: dict) -> list[Path]:
+def write_artifacts(
+    output_dir: str | Path | None, *, summary: dict, tables: dict, split_by_manager: bool = True
+) -> list[Path]:
     """Write the notebook's artifacts into the run's staging folder (no-op when unset).
 
     ``summary`` becomes ``summary.json`` (headline figures, verdicts, inputs, row counts);
     each frame in ``tables`` becomes ``<name>.csv`` (``exports.csv_bytes``: every text cell
     quoted) and ``<name>.xlsx`` for exports named ``export_*`` of at most ``XLSX_MAX_ROWS``
-    rows (longer lists are CSV only; ``exports.xlsx_bytes``: byte-identical on rerun),
-    every text cell neutralised against spreadsheet formulas.
+    rows (longer lists are CSV only; byte-identical on rerun), every text cell neutralised
+    against spreadsheet formulas, in the report's language (``exports.export_files``: in
+    Russian ``;``-separated with decimal commas and Russian headers). With
+    ``split_by_manager``, an ``export_*`` list with an ``account_manager`` column also gets
+    one CSV and one workbook sheet per manager.
     Analysts running the notebook by hand pass no ``output_dir`` and nothing is written.
     """
     if not output_dir:
@@ -343,10 +361,12 @@ def write_artifacts(output_dir: str | Path | None, *, summary: dict, tables: dic
     for name, frame in tables.items():
         if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
             raise ValueError(f"artifact name {name!r} must be snake_case")
-        safe = neutralize_frame(frame)
-        written.append(_write_bytes(folder / f"{name}.csv", csv_bytes(safe)))
-        if name.startswith("export_") and len(safe) <= XLSX_MAX_ROWS:
-            written.append(_write_bytes(folder / f"{name}.xlsx", xlsx_bytes(safe, sheet=name)))
+        export = name.startswith("export_")
+        files = export_files(
+            name, neutralize_frame(frame), language=current_language(),
+            split_by_manager=split_by_manager and export, xlsx=export and len(frame) <= XLSX_MAX_ROWS,
+        )  # fmt: skip
+        written += [_write_bytes(folder / file, data) for file, data in files.items()]
     return written
 
 
@@ -377,7 +397,20 @@ def build_index(*, root: Path) -> Path:
                 except (OSError, json.JSONDecodeError):
                     continue
         failures = {d.name: info for d in units if (info := _last_problem(d)) is not None}
-        return _write_text(_safe(reports / "index.html", root=root), render_index(entries, failures))
+        runs = {d.name: _run_log(d) for d in units}
+        return _write_text(_safe(reports / "index.html", root=root), render_index(entries, failures, runs))
+
+
+def _run_log(unit_dir: Path) -> list[dict]:
+    """Return a unit's run log records (unreadable lines skipped; a symlinked log is ignored)."""
+    log = unit_dir / "runs.jsonl"
+    if log.is_symlink() or not log.is_file():
+        return []
+    records = []
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        with contextlib.suppress(json.JSONDecodeError):
+            records.append(json.loads(line))
+    return [r for r in records if isinstance(r, dict)]
 
 
 def _last_problem(unit_dir: Path) -> dict | None:

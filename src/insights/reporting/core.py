@@ -13,10 +13,13 @@ import math
 import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from insights.reporting import locale_formats
+from insights.reporting.i18n import _, current_language, current_locale, ngettext
 from insights.safety import clean_display_text, pseudonym
 
 #: Default display length of a name in tables and sentences.
@@ -78,7 +81,7 @@ def note(text: str, *, tone: str = "info") -> Html:
 
 
 def fmt_share(value: float | None, *, digits: int = 1) -> str:
-    """Format a fraction as a percentage: 0.573 -> '57.3%'; missing -> '–'.
+    """Format a fraction as a percentage: 0.573 -> '57.3%' (ru: '57,3 %'); missing -> '–'.
 
     A share too small to show at ``digits`` is written "<0.1%" (">-0.1%" below zero), never
     "0.0%" or "-0.0%", so a real but small share is not read as none.
@@ -90,12 +93,15 @@ def fmt_share(value: float | None, *, digits: int = 1) -> str:
         return "–"
     smallest = 10.0 ** -digits
     if value != 0 and abs(value * 100) < smallest / 2:
-        return f"<{smallest:.{digits}f}%" if value > 0 else f">-{smallest:.{digits}f}%"
-    return f"{value * 100:.{digits}f}%"
+        edge = smallest / 100 if value > 0 else -smallest / 100
+        return ("<" if value > 0 else ">") + fmt_share(edge, digits=digits)
+    if current_language() == "en":
+        return f"{value * 100:.{digits}f}%"
+    return locale_formats.format_share(value, digits=digits, locale=current_locale())
 
 
 def fmt_money(value: float | None, *, currency: str = "RUB") -> str:
-    """Format money compactly: 1234567 -> '1.23 M RUB'; missing -> '–'.
+    """Format money compactly: 1234567 -> '1.23 M RUB' (ru: '1,23 млн ₽'); missing -> '–'.
 
     >>> fmt_money(1_234_567)
     '1.23 M RUB'
@@ -104,6 +110,8 @@ def fmt_money(value: float | None, *, currency: str = "RUB") -> str:
     """
     if value is None or pd.isna(value):
         return "–"
+    if current_language() != "en":
+        return locale_formats.format_money(value, currency=currency, locale=current_locale())
     size = abs(value)
     for limit, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
         if size >= limit:
@@ -112,13 +120,15 @@ def fmt_money(value: float | None, *, currency: str = "RUB") -> str:
 
 
 def fmt_int(value: float | None) -> str:
-    """Format a count with thousands separators: 12345 -> '12,345'.
+    """Format a count with thousands separators: 12345 -> '12,345' (ru: '12 345').
 
     >>> fmt_int(12345)
     '12,345'
     """
     if value is None or pd.isna(value):
         return "–"
+    if current_language() != "en":
+        return locale_formats.format_number(int(round(value)), digits=0, locale=current_locale())
     return f"{int(round(value)):,}"
 
 
@@ -130,8 +140,56 @@ def fmt_number(value: float | None, *, digits: int = 1) -> str:
     """
     if value is None or pd.isna(value) or (isinstance(value, float) and math.isinf(value)):
         return "–"
+    if current_language() != "en":
+        return locale_formats.format_number(value, digits=digits, locale=current_locale())
     text = f"{value:,.{digits}f}"
     return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
+
+
+def fmt_date(value: date | pd.Timestamp | None) -> str:
+    """Format a day as the report's readers write it: '30 September 2026' (ru: '30 сентября 2026 г.').
+
+    >>> fmt_date(date(2026, 9, 30))
+    '30 September 2026'
+    """
+    if value is None or pd.isna(value):
+        return "–"
+    if current_language() == "en":
+        return f"{value:%d %B %Y}"
+    return locale_formats.format_day(value, locale=current_locale())
+
+
+def fmt_quarter(value: str | pd.Period) -> str:
+    """Format a quarter ('2026Q3' or a quarterly Period): 'Q3 2026' (ru: 'III кв. 2026').
+
+    >>> fmt_quarter("2026Q3")
+    'Q3 2026'
+    """
+    period = pd.Period(str(value), freq="Q")
+    if current_language() == "en":
+        return f"Q{period.quarter} {period.year}"
+    return locale_formats.format_quarter(period.year, period.quarter, language=current_language())
+
+
+def fmt_purchases(count: int) -> str:
+    """Return a count of purchases with the noun in its plural form: '1 purchase', '5 purchases'.
+
+    Russian takes three forms through the catalogue's plural rule: 1 покупка, 2 покупки,
+    5 покупок (and 21 покупка, 22 покупки, 25 покупок, 11 покупок).
+
+    >>> fmt_purchases(1), fmt_purchases(1234)
+    ('1 purchase', '1,234 purchases')
+    """
+    return ngettext("{n} purchase", "{n} purchases", int(count)).format(n=fmt_int(count))
+
+
+def fmt_customers(count: int) -> str:
+    """Return a count of customers with the noun in its plural form: '1 customer', '3 customers'.
+
+    >>> fmt_customers(3)
+    '3 customers'
+    """
+    return ngettext("{n} customer", "{n} customers", int(count)).format(n=fmt_int(count))
 
 
 _FORMATS: dict[str, Callable[[object], str]] = {
@@ -175,7 +233,8 @@ def html_table(
     cap = f"<caption>{escape_text(caption, max_length=500)}</caption>" if caption else ""
     more = ""
     if len(frame) > max_rows:
-        more = f'<p class="small">Showing {max_rows} of {fmt_int(len(frame))} rows.</p>'
+        shown = _("Showing {shown} of {total} rows.").format(shown=max_rows, total=fmt_int(len(frame)))
+        more = f'<p class="small">{escape_text(shown)}</p>'
     return Html(
         f'<table class="data">{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>{more}"
@@ -192,7 +251,7 @@ def _format_cell(value: object, spec: str | Callable[[object], str] | None) -> s
     if isinstance(value, float):
         return fmt_number(value)
     if isinstance(value, pd.Timestamp):
-        return f"{value:%Y-%m-%d}"
+        return f"{value:%Y-%m-%d}" if current_language() == "en" else f"{value:%d.%m.%Y}"
     return str(value)
 
 
