@@ -94,7 +94,7 @@ reporting.dependency.group_section(report.portfolio, labels=report.labels, curre
 # this unit's thresholds, is shown under the verdict.
 
 # %%
-reporting.behaviour.describe_express_test(report.express)
+reporting.behaviour.describe_express_test(report.express, rule=params.express_test)
 
 # %% [markdown]
 # ## Dependency on a few customers
@@ -186,7 +186,10 @@ reporting.key_customers.comparison_table(report.key_vs_revenue, labels=report.la
 # may be cheaper to let them go. They are on the "Needs attention" list with that reason.
 
 # %%
-reporting.key_customers.describe_classification(report.key, labels=report.labels, currency=report.currency)
+reporting.key_customers.describe_classification(
+    report.key, labels=report.labels, currency=report.currency,
+    min_margin_share=params.key_customers.profitable_min_margin_share,
+)
 
 # %% [markdown]
 # ## Lifecycle segments
