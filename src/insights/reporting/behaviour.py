@@ -21,6 +21,7 @@ from insights.reporting.core import (
     fmt_number,
     fmt_quarter,
     fmt_share,
+    html_table,
     note,
     paragraph,
     sentence,
@@ -181,6 +182,26 @@ def describe_lifecycle(summary: pd.DataFrame) -> Html:
             "personal call and a win-back offer; test it on a group first."),
             n=fmt_int(count("lost")), share=fmt_share(rows.loc["lost", "customer_share"])))
     return Html(paragraph(lead) + paragraph(*actions, css_class="actions"))
+
+
+def lifecycle_rules_table(params) -> Html:
+    """Return the lifecycle rules (``params.lifecycle``) as a table in the report's language.
+
+    The same rules as ``segments.lifecycle_rules``, first match wins.
+    """
+    rows = [
+        ("lost", _("no purchase in the last {days} days").format(days=fmt_int(params.lost_days))),
+        ("new", _("first purchase in the last {days} days").format(days=fmt_int(params.new_days))),
+        ("regular", _("{n}+ purchases in the last {days} days").format(
+            n=fmt_int(params.regular_min_purchases), days=fmt_int(params.regular_window_days))),
+        ("one-time", _("one purchase ever")),
+        ("occasional", _("everyone else (bought more than once, but not often lately)")),
+    ]
+    frame = pd.DataFrame(
+        {_("Segment"): [label_code("segment", code) for code, _rule in rows],
+         _("Rule"): [rule for _code, rule in rows]}
+    )
+    return html_table(frame, caption=_("Segment rules (first match wins)"))
 
 
 def describe_movement(transitions, flows: pd.DataFrame, *, top: int = 2) -> Html:

@@ -237,9 +237,11 @@ def describe_stress_test(
     first = stress.iloc[0]
     parts = [
         sentence(
-            _("If the largest {n} left, {left} of {scope} revenue would remain "
+            _("If {n} left, {left} of {scope} revenue would remain "
             "({lost} lost); verdict {verdict}."),
-            n=ngettext("customer", "{n} customers", int(first["top_n"])).format(n=fmt_int(first["top_n"])),
+            n=_("the largest customer") if int(first["top_n"]) == 1 else ngettext(
+                "the largest {n} customer", "the largest {n} customers", int(first["top_n"])
+            ).format(n=fmt_int(first["top_n"])),
             left=fmt_share(first["share_left"]),
             scope=_scope(scope),
             lost=fmt_money(first["revenue_lost"], currency=currency),
