@@ -70,6 +70,7 @@ def _base_name(name: str) -> str:
 
 #: Names the clustering gives its groups (``clustering.naming``), translated for the report.
 CLUSTER_NAMES = (
+    N_("online-first"), N_("service-heavy"),
     N_("frequent high-value"), N_("frequent low-value"), N_("frequent buyers"), N_("new customers"),
     N_("lapsed one-timers"), N_("lapsed high-value"), N_("lapsed customers"), N_("big-ticket one-timers"),
     N_("one-timers"), N_("occasional high-value"), N_("occasional low-value"), N_("steady repeat buyers"),
@@ -79,9 +80,9 @@ CLUSTER_NAMES = (
 
 def cluster_label(name: object) -> str:
     """Return a cluster's name in the report's language ('lapsed high-value, 2' keeps its suffix)."""
-    text = str(name)
-    base = _base_name(text)
-    return _(base) + text[len(base):]
+    parts = str(name).split(", ")
+    first, _sep, rest = parts[0].partition(" (")
+    return ", ".join([_(first) + (f" ({rest}" if _sep else ""), *(_(q) for q in parts[1:])])
 
 
 def _long(text: str) -> Html:
@@ -195,7 +196,9 @@ def _purchases(frequency: object) -> str:
 
 def describe_cluster_notes(result) -> Html:
     """List the method notes (imputation, dropped features, capped outliers, how k was set)."""
-    return bullet_list([_long(n) for n in result.notes]) if result.notes else Html("")
+    from insights.reporting.phrases import cluster_note
+
+    return bullet_list([_long(cluster_note(n)) for n in result.notes]) if result.notes else Html("")
 
 
 def format_cluster_profiles(result, *, currency: str = "RUB") -> Html:

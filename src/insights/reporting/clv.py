@@ -160,8 +160,10 @@ def clv_by_group_table(table: pd.DataFrame, *, column: str, currency: str = "RUB
         "clv": _("Lifetime value (discounted)"),
         "clv_share": _("Share of value"),
     }
-    dimension = "segment" if column == "segment" else "cluster"
-    shown = table.assign(**{column: table[column].map(lambda c: label_code(dimension, c))}).rename(columns=headers)
+    from insights.reporting.clusters import cluster_label
+
+    name = cluster_label if column == "cluster_name" else (lambda c: label_code(column, c))
+    shown = table.assign(**{column: table[column].map(name)}).rename(columns=headers)
     kinds = {"customers": "int", "mean_p_alive": "share", "expected_purchases": "int",
              "expected_revenue": "money", "clv": "money", "clv_share": "share"}  # fmt: skip
     return html_table(shown, formats={headers[c]: k for c, k in kinds.items()}, currency=currency)

@@ -281,7 +281,7 @@ def verdict_badge(colour: str, text: str) -> Html:
     colour = colour if colour in {"green", "yellow", "red", "grey"} else "grey"
     return Html(
         f'<div class="verdict verdict-{colour}"><span class="dot"></span>'
-        f"<strong>{escape_text(colour.upper())}</strong> {escape_text(text, max_length=600)}</div>"
+        f"<strong>{escape_text(_(colour).upper())}</strong> {escape_text(text, max_length=600)}</div>"
     )
 
 

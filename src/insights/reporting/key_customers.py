@@ -28,6 +28,7 @@ from insights.reporting.core import (
 )
 from insights.reporting.dependency import join_items, label_of, long_text
 from insights.reporting.i18n import N_, _, ngettext
+from insights.reporting.phrases import key_reasons
 
 _COMPONENT_WORDS = {
     "revenue": N_("revenue"),
@@ -116,7 +117,7 @@ def describe_key_vs_revenue(
 
 def _names_with_why(rows: pd.DataFrame, labels) -> Html:
     return join_items(
-        f"{label_of(c, labels)} ({why})"
+        f"{label_of(c, labels)} ({key_reasons(why)})"
         for c, why in zip(rows["customer_id"], rows["why"], strict=True)
     )
 
@@ -130,7 +131,7 @@ def comparison_table(comparison: KeyVsRevenue, *, labels: Mapping[str, str] | No
             _("Key rank"): table["key_rank"],
             _("Revenue rank"): table["revenue_rank"],
             _("List"): table["list"].map(lambda v: _(_LISTS.get(str(v), str(v)))),
-            _("Why"): table["why"],
+            _("Why"): table["why"].map(key_reasons),
         }
     )
     return html_table(
@@ -154,7 +155,7 @@ def key_customer_table(
             _("Score"): rows["score"],
             _("Class"): rows["category"].map(lambda v: _(_CLASSES.get(str(v), str(v))))
             + rows["loss_maker"].map({True: ", " + _("loss-maker"), False: ""}),
-            _("Top reasons"): rows["reasons"],
+            _("Top reasons"): rows["reasons"].map(key_reasons),
             _("Revenue, 12 months"): rows["revenue_12m"],
             _("Margin, all time"): rows["margin_rate"],
             _("Set by hand"): rows["override"].map(lambda v: _(_OVERRIDES.get(str(v), str(v))) if v else ""),

@@ -32,7 +32,7 @@ COMMON_CODES = (
     N_("Dealership"), N_("Online"), N_("Phone"), N_("Partner"), N_("Referral"), N_("Website"),
     N_("Advertising"), N_("Cold call"), N_("Event"), N_("Small business"), N_("Fleet operator"),
     N_("Corporate"), N_("Leasing company"), N_("Private"), N_("Vehicles"), N_("Insurance"),
-    N_("Extended warranty"), N_("Maintenance"), N_("Repair"), N_("Parts"), N_("Service"), N_("Unknown"),
+    N_("One time"), N_("Extended warranty"), N_("Maintenance"), N_("Repair"), N_("Parts"), N_("Service"), N_("Unknown"),
 )
 #: Dimension names as a reader says them (``label_dimension``).
 DIMENSION_NAMES = (
@@ -147,7 +147,8 @@ VERDICT_LABELS = {
 HHI_BANDS = {
     "unconcentrated": N_("unconcentrated"), "moderately concentrated": N_("moderately concentrated"),
     "highly concentrated": N_("highly concentrated"), "not applicable": N_("not applicable"),
-    "unknown": N_("unknown"),
+    "unknown": N_("unknown"), "even": N_("even"), "uneven": N_("uneven"),
+    "dominated by a few": N_("dominated by a few"), "a single category": N_("a single category"),
 }  # fmt: skip
 
 

@@ -17,7 +17,37 @@ from insights.reporting.core import (
     paragraph,
     sentence,
 )
-from insights.reporting.i18n import _
+from insights.reporting.i18n import N_, _
+
+#: The reject rules of ``cleaning.rules.REJECT_RULES`` in the report's language (by rule code).
+REJECT_WORDS = {
+    "repeated_header": N_("line repeats the header"),
+    "too_many_fields": N_("row has more fields than the header"),
+    "too_few_fields": N_("row has fewer fields than the header"),
+    "unterminated_quote": N_("quoted value never closed"),
+    "malformed_quotes": N_("malformed quoting"),
+    "too_long_value": N_("value longer than the CSV field limit"),
+    "nul_byte": N_("line holds a NUL byte"),
+    "undecodable": N_("line holds bytes that do not decode"),
+    "formula_without_value": N_("Excel formula without a computed value"),
+    "total_row": N_("total or subtotal row"),
+    "missing_customer_id": N_("customer id is empty"),
+    "missing_amount": N_("amount is empty"),
+    "bad_amount": N_("amount is not a number"),
+    "missing_date": N_("order date is empty"),
+    "bad_date": N_("order date is not a date"),
+    "date_in_future": N_("order date after the export date"),
+    "date_too_old": N_("order date before source.min_date"),
+    "date_out_of_range": N_("order date past 2262 (a placeholder?)"),
+    "other_currency": N_("currency other than the unit's"),
+    "placeholder_amount": N_("placeholder amount (all nines, 999 999 999 and up)"),
+    "amount_out_of_range": N_("amount outside the plausible range"),
+    "bad_number": N_("cost, margin or discount is not a number"),
+    "bad_flag": N_("is_reference is not yes/no"),
+    "duplicate_row": N_("exact duplicate of an earlier row"),
+    "order_conflict": N_("same order id with conflicting values"),
+}
+
 
 #: Columns of the published quarantine file, in order, before the row's own columns.
 QUARANTINE_LEAD = ("source_file", "source_line", "column", "raw_value", "reason")
@@ -103,7 +133,11 @@ def _declared_lines(quality: dict, *, currency: str) -> list[Html]:
 
 def rejects_table(quality: dict, *, currency: str = "RUB") -> Html:
     """Tabulate rejected rows by reason (count and amount where it parsed)."""
+    found = pd.DataFrame(quality["rejected_by_reason"])
     rows = pd.DataFrame(quality["rejected_by_reason"], columns=["label", "rows", "amount"])
+    if "rule" in found.columns and len(found):
+        rows["label"] = [_(REJECT_WORDS[r]) if r in REJECT_WORDS else label for r, label
+                         in zip(found["rule"], found["label"], strict=True)]
     if rows.empty:
         return paragraph(sentence(_("No row was rejected.")))
     table = rows.rename(columns={"label": _("Reason"), "rows": _("Rows"), "amount": _("Amount")})
