@@ -29,6 +29,7 @@ from insights.reporting.core import (
 )
 from insights.reporting.i18n import N_, _, ngettext
 from insights.reporting.labels import label_code
+from insights.reporting.phrases import sentence_of
 
 
 def _nouns(segment: str, n: int) -> str:
@@ -455,5 +456,5 @@ def describe_experiment(readout, *, currency: str = "RUB") -> Html:
             c=fmt_money(money["control"], currency=currency), level=level,
             lo=fmt_money(money["ci_low"], currency=currency),
             hi=fmt_money(money["ci_high"], currency=currency)),
-        _long(readout.verdict),
+        _long(sentence_of(readout.verdict)),
     )

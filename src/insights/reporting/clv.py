@@ -28,6 +28,7 @@ from insights.reporting.core import (
 from insights.reporting.dependency import label_of, long_text
 from insights.reporting.i18n import _
 from insights.reporting.labels import label_code, label_column
+from insights.reporting.phrases import sentence_of
 
 
 def describe_clv(result: ClvResult, *, currency: str = "RUB") -> Html:
@@ -98,7 +99,7 @@ def describe_model(result: ClvResult) -> Html:
     """Name the models, the fitted dropout picture and the spend-assumption check."""
     if not result.ok or result.fit is None:
         return Html("")
-    parts = [sentence("{text}", text=long_text(text)) for text in result.notes]
+    parts = [sentence("{text}", text=long_text(sentence_of(text))) for text in result.notes]
     parts.append(
         sentence(
             _("Spend per purchase is modelled with Gamma-Gamma, fitted on {repeat} repeat buyers."),
@@ -106,10 +107,10 @@ def describe_model(result: ClvResult) -> Html:
         )
     )
     if result.independence is not None:
-        parts.append(sentence("{text}", text=long_text(result.independence.verdict)))
+        parts.append(sentence("{text}", text=long_text(sentence_of(result.independence.verdict))))
     body = paragraph(*parts, css_class="small")
     if result.independence is not None and result.independence.independent is False:
-        return body + note(result.independence.verdict, tone="warn")
+        return body + note(sentence_of(result.independence.verdict), tone="warn")
     return body
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pandas as pd
+
 from insights.reporting.core import fmt_customers, fmt_int, fmt_number, fmt_share
 from insights.reporting.i18n import N_, _, ngettext
 
@@ -164,3 +166,88 @@ _NOTES: tuple[tuple[str, Callable[[re.Match], str]], ...] = (
 def cluster_note(text: object) -> str:
     """Return one of the clustering's method notes in the report's language."""
     return _translate(text, _NOTES, sep="")
+
+
+def _day(text: str) -> str:
+    from insights.reporting.core import fmt_date
+
+    return fmt_date(pd.Timestamp(text))
+
+
+def _quarter(text: str) -> str:
+    from insights.reporting.core import fmt_quarter
+
+    return fmt_quarter(text)
+
+
+_SPAN = r"the data runs from (\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d)"
+
+
+def _span(first: str, last: str) -> str:
+    return _("the data runs from {first} to {last}").format(first=_day(first), last=_day(last))
+
+
+_OTHER: tuple[tuple[str, Callable[[re.Match], str]], ...] = (
+    (rf"Quarter (\d{{4}}Q\d): the last complete quarter in the data \({_SPAN}\)\.",
+     lambda m: _("{quarter}: the last complete quarter in the data ({span}).").format(
+         quarter=_quarter(m.group(1)), span=_span(m.group(2), m.group(3)))),
+    (rf"Quarter (\d{{4}}Q\d): the last complete quarter in the data \({_SPAN}; (\d{{4}}Q\d) is not complete yet and is left for a later report\)\.",
+     lambda m: _("{quarter}: the last complete quarter in the data ({span}; {later} is not complete yet and is "
+                 "left for a later report).").format(
+         quarter=_quarter(m.group(1)), span=_span(m.group(2), m.group(3)), later=_quarter(m.group(4)))),
+    (rf"Quarter (\d{{4}}Q\d); {_SPAN}\.",
+     lambda m: _("{quarter}; {span}.").format(quarter=_quarter(m.group(1)), span=_span(m.group(2), m.group(3)))),
+    (rf"Quarter (\d{{4}}Q\d) is partial: {_SPAN}, so it ends before the quarter does \((\d{{4}}-\d\d-\d\d)\); its numbers cover only part of the quarter\.",
+     lambda m: _("{quarter} is partial: {span}, so it ends before the quarter does ({end}); its numbers cover "
+                 "only part of the quarter.").format(
+         quarter=_quarter(m.group(1)), span=_span(m.group(2), m.group(3)), end=_day(m.group(4)))),
+    (r"(MBG/NBD|BG/NBD) was chosen because it predicted the holdout quarters better \(mean absolute error per customer: (.+)\)\.",
+     lambda m: _("{model} was chosen because it predicted the holdout quarters better (mean absolute error "
+                 "per customer: {errors}).").format(
+         model=m.group(1),
+         errors="; ".join(re.sub(r"([\d.]+)$", lambda x: fmt_number(_num(x.group(1)), digits=2), e)
+                          for e in m.group(2).split("; ")))),
+    (r"(MBG/NBD|BG/NBD) was chosen by the share of one-time buyers: no holdout window could compare the models\.",
+     lambda m: _("{model} was chosen by the share of one-time buyers: no holdout window could compare the "
+                 "models.").format(model=m.group(1))),
+    (r"Purchases are modelled with (MBG/NBD|BG/NBD); (\d+)% of customers have bought only once\.( BG/NBD lets .*)?",
+     lambda m: _("Purchases are modelled with {model}; {share} of customers have bought only once.").format(
+         model=m.group(1), share=_pct(m.group(2)))
+     + (" " + _("BG/NBD lets a customer stop buying only after a repeat purchase, so it counts every "
+                "one-time buyer as still active and values them by their low purchase rate; the MBG/NBD "
+                "variant (params clv.model: mbgnbd) lets them leave at once, and is used by default where "
+                "one-time buyers are the majority.") if m.group(3) else "")),
+    (r"Lifetime value is margin: revenue x (\d+)% \(params\)\.",
+     lambda m: _("Lifetime value is margin: revenue × {share} (params).").format(share=_pct(m.group(1)))),
+    (r"Lifetime value is margin: revenue x (\d+)%, from the data's cost column\.",
+     lambda m: _("Lifetime value is margin: revenue × {share}, from the cost column of the data.").format(
+         share=_pct(m.group(1)))),
+    (r"Lifetime value is margin: revenue x (\d+)%, from (.+)\.",
+     lambda m: _("Lifetime value is margin: revenue × {share}, from {source}.").format(
+         share=_pct(m.group(1)), source=m.group(2))),
+    (r"Lifetime value is in revenue, not margin: (.+)\.",
+     lambda m: _("Lifetime value is in revenue, not margin: {source}.").format(source=m.group(1))),
+    (r"Spend per purchase is nearly independent of how often customers buy \(r = (-?[\d.]+)\), as the spend model assumes\.",
+     lambda m: _("Spend per purchase hardly depends on how often customers buy (correlation {r}), as the "
+                 "spend model assumes.").format(r=fmt_number(_num(m.group(1)), digits=2))),
+    (r"Spend per purchase is correlated with how often customers buy \(r = (-?[\d.]+)\); the spend model assumes it is not, so treat expected spend and lifetime value as rough\.",
+     lambda m: _("Spend per purchase is linked to how often customers buy (correlation {r}); the spend model "
+                 "assumes it is not, so treat expected spend and lifetime value as rough.").format(
+         r=fmt_number(_num(m.group(1)), digits=2))),
+    (r"Too few repeat buyers with varied purchases to check that spend per purchase does not depend on how often a customer buys\.",
+     lambda m: _("Too few repeat buyers with varied purchases to check that spend per purchase does not "
+                 "depend on how often a customer buys.")),
+    (r"No difference is proven: every (\d+)% confidence interval includes zero, so the gap could be chance\.",
+     lambda m: _("No difference is proven: every {level} confidence interval includes zero, so the gap could "
+                 "be chance.").format(level=_pct(m.group(1)))),
+    (r"The difference in (.+) is real: its (\d+)% confidence interval excludes zero\.",
+     lambda m: _("The difference in {which} is real: its {level} confidence interval excludes zero.").format(
+         which=_(" and ").join(_(w) for w in m.group(1).split(" and ")), level=_pct(m.group(2)))),
+)
+#: Metric names of an experiment read-out ("repeat rate", "revenue per customer").
+METRICS = (N_("repeat rate"), N_("revenue per customer"))
+
+
+def sentence_of(text: object) -> str:
+    """Return a sentence an analysis wrote (coverage, model notes, verdicts) in the report's language."""
+    return _translate(text, _OTHER, sep="")

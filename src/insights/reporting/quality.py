@@ -18,6 +18,7 @@ from insights.reporting.core import (
     sentence,
 )
 from insights.reporting.i18n import N_, _
+from insights.reporting.phrases import sentence_of
 
 #: The reject rules of ``cleaning.rules.REJECT_RULES`` in the report's language (by rule code).
 REJECT_WORDS = {
@@ -61,7 +62,7 @@ def describe_quality(quality: dict, *, rows_after: int = 0, currency: str = "RUB
     header, blank or total, each file's total row checked against its rows, how ambiguous
     values were read (``quality["notes"]``) and a rejection rate the params accepted.
     """
-    parts = [sentence("{c}", c=coverage)] if coverage else []
+    parts = [sentence("{c}", c=sentence_of(coverage))] if coverage else []
     parts += [
         sentence(
             _("The export held {read} rows: {kept} were kept and {rejected} rejected with a "
