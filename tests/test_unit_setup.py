@@ -107,11 +107,11 @@ def test_init_says_when_a_required_column_is_missing(project, capsys):
     assert "NOT FOUND" in (project / "params" / "x.yaml").read_text(encoding="utf-8")
 
 
-def _fake_report(root: Path, unit: str, quarter: str) -> Path:
+def _fake_report(root: Path, unit: str, quarter: str, *, language: str = "en") -> Path:
     folder = root / "reports" / unit / quarter
     folder.mkdir(parents=True)
-    (folder / "metadata.json").write_text(json.dumps({"unit": unit, "quarter": quarter,
-                                                      "status": "published"}), encoding="utf-8")
+    (folder / "metadata.json").write_text(json.dumps({"unit": unit, "quarter": quarter, "status": "published",
+                                                      "language": language}), encoding="utf-8")
     (folder / "report.html").write_text("<html></html>", encoding="utf-8")
     return folder
 

@@ -88,9 +88,14 @@ def render_dashboard(
 
 
 def _majority(languages: list[str]) -> str:
-    """Return the most used language (a tie goes to Russian, the readers' language)."""
+    """Return the most used language (a tie goes to Russian, the readers' language).
+
+    With no published report the page is in the default report language (``ReportParams``).
+    """
     if not languages:
-        return current_language()
+        from insights.params import ReportParams
+
+        return ReportParams().language
     counts = Counter(languages)
     top = max(counts.values())
     tied = sorted(lang for lang, n in counts.items() if n == top)

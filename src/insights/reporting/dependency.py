@@ -198,11 +198,8 @@ def describe_concentration(
     )
     parts = [paragraph(first, spread, band, _disclosure_sentence(summary, labels))]
     parts.append(note(_(
-        "The Herfindahl-Hirschman Index (HHI) adds up the squared revenue shares of all customers: "
-        "10,000 when one customer brings everything, close to 0 when revenue is spread evenly; "
-        "below 1,000 is unconcentrated, 1,000 to 1,800 moderately and above 1,800 highly "
-        "concentrated (2023 US Merger Guidelines). The Gini coefficient runs from 0 (all "
-        "customers bring the same) to 1 (one customer brings everything)."
+        "The Gini coefficient runs from 0 (all customers bring the same) to 1 (one customer "
+        "brings everything); the HHI and its bands are explained at the top of this section."
     ) + (" " + _("{n} without positive net revenue are left out.").format(n=fmt_int(summary.excluded))
          if getattr(summary, "excluded", 0) else "")))
     return Html("".join(parts))
