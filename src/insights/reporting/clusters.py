@@ -78,6 +78,10 @@ CLUSTER_NAMES = (
 )
 
 
+def _header(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def cluster_label(name: object) -> str:
     """Return a cluster's name in the report's language ('lapsed high-value, 2' keeps its suffix)."""
     parts = str(name).split(", ")
@@ -209,8 +213,9 @@ def format_cluster_profiles(result, *, currency: str = "RUB") -> Html:
     profiles = result.profiles[present]
     if "cluster_name" in present:
         profiles = profiles.assign(cluster_name=profiles["cluster_name"].map(cluster_label))
-    table = profiles.rename(columns={c: _(_PROFILE_COLUMNS[c][0]) for c in present})
-    formats = {_(_PROFILE_COLUMNS[c][0]): _PROFILE_COLUMNS[c][1] for c in present}
+    headers = {c: _header(_(_PROFILE_COLUMNS[c][0])) for c in present}
+    table = profiles.rename(columns=headers)
+    formats = {headers[c]: _PROFILE_COLUMNS[c][1] for c in present}
     return html_table(
         table,
         formats=formats,

@@ -166,6 +166,8 @@ def fmt_quarter(value: str | pd.Period) -> str:
     'Q3 2026'
     """
     period = pd.Period(str(value), freq="Q")
+    if pd.isna(period):  # an empty or missing quarter is no quarter
+        raise ValueError(f"not a quarter: {value!r}")
     if current_language() == "en":
         return f"Q{period.quarter} {period.year}"
     return locale_formats.format_quarter(period.year, period.quarter, language=current_language())
