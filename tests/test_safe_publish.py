@@ -19,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import set_report_language
 
 from insights import cli
 from insights.params import ParamsError
@@ -45,6 +46,8 @@ def fake_run_notebook(source, output, *, parameters, cwd, timeout, progress=Fals
 def project(tmp_path, monkeypatch) -> Path:
     root = tmp_path / "project"
     shutil.copytree(ROOT / "params", root / "params")
+    for params in (root / "params").glob("*.yaml"):
+        set_report_language(params, "en")  # the index's English words are checked
     shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
     monkeypatch.setattr(report, "run_notebook", fake_run_notebook)
     return root
