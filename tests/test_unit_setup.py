@@ -209,7 +209,8 @@ def test_a_withdrawal_does_not_hide_a_failed_run_from_the_index(tmp_path):
     (tmp_path / "reports" / "shop" / "runs.jsonl").write_text(json.dumps(failed) + "\n", encoding="utf-8")
     withdraw_report("shop", "2026Q2", root=tmp_path, reason="wrong export")
     index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
-    assert "last run failed" in index and "2026Q2/report.html" not in index
+    # no published report is left, so the index is in the default language (Russian)
+    assert "последний запуск завершился ошибкой" in index and "2026Q2/report.html" not in index
 
 
 @pytest.mark.parametrize("suffix", ["parquet", "xlsx"])
