@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -207,7 +208,17 @@ def express_rule(params: ExpressTestParams) -> str:
     )
 
 
-def base_outflow(features: pd.DataFrame, *, lost_days: int) -> dict[str, float]:
+class BaseOutflow(TypedDict):
+    """The whole-base figures of ``base_outflow`` (fields of ``ExpressTestResult``)."""
+
+    base_one_time_share: float
+    lost_share: float
+    never_returned_share: float
+    year_ago_active: int
+    year_ago_new: int
+
+
+def base_outflow(features: pd.DataFrame, *, lost_days: int) -> BaseOutflow:
     """Measure the whole base: one-time buyers, last year's active lost, new never back.
 
     With ``t0`` = as_of - 365 days (``recency_days`` and ``tenure_days`` count back from
@@ -236,13 +247,13 @@ def base_outflow(features: pd.DataFrame, *, lost_days: int) -> dict[str, float]:
     def _share(mask: pd.Series, base: pd.Series) -> float:
         return float(mask[base].mean()) if base.any() else float("nan")
 
-    return {
-        "base_one_time_share": _share(features["frequency"] == 1, pd.Series(True, index=features.index)),
-        "lost_share": _share(recency >= lost_days, year_ago),
-        "never_returned_share": _share(features["frequency"] == 1, new),
-        "year_ago_active": int(year_ago.sum()),
-        "year_ago_new": int(new.sum()),
-    }
+    return BaseOutflow(
+        base_one_time_share=_share(features["frequency"] == 1, pd.Series(True, index=features.index)),
+        lost_share=_share(recency >= lost_days, year_ago),
+        never_returned_share=_share(features["frequency"] == 1, new),
+        year_ago_active=int(year_ago.sum()),
+        year_ago_new=int(new.sum()),
+    )
 
 
 def express_test(
@@ -315,14 +326,15 @@ def express_test(
     def _share(part: float, whole: float) -> float:
         return float(part) / whole if whole > 0 else float("nan")
 
-    base = base_outflow(features, lost_days=lost_days) if {"recency_days", "tenure_days", "frequency"} <= set(features.columns) else {}
+    base = (base_outflow(features, lost_days=lost_days)
+            if {"recency_days", "tenure_days", "frequency"} <= set(features.columns) else None)
     verdict, reason = _express_verdict(
         params, history_days, unknown_customer_share, n_active, _share(n_one, n_active)
     )
     can_answer = not reason.startswith("The data cannot answer")
     verdict, reason = _judge_base(params, verdict, reason, base)
     stressed = verdict == "yellow" and n_one > n_reg
-    return ExpressTestResult(
+    result = ExpressTestResult(
         verdict=verdict,
         stressed=stressed,
         label="yellow (stressed)" if stressed else verdict,
@@ -337,14 +349,15 @@ def express_test(
         regular_revenue_share=_share(revenue.get("regular", 0.0), total),
         history_days=int(history_days),
         unknown_customer_share=float(unknown_customer_share),
-        **base,
         can_answer=can_answer,
     )
+    return result if base is None else replace(result, **base)
 
 
-def _judge_base(params: ExpressTestParams, verdict: str, reason: str, base: dict) -> tuple[str, str]:
+def _judge_base(params: ExpressTestParams, verdict: str, reason: str,
+                base: BaseOutflow | None) -> tuple[str, str]:
     """Return the verdict after the whole-base checks (never green with a large outflow)."""
-    if not base or verdict == "red":
+    if base is None or verdict == "red":
         return verdict, reason
     one, lost, never = (base["base_one_time_share"], base["lost_share"], base["never_returned_share"])
     words = (
