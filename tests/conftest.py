@@ -191,3 +191,13 @@ def copy_project(root: Path) -> Path:
     shutil.copy(source / "pyproject.toml", root / "pyproject.toml")
     demo.write_demo_exports(root / "data" / "demo")
     return root
+
+
+@pytest.fixture(autouse=True)
+def _restore_report_language():
+    """Each test starts and ends in the language it found: the report language is process state."""
+    from insights.reporting.i18n import current_language, set_language
+
+    before = current_language()
+    yield
+    set_language(before)
