@@ -201,3 +201,25 @@ def _restore_report_language():
     before = current_language()
     yield
     set_language(before)
+
+
+#: xdist group of the modules that read the shared published demo project (one worker builds it).
+DEMO_REPORTS_GROUP = "demo_reports"
+
+
+@pytest.fixture(scope="session")
+def demo_reports(tmp_path_factory) -> Path:
+    """A project with every demo unit published once (``insights reports``), for reading only.
+
+    Several slow test modules check the published demo reports (the analyst's table, the
+    verdicts); publishing five units costs a minute or more, so it is done once per session.
+    Tests that re-publish or change the project build their own with ``copy_project``.
+    """
+    from insights import cli
+
+    root = copy_project(tmp_path_factory.mktemp("demo_reports"))
+    source = Path(__file__).resolve().parents[1]
+    shutil.copytree(source / "notebooks" / "exploratory", root / "notebooks" / "exploratory",
+                    ignore=shutil.ignore_patterns("*.ipynb"))
+    assert cli.main(["--root", str(root), "reports", "--jobs", "1"]) == 0
+    return root
