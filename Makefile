@@ -59,8 +59,8 @@ check: $(STAMP) ## read, clean and gate one unit's data, publish nothing: make c
 reports: $(STAMP) $(DEMO_STAMP) ## publish every unit in params/ (goes on past failures, exits non-zero if any failed)
 	exec $(PY) -m insights.cli reports --stop-with-parent --quarter "$$QUARTER"
 
-test: $(STAMP) ## run the test suite (unit tests + one end-to-end report run)
-	$(PY) -m pytest
+test: $(STAMP) ## run the test suite (unit tests, docstring examples, end-to-end report runs) on every core
+	$(PY) -m pytest -n auto --dist loadgroup
 
 # Message catalogues: collect every _()/ngettext()/N_() string into the template, then merge it
 # into each language's .po (new strings arrive untranslated; translate them and commit the .po).
@@ -88,7 +88,7 @@ test-floors: $(STAMP) ## make test-fast on the lowest dependency versions pyproj
 	$(FLOORS)/bin/python -m pip install --quiet --no-deps -e .
 	$(FLOORS)/bin/python -m pytest -q -m "not slow and not services" -p no:cacheprovider
 test-fast: $(STAMP) ## the inner loop: the tests without the slow end-to-end runs and service engines
-	$(PY) -m pytest -m "not slow and not services"
+	$(PY) -m pytest -n auto --dist loadgroup -m "not slow and not services"
 
 lint: $(STAMP) ## ruff and the import contracts (analysis modules stay pure)
 	$(VENV)/bin/ruff check src tests notebooks benchmarks

@@ -210,3 +210,35 @@ def set_report_language(params: Path, language: str) -> None:
     else:
         text += f"\nreport:\n  language: {language}\n"
     params.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def _restore_report_language():
+    """Each test starts and ends in the language it found: the report language is process state."""
+    from insights.reporting.i18n import current_language, set_language
+
+    before = current_language()
+    yield
+    set_language(before)
+
+
+#: xdist group of the modules that read the shared published demo project (one worker builds it).
+DEMO_REPORTS_GROUP = "demo_reports"
+
+
+@pytest.fixture(scope="session")
+def demo_reports(tmp_path_factory) -> Path:
+    """A project with every demo unit published once (``insights reports``), for reading only.
+
+    Several slow test modules check the published demo reports (the analyst's table, the
+    verdicts); publishing five units costs a minute or more, so it is done once per session.
+    Tests that re-publish or change the project build their own with ``copy_project``.
+    """
+    from insights import cli
+
+    root = copy_project(tmp_path_factory.mktemp("demo_reports"))
+    source = Path(__file__).resolve().parents[1]
+    shutil.copytree(source / "notebooks" / "exploratory", root / "notebooks" / "exploratory",
+                    ignore=shutil.ignore_patterns("*.ipynb"))
+    assert cli.main(["--root", str(root), "reports", "--jobs", "1"]) == 0
+    return root

@@ -10,30 +10,24 @@ published.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import copy_project
+from conftest import DEMO_REPORTS_GROUP
 
 import insights
-from insights import cli
 from insights.publish.report import list_units, run_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 STARTER = Path("notebooks") / "exploratory" / "unit_walkthrough.py"
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(DEMO_REPORTS_GROUP)]
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    root = copy_project(tmp_path_factory.mktemp("analyst"))
-    shutil.copytree(ROOT / "notebooks" / "exploratory", root / "notebooks" / "exploratory",
-                    ignore=shutil.ignore_patterns("*.ipynb"))
-    assert cli.main(["--root", str(root), "reports", "--jobs", "1"]) == 0
-    return root
+def project(demo_reports) -> Path:
+    return demo_reports
 
 
 @pytest.mark.parametrize("unit", ["fleet", "corporate", "retail", "service", "group"])

@@ -489,6 +489,6 @@ def test_report_sentences_and_plots_for_a_fitted_result():
     shaky = dataclasses.replace(result, is_stable=False, stability_mean=0.4)
     assert "not stable" in describe_cluster_stability(shaky)
     assert len(plot_cluster_projection(result).collections) == 3
-    assert plot_silhouette(result).get_xlabel() == "number of clusters k"
+    assert plot_silhouette(result).get_xlabel() == "number of groups (k)"
     assert len(plot_cluster_profiles(result).get_yticklabels()) == 3
     plt.close("all")

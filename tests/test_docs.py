@@ -30,7 +30,7 @@ def test_every_make_target_named_in_the_readme_exists():
 
 
 def test_every_param_in_the_reference_has_a_default_and_a_meaning():
-    from insights.params import params_reference
+    from insights.params_reference import params_reference
 
     rows = [line.split(" | ") for line in params_reference().splitlines()[2:]]
     assert len(rows) > 60

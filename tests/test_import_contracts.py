@@ -20,7 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "insights"
 ANALYSES = ("segments", "concentration", "key_person", "mix", "key_customers", "cohorts",
-            "experiments", "clustering", "clv", "attention", "changes")
+            "experiments", "clustering", "clv", "attention", "changes", "express")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 

@@ -44,6 +44,17 @@ def test_mix_direction_toward_away_flat_and_not_configured():
     assert unset["direction"] == "not configured"
 
 
+def test_mix_direction_without_a_year_ago_says_no_history_and_keeps_its_fields():
+    table = mix.mix_shares(pd.Series({"sales": 3.0, "repair": 1.0}), pd.Series(dtype=float))
+    record = mix.mix_direction(table, dimension="product_line", targets=["repair"], label="services")
+    assert list(record) == ["target", "dimension", "values", "share", "share_year_ago", "change",
+                            "direction"]
+    assert record["direction"] == "no history" and record["share"] == pytest.approx(0.25)
+    assert pd.isna(record["share_year_ago"]) and pd.isna(record["change"])
+    unset = mix.mix_direction(table, dimension="product_line", targets=[], label="services")
+    assert list(unset) == list(record) and pd.isna(unset["share"]) and pd.isna(unset["change"])
+
+
 def test_year_earlier_keeps_quarter_ends():
     assert mix.year_earlier("2026-09-30") == pd.Timestamp("2025-09-30")
     assert mix.year_earlier("2024-12-31") == pd.Timestamp("2023-12-31")

@@ -158,6 +158,8 @@ def _comparable(metadata: dict) -> dict:
         meta.pop(key, None)
     meta["params"].pop("unit"), meta["params"].pop("source")
     meta["data_quality"].pop("files")
+    for total in meta["data_quality"].get("total_rows", []):  # where it sits: file line vs table row
+        total.pop("path"), total.pop("line")
     return meta
 
 

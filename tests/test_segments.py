@@ -209,6 +209,17 @@ def test_no_active_customers_is_red_with_nan_shares_as_none():
     assert "Green: one-time buyers at or below 3%" in data["rule"]
 
 
+def test_without_recency_and_tenure_the_whole_base_is_not_judged():
+    # population() has no recency_days/tenure_days/frequency: base_outflow is skipped, the
+    # whole-base fields keep their defaults and the reason has no whole-base sentence.
+    result = run_express(*population(regular=60, one_time=3, occasional=37))
+    data = result.to_dict()
+    assert result.verdict == "green" and "Of all customers" not in result.reason
+    assert data["base_one_time_share"] is None and data["lost_share"] is None
+    assert data["never_returned_share"] is None
+    assert result.year_ago_active == 0 and result.year_ago_new == 0
+
+
 def test_history_defaults_to_the_longest_tenure():
     feats, segs = population(regular=40, one_time=0)
     short = feats.assign(tenure_days=[100.0] * 39 + [300.0])  # 300 < 365 days of history

@@ -32,8 +32,8 @@ def project(tmp_path_factory) -> Path:
     return root
 
 
-def _set_stream(root: Path, value: str) -> None:
-    path = root / "params" / "fleet.yaml"
+def _set_stream(root: Path, value: str, *, unit: str = "fleet") -> None:
+    path = root / "params" / f"{unit}.yaml"
     text = path.read_text(encoding="utf-8")
     lines = [line for line in text.splitlines(keepends=True) if not line.startswith("  stream:")]
     at = lines.index("source:\n") + 1
@@ -105,12 +105,15 @@ def test_a_stream_whose_rows_are_all_rejected_fails_like_the_in_memory_path(tmp_
 
 @pytest.mark.slow
 def test_spark_unit_publishes_the_same_report(project, tmp_path):
-    """features.engine: spark runs every aggregate of the report on a real local Spark."""
+    """features.engine: spark runs every aggregate of the report on a real local Spark.
+
+    On corporate, the smallest demo unit (every section, a tenth of fleet's Spark time).
+    """
     pytest.importorskip("pyspark", reason="PySpark is not installed (pip install -e '.[spark]')")
-    path = project / "params" / "fleet.yaml"
+    path = project / "params" / "corporate.yaml"
     original = path.read_text(encoding="utf-8")
-    _set_stream(project, "auto")
-    duckdb_run = publish_report("fleet", quarter="2026Q3", root=project)
+    _set_stream(project, "auto", unit="corporate")
+    duckdb_run = publish_report("corporate", quarter="2026Q3", root=project)
     kept = tmp_path / "duckdb"
     shutil.copytree(duckdb_run.report_dir, kept)
     digests = [params_digest(load_params(path))]
@@ -118,7 +121,7 @@ def test_spark_unit_publishes_the_same_report(project, tmp_path):
         "features:\n", "features:\n  engine: spark\n", 1), encoding="utf-8")
     digests.append(params_digest(load_params(path)))
     try:
-        spark_run = publish_report("fleet", quarter="2026Q3", root=project)
+        spark_run = publish_report("corporate", quarter="2026Q3", root=project)
     finally:
         path.write_text(original, encoding="utf-8")
     meta = _comparable(spark_run.metadata)

@@ -12,25 +12,23 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import copy_project
+from conftest import DEMO_REPORTS_GROUP
 
-from insights import cli
 from insights.params import load_params
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(DEMO_REPORTS_GROUP)]
 UNITS = ("corporate", "fleet", "retail", "service", "group")
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    return copy_project(tmp_path_factory.mktemp("verdicts"))
+def project(demo_reports) -> Path:
+    return demo_reports
 
 
 @pytest.fixture(scope="module")
 def reports(project) -> dict[str, tuple[dict, str]]:
     out = {}
     for unit in UNITS:
-        assert cli.main(["--root", str(project), "report", "--unit", unit]) == 0
         folder = project / "reports" / unit / "2026Q3"
         meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
         out[unit] = (meta, _text((folder / "report.html").read_text(encoding="utf-8")))

@@ -112,7 +112,7 @@ START, END = "<!-- params-reference:start -->", "<!-- params-reference:end -->"
 
 def replace_params_reference(markdown: str) -> str:
     """Return ``markdown`` with the block between the params-reference markers regenerated."""
-    from insights.params import params_reference
+    from insights.params_reference import params_reference
 
     head, rest = markdown.split(START, 1)
     _, tail = rest.split(END, 1)
@@ -120,7 +120,7 @@ def replace_params_reference(markdown: str) -> str:
 
 
 def _params_reference(update: Path | None) -> int:
-    from insights.params import params_reference
+    from insights.params_reference import params_reference
 
     if update is None:
         print(params_reference())

@@ -104,26 +104,31 @@ def mix_direction(
     least ``min_change`` against a year earlier, "away" when it fell by as much, "flat"
     otherwise; "not configured" without targets, "no history" without a year-ago share.
     """
-    record = {
+    share: float = np.nan
+    share_year_ago: float = np.nan
+    if targets:
+        chosen = shares[shares["value"].isin(list(targets))]
+        share = float(chosen["share"].sum()) if shares["share"].notna().any() else np.nan
+        if shares["share_year_ago"].notna().any():
+            share_year_ago = float(chosen["share_year_ago"].sum())
+    change = share - share_year_ago
+    if not targets:
+        direction = "not configured"
+    elif pd.isna(change):
+        direction = "no history"
+    elif change >= min_change:
+        direction = "toward"
+    else:
+        direction = "away" if change <= -min_change else "flat"
+    return {
         "target": label,
         "dimension": dimension,
         "values": ", ".join(targets),
-        "share": np.nan,
-        "share_year_ago": np.nan,
-        "change": np.nan,
+        "share": share,
+        "share_year_ago": share_year_ago,
+        "change": change,
+        "direction": direction,
     }
-    if not targets:
-        return {**record, "direction": "not configured"}
-    chosen = shares[shares["value"].isin(list(targets))]
-    record["share"] = float(chosen["share"].sum()) if shares["share"].notna().any() else np.nan
-    if shares["share_year_ago"].notna().any():
-        record["share_year_ago"] = float(chosen["share_year_ago"].sum())
-    record["change"] = record["share"] - record["share_year_ago"]
-    if pd.isna(record["change"]):
-        return {**record, "direction": "no history"}
-    if record["change"] >= min_change:
-        return {**record, "direction": "toward"}
-    return {**record, "direction": "away" if record["change"] <= -min_change else "flat"}
 
 
 @dataclass(frozen=True)

@@ -473,17 +473,20 @@ def report_artifacts(report: ReportData) -> dict[str, Any]:
         quality=data.quality, sources=data.sources, params=params.model_dump(mode="json"),
         sections=sections,
     )
-    names = {"show_names": params.report.show_customer_names, "salt": params.unit}
+    show_names, salt = params.report.show_customer_names, params.unit
     export_labels = dependency_text.customer_label_map(
-        report.features_now, max_length=80, unit_policy=params.report.unit_name_policy, **names
+        report.features_now, max_length=80, unit_policy=params.report.unit_name_policy,
+        show_names=show_names, salt=salt,
     )
     tables = {
         "quarantine": quality_text.quarantine_frame(
             data.rejected, show_names=params.report.show_customer_names
         ),
-        "export_key_customers": account_lists.key_customer_list(report.key, **names),
+        "export_key_customers": account_lists.key_customer_list(
+            report.key, show_names=show_names, salt=salt
+        ),
         "export_experiment_groups": account_lists.experiment_list(
-            report.split, report.features_now, **names
+            report.split, report.features_now, show_names=show_names, salt=salt
         ),
         **attention_text.attention_exports(report.attention, labels=export_labels),
     }

@@ -17,6 +17,7 @@ import pandas as pd
 
 from insights.clv.bgnbd import (
     BgNbdFit,
+    Variant,
     bgnbd_log_likelihood,
     expected_purchases,
     expected_purchases_if_alive,
@@ -188,7 +189,7 @@ def build_clv(data: ClvData, *, params: ClvParams) -> ClvResult:
     )
 
 
-def _fit_models(summary: pd.DataFrame, model: str):
+def _fit_models(summary: pd.DataFrame, model: Variant):
     """Fit both models; return (fit, spend_fit, '') or a plain sentence when unusable."""
     fit = fit_bgnbd(summary, variant=model)
     if not fit.converged:
@@ -237,7 +238,8 @@ def _model_note(model: str, assessment: ClvAssessment) -> str:
     return note
 
 
-def _choose(data: ClvData, params: ClvParams, summary: pd.DataFrame):
+def _choose(data: ClvData, params: ClvParams,
+            summary: pd.DataFrame) -> tuple[Variant, HoldoutResult, str]:
     """Return (model, its holdout, a sentence on the choice): "auto" picks by holdout error."""
     if params.model != "auto":
         model = params.model

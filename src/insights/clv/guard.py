@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from insights.clv.bgnbd import Variant
 from insights.clv.data import unit_days
 
 #: "auto" uses MBG/NBD when one-time buyers are more than this share of the customers.
@@ -96,7 +97,7 @@ def assess_clv_data(
     return ClvAssessment(status, reason, n, repeat, one_time, history)
 
 
-def choose_model(summary: pd.DataFrame, model: str = "auto") -> str:
+def choose_model(summary: pd.DataFrame, model: str = "auto") -> Variant:
     """Return the purchase model to fit: ``model`` itself, or for ``"auto"`` MBG/NBD when
     one-time buyers are more than half of the customers, BG/NBD otherwise.
 
@@ -104,8 +105,10 @@ def choose_model(summary: pd.DataFrame, model: str = "auto") -> str:
     has P(alive) = 1; MBG/NBD (Batislam et al. 2007) lets them drop out too, which matters
     most where they dominate.
     """
-    if model in ("bgnbd", "mbgnbd"):
-        return model
+    if model == "bgnbd":
+        return "bgnbd"
+    if model == "mbgnbd":
+        return "mbgnbd"
     if model != "auto":
         raise ValueError(f"model must be 'auto', 'bgnbd' or 'mbgnbd', got {model!r}.")
     one_time = float((summary["frequency"] == 0).mean()) if len(summary) else 0.0

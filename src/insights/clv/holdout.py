@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from insights.clv.bgnbd import BgNbdFit, expected_purchases, fit_bgnbd
+from insights.clv.bgnbd import BgNbdFit, Variant, expected_purchases, fit_bgnbd
 from insights.clv.guard import ClvAssessment, assess_clv_data, choose_model
 from insights.periods import TimeUnit
 from insights.schema import require_columns
@@ -108,7 +108,7 @@ def validate_holdout(
         assessment = ClvAssessment.not_applicable(
             "the purchase model did not converge on the calibration window", summary
         )
-    if not assessment.ok:
+    if fit is None or not assessment.ok:  # fit is None exactly when the data failed the guardrails
         return HoldoutResult(
             "not_applicable",
             assessment.reason,
@@ -188,10 +188,11 @@ def _empty_bins() -> pd.DataFrame:
     )
 
 
-MODEL_NAMES = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD"}
+MODEL_NAMES: dict[Variant, str] = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD"}
 
 
-def choose_model_by_holdout(holdouts: dict[str, HoldoutResult], *, fallback: str) -> tuple[str, str]:
+def choose_model_by_holdout(holdouts: dict[Variant, HoldoutResult], *,
+                            fallback: Variant) -> tuple[Variant, str]:
     """Pick the purchase model with the smaller holdout error, and say which and why.
 
     ``holdouts`` maps a model ("bgnbd", "mbgnbd") to its ``validate_holdout`` result. The

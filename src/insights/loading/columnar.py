@@ -81,7 +81,8 @@ class _FileWide:
     """Per-column facts over a whole Parquet file, computed once on first use."""
 
     def __init__(self, parquet) -> None:
-        self.parquet, self.cache = parquet, {}
+        self.parquet = parquet
+        self.cache: dict[int, bool] = {}
 
     def __call__(self, index: int) -> bool:
         """Return True when column ``index`` is floats, all whole, over the whole file."""

@@ -133,10 +133,10 @@ def _copy_csv(con, table: str, columns: list[str]) -> bytes:
     from psycopg import sql
 
     quoted = [sql.Identifier(c) for c in columns]
-    query = sql.SQL("COPY (SELECT {} FROM {} ORDER BY {}) TO STDOUT WITH (FORMAT csv, HEADER true)")
-    query = query.format(sql.SQL(", ").join(quoted), _relation(table),
+    template = sql.SQL("COPY (SELECT {} FROM {} ORDER BY {}) TO STDOUT WITH (FORMAT csv, HEADER true)")
+    query = template.format(sql.SQL(", ").join(quoted), _relation(table),
                          sql.SQL(", ").join(sql.SQL('({}::text) COLLATE "C"').format(c) for c in quoted))
-    chunks = []
+    chunks: list[bytes] = []
     with con.cursor() as cur:
         cur.execute("SET LOCAL DateStyle = 'ISO, YMD'")
         with cur.copy(query) as copy:

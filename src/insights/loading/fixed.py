@@ -29,7 +29,9 @@ def read_fixed_width(entry: str, data: bytes, source, scan: ByteScan | None = No
     spans = list(zip([0, *ends[:-1]], ends, strict=True))
     start, names = _header(entry, lines, source)
     header, duplicates = unique_header(names)
-    table = Table(header=header, lines=[], rows=[], dtype="str", duplicates=duplicates)
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    table = Table(header=header, lines=numbers, rows=rows, dtype="str", duplicates=duplicates)
     blank = 0
     for number, line in enumerate(lines[start:], start=start + 1):
         if not line.strip():
@@ -45,10 +47,10 @@ def read_fixed_width(entry: str, data: bytes, source, scan: ByteScan | None = No
                                            f"the line has text after character {ends[-1]}, "
                                            "where source.widths end"))
             continue
-        table.rows.append([line[a:b].strip() for a, b in spans])
-        table.lines.append(number)
+        rows.append([line[a:b].strip() for a, b in spans])
+        numbers.append(number)
     return table, {"encoding": encoding, "delimiter": None, "blank_lines": blank,
-                   "data_lines": len(table.rows) + len(table.rejects),
+                   "data_lines": len(rows) + len(table.rejects),
                    "header_line": start if not source.column_names else 0}
 
 

@@ -201,17 +201,14 @@ def iter_batches(params: Params, *, root: Path, batch_rows: int = DEFAULT_BATCH_
         rows = sum(len(b.frame) + len(b.rejected) for b in iter_batches(params, root=root))
     """
     if params.source.format == "postgres":
-        entry = f"postgres:{params.source.table}"
-        table, info = _read_one(entry, Path(root), params)
-        frame, rejected = _to_frames(entry, table)
-        source = _source_info(info, table, len(frame) + len(rejected))
-        _check_unused_keys(params, _used_keys(params, table), [source])
-        yield Batch(entry, frame, rejected, source)
+        yield _postgres_batch(params, Path(root))
         return
-    used, sources = set(), []
+    used: set = set()
+    sources: list[dict] = []
     for entry in params.source.paths:
         head, tables, info = _open_stream(entry, Path(root), params, batch_rows)
-        rows, ahead = 0, next(tables)
+        rows = 0
+        ahead: Table | None = next(tables)
         while ahead is not None:
             table, ahead = ahead, next(tables, None)
             table.targets = head.targets
@@ -223,6 +220,16 @@ def iter_batches(params: Params, *, root: Path, batch_rows: int = DEFAULT_BATCH_
                 sources.append(source)
             yield Batch(entry, frame, rejected, source)
     _check_unused_keys(params, used, sources)
+
+
+def _postgres_batch(params: Params, root: Path) -> Batch:
+    """Read the unit's PostgreSQL table as one batch, carrying its ``sources`` entry."""
+    entry = f"postgres:{params.source.table}"
+    table, info = _read_one(entry, root, params)
+    frame, rejected = _to_frames(entry, table)
+    source = _source_info(info, table, len(frame) + len(rejected))
+    _check_unused_keys(params, _used_keys(params, table), [source])
+    return Batch(entry, frame, rejected, source)
 
 
 def _open_stream(entry: str, root: Path, params: Params,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import pandas as pd
 
@@ -71,11 +72,14 @@ SURVEY_BYTES = 64 << 20
 _DATE_SHAPE = re.compile(r"^\s*(\d{1,4})([./-])(\d{1,2})\2(\d{2,4})(?:[ T].*)?$")
 
 
+V = TypeVar("V")
+
+
 @dataclass(frozen=True)
-class Guess:
+class Guess(Generic[V]):
     """A setting's value and the facts that decided it."""
 
-    value: object
+    value: V
     evidence: str
 
 
@@ -84,18 +88,18 @@ class ExportSurvey:
     """What ``survey_export`` found in a file; each guess carries its evidence."""
 
     entry: str
-    format: Guess
-    encoding: Guess
-    delimiter: Guess
+    format: Guess[str]
+    encoding: Guess[str]
+    delimiter: Guess[str]
     header_line: int
     rows: int  # rows surveyed: all of them unless the file exceeds SURVEY_BYTES
-    columns: dict[str, Guess]  # canonical field -> Guess(source header, why)
+    columns: dict[str, Guess[str]]  # canonical field -> Guess(source header, why)
     unmapped: dict[str, str] = field(default_factory=dict)  # source header -> why not mapped
-    decimal: Guess = Guess("auto", "")
-    date_format: Guess = Guess(None, "")
-    dayfirst: Guess = Guess(True, "")
-    currency: Guess = Guess("RUB", "")
-    grain: Guess = Guess("order_line", "")
+    decimal: Guess[str] = Guess("auto", "")
+    date_format: Guess[str | None] = Guess(None, "")
+    dayfirst: Guess[bool] = Guess(True, "")
+    currency: Guess[str] = Guess("RUB", "")
+    grain: Guess[str] = Guess("order_line", "")
     date_range: tuple[str, str] | None = None
     missing: tuple[str, ...] = ()  # required fields no column was found for
 
@@ -165,7 +169,7 @@ def _date_range(dates: list | None, guesses: dict) -> tuple[str, str] | None:
     return (str(parsed.min().date()), str(parsed.max().date())) if len(parsed) else None
 
 
-def choose_columns(table: Table) -> tuple[dict[str, Guess], dict[str, str]]:
+def choose_columns(table: Table) -> tuple[dict[str, Guess[str]], dict[str, str]]:
     """Pick one source column per canonical field by header, confirmed by its values.
 
     Fields are filled in ``CANONICAL`` order (required first), each with the unclaimed
@@ -174,7 +178,7 @@ def choose_columns(table: Table) -> tuple[dict[str, Guess], dict[str, str]]:
     whose values are all dates (for ``order_date``).
     """
     headers = {_norm(h): h for h in table.header}
-    chosen: dict[str, Guess] = {}
+    chosen: dict[str, Guess[str]] = {}
     taken: set[str] = set()
     for target in CANONICAL:
         for phrase in (target, target.replace("_", " "), *HEADERS.get(target, ())):
@@ -195,7 +199,7 @@ def choose_columns(table: Table) -> tuple[dict[str, Guess], dict[str, str]]:
     return chosen, unmapped
 
 
-def _fallback_date(table: Table, chosen: dict, taken: set) -> None:
+def _fallback_date(table: Table, chosen: dict[str, Guess[str]], taken: set[str]) -> None:
     """Choose the only unclaimed column whose values all read as dates for ``order_date``."""
     dated = [h for h in table.header if h not in taken
              and _date_share(pd.Series(_values(table, h, "order_date"), dtype=object)) >= MIN_TYPED_SHARE]
@@ -205,7 +209,7 @@ def _fallback_date(table: Table, chosen: dict, taken: set) -> None:
         taken.add(dated[0])
 
 
-def _type_check(target: str, values: list) -> str:
+def _type_check(target: str, values: list | None) -> str:
     """Return why a column's values fit ``target`` ('' when untyped), or 'refused: ...'."""
     if values is None:
         return "refused: its stored type cannot hold this field"
@@ -249,7 +253,7 @@ def _typed(values: list) -> bool:
     return not any(isinstance(v, str) for v in values)
 
 
-def _encoding_guess(scan, encoding: str) -> Guess:
+def _encoding_guess(scan, encoding: str) -> Guess[str]:
     """State the encoding the loader chose and the byte-level fact behind it."""
     if encoding == "utf-8-sig":
         return Guess(encoding, "the file starts with a UTF-8 byte-order mark and decodes as UTF-8")
@@ -260,7 +264,7 @@ def _encoding_guess(scan, encoding: str) -> Guess:
     return Guess(encoding, f"not UTF-8 from {where}; read as cp1251 the words are Russian")
 
 
-def _delimiter_guess(data: bytes, extra: dict) -> Guess:
+def _delimiter_guess(data: bytes, extra: dict) -> Guess[str]:
     """State the delimiter the loader sniffed and how each candidate split the first lines."""
     chosen = extra["delimiter"]
     encoding = extra["encoding"]
@@ -282,7 +286,7 @@ def _delimiter_guess(data: bytes, extra: dict) -> Guess:
 _NAMES = {";": "';'", "\t": "tab", ",": "','", "|": "'|'"}
 
 
-def _decimal_guess(amounts: list | None) -> Guess:
+def _decimal_guess(amounts: list | None) -> Guess[str]:
     """Count the amounts only a decimal comma reads, and those only a point reads."""
     if not amounts:
         return Guess("auto", "no amount column to look at; auto decides per column")
@@ -325,7 +329,7 @@ def _date_guesses(dates: list | None) -> dict:
     return {"dayfirst": dayfirst, "date_format": _date_format(dates, dmy, iso, dayfirst.value)}
 
 
-def _date_format(dates: list, dmy: list, iso: list, dayfirst: bool) -> Guess:
+def _date_format(dates: list, dmy: list, iso: list, dayfirst: bool) -> Guess[str | None]:
     """Return the one strftime pattern every date fits, or None (ISO or day-first parsing)."""
     if not dmy or iso:
         return Guess(None, "dates are ISO or mixed; parsed as ISO or by date order")
@@ -340,7 +344,7 @@ def _date_format(dates: list, dmy: list, iso: list, dayfirst: bool) -> Guess:
     return Guess(fmt, f"{share:.1%} of the non-empty dates read with it")
 
 
-def _currency_guess(codes: list | None, amounts: list | None) -> Guess:
+def _currency_guess(codes: list | None, amounts: list | None) -> Guess[str]:
     """Return the currency: the currency column's commonest code, a mark in amounts, or RUB."""
     if codes:
         counts = normalise_currency(pd.Series(codes, dtype=object)).replace("", pd.NA).value_counts()
@@ -357,7 +361,7 @@ def _currency_guess(codes: list | None, amounts: list | None) -> Guess:
     return Guess("RUB", "no currency column and no currency mark in the amounts: RUB assumed")
 
 
-def _grain_guess(order_ids: list | None) -> Guess:
+def _grain_guess(order_ids: list | None) -> Guess[str]:
     """Return order_line when an order id appears on several rows, else order."""
     if not order_ids:
         return Guess("order_line", "no order id column; purchases are distinct dates")

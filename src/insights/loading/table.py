@@ -40,7 +40,8 @@ def unique_header(raw: Sequence[object]) -> tuple[list[str], dict[str, list[str]
     folded = [n.casefold() for n in names]
     counts = {f: folded.count(f) for f in set(folded)}
     seen: dict[str, int] = {}
-    result, duplicates = [], {}
+    result: list[str] = []
+    duplicates: dict[str, list[str]] = {}
     for name, key in zip(names, folded, strict=True):
         if counts[key] == 1:
             result.append(name)
@@ -91,7 +92,11 @@ class CellIssue:
 
 @dataclass
 class Table:
-    """A file's header, rows (or a column converter), physical lines and structural rejects."""
+    """A file's header, rows (or a column converter), physical lines and structural rejects.
+
+    Every reader sets either ``rows`` (text and workbook readers) or ``converter`` (columnar
+    and database readers) before the table's columns are read.
+    """
 
     header: list[str]
     lines: Sequence[int]
@@ -110,5 +115,6 @@ class Table:
         if self.converter is not None:
             return self.converter(index, target)
         if len(self._columns) != len(self.header):
+            assert self.rows is not None, "a Table without a converter holds rows"
             self._columns = list(zip(*self.rows, strict=True)) or [()] * len(self.header)
         return list(self._columns[index])

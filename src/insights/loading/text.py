@@ -128,6 +128,7 @@ def _strict(entry: str, error: DecodeError | None, encoding: str) -> None:
 
 def _check_cp1251(entry: str, scan: ByteScan) -> None:
     """Accept non-UTF-8 bytes as cp1251 only when the text reads as Russian, else refuse."""
+    odd: str | None
     if scan.cp1251_error is not None:
         odd = "<undefined cp1251 byte>"
     else:
@@ -193,7 +194,7 @@ def sniff_delimiter(entry: str, sample: list[str], declared: str) -> str:
 
 def _loose_rows(sample: list[str], delimiter: str) -> list[list[str]]:
     """Parse sample lines one by one, leniently, skipping broken ones (for sniffing only)."""
-    rows = []
+    rows: list[list[str]] = []
     for line in sample:
         try:
             rows.extend(csv.reader([line[:10_000]], delimiter=delimiter))
@@ -210,7 +211,9 @@ class _Feed:
     """
 
     def __init__(self, source: Iterable[str]) -> None:
-        self.source, self.buffer, self.base, self.pos = iter(source), [], 0, 0
+        self.source = iter(source)
+        self.buffer: list[str] = []
+        self.base, self.pos = 0, 0
 
     def __iter__(self) -> _Feed:
         return self
@@ -248,16 +251,16 @@ class _Records:
     """An open CSV after its header: the reader, the header and what goes in ``sources``."""
 
     feed: _Feed
-    reader: object
+    reader: Iterator[list[str]]
     header: list[str]
     duplicates: dict[str, list[str]]
     header_norm: list[str]
     extra: dict
     spanned: int = 0  # physical lines of the records read so far (rows and rejects)
 
-    def new_table(self) -> Table:
-        """Return an empty Table for the next rows."""
-        return Table(header=list(self.header), lines=[], rows=[], dtype="str",
+    def new_table(self, rows: list[list[str]], lines: list[int]) -> Table:
+        """Return a Table of the header over ``rows`` and their ``lines`` (filled by the caller)."""
+        return Table(header=list(self.header), lines=lines, rows=rows, dtype="str",
                      duplicates=self.duplicates)
 
 
@@ -267,8 +270,7 @@ def read_csv(entry: str, data: bytes, source, scan: ByteScan | None = None) -> t
     encoding = choose_encoding(entry, scan, source.encoding)
     text = data.decode(encoding, errors="surrogateescape")
     records = _open_records(entry, io.StringIO(text, newline=""), source, encoding)
-    table = records.new_table()
-    blank, _ = _read_records(records, table)
+    table, blank, _ = _read_records(records)
     return table, records.extra | {"blank_lines": blank, "data_lines": records.spanned}
 
 
@@ -289,7 +291,7 @@ def stream_csv(entry: str, path: Path, source, scan: ByteScan,
         handle.close()
         raise
     extra = records.extra | {"blank_lines": 0, "data_lines": 0}
-    return records.new_table(), _csv_tables(records, handle, extra, batch_rows), extra
+    return records.new_table([], []), _csv_tables(records, handle, extra, batch_rows), extra
 
 
 def _csv_tables(records: _Records, handle, extra: dict, batch_rows: int) -> Iterator[Table]:
@@ -297,8 +299,7 @@ def _csv_tables(records: _Records, handle, extra: dict, batch_rows: int) -> Iter
     with handle:
         done = False
         while not done:
-            table = records.new_table()
-            blank, done = _read_records(records, table, limit=max(int(batch_rows), 1))
+            table, blank, done = _read_records(records, limit=max(int(batch_rows), 1))
             extra["blank_lines"] += blank
             extra["data_lines"] = records.spanned
             if table.rows or table.rejects or done:
@@ -360,26 +361,30 @@ def _header_index(entry: str, feed: _Feed, header_line: int | None) -> int:
     raise LoadError(f"{entry}: the file has no header line (only blank lines); re-export it.")
 
 
-def _read_records(records: _Records, table: Table, limit: int | None = None) -> tuple[int, bool]:
-    """Append aligned rows to ``table`` and reject the rest, up to ``limit`` records.
+def _read_records(records: _Records, limit: int | None = None) -> tuple[Table, int, bool]:
+    """Read aligned rows into a new Table and reject the rest, up to ``limit`` records.
 
-    Returns the number of blank lines passed and whether the file is exhausted. Called
-    again with a new table, it goes on where it stopped.
+    Returns the table, the number of blank lines passed and whether the file is exhausted.
+    Called again, it goes on where it stopped.
     """
     feed, reader, header_norm = records.feed, records.reader, records.header_norm
     width, blank, careful_until = len(header_norm), 0, 0
-    while limit is None or len(table.rows) + len(table.rejects) < limit:
+    kept: list[list[str]] = []
+    lines: list[int] = []
+    table = records.new_table(kept, lines)
+    while limit is None or len(kept) + len(table.rejects) < limit:
         first = feed.pos
         feed.forget_before(first)
-        if feed.line(first) is None:
-            return blank, True
+        head = feed.line(first)  # stays buffered until the next record (forget_before above)
+        if head is None:
+            return table, blank, True
         if first >= careful_until and PLAIN_BLOCK_LINES:
-            room = PLAIN_BLOCK_LINES if limit is None else limit - len(table.rows) - len(table.rejects)
+            room = PLAIN_BLOCK_LINES if limit is None else limit - len(kept) - len(table.rejects)
             block = feed.lines_from(first, min(room, PLAIN_BLOCK_LINES))
             rows = plain_rows(block, records.extra["delimiter"], header_norm)
             if rows is not None:
-                table.rows.extend(rows)
-                table.lines.extend(range(first + 1, first + 1 + len(rows)))
+                kept.extend(rows)
+                lines.extend(range(first + 1, first + 1 + len(rows)))
                 feed.pos = first + len(rows)
                 records.spanned += len(rows)
                 continue
@@ -387,17 +392,17 @@ def _read_records(records: _Records, table: Table, limit: int | None = None) -> 
         try:
             fields = next(reader)
         except StopIteration:
-            return blank, True
+            return table, blank, True
         except csv.Error as exc:
             spans = feed.pos - first > 1
-            table.rejects.append(_quote_reject(feed.line(first), first, str(exc), spans))
+            table.rejects.append(_quote_reject(head, first, str(exc), spans))
             feed.pos = first + 1
             records.spanned += 1
             continue
         while len(fields) > width and not fields[-1].strip():
             fields.pop()
         if feed.pos - first > 1 and len(fields) != width:
-            table.rejects.append(_quote_reject(feed.line(first), first, "", True))
+            table.rejects.append(_quote_reject(head, first, "", True))
             feed.pos = first + 1
             records.spanned += 1
             continue
@@ -417,13 +422,13 @@ def _read_records(records: _Records, table: Table, limit: int | None = None) -> 
                                            f"{raw.index(chr(0)) + 1}); the line was skipped",
                                            tuple(fields)))
             continue
-        reject = _shape_reject(fields, header_norm, first, feed.line(first))
+        reject = _shape_reject(fields, header_norm, first, head)
         if reject is not None:
             table.rejects.append(reject)
             continue
-        table.rows.append(fields)
-        table.lines.append(first + 1)
-    return blank, feed.line(feed.pos) is None
+        kept.append(fields)
+        lines.append(first + 1)
+    return table, blank, feed.line(feed.pos) is None
 
 
 def _undecodable(fields: list[str], lines: list[str], first: int, encoding: str) -> RowReject | None:
@@ -432,6 +437,7 @@ def _undecodable(fields: list[str], lines: list[str], first: int, encoding: str)
         return None
     raw = "".join(lines).rstrip("\r\n")
     at = UNDECODED.search(raw)
+    assert at is not None, "the fields are cut from these lines, so the byte is in them"
     line = first + 1 + raw.count("\n", 0, at.start())
     byte = ord(at.group()) - 0xDC00
     shown = raw.encode(encoding, errors="surrogateescape").decode(encoding, errors="replace")

@@ -134,7 +134,9 @@ def read_excel(entry: str, data: bytes, source) -> tuple[Table, dict]:
     while raw_header and not raw_header[-1]:
         raw_header.pop()
     header, duplicates = unique_header(raw_header)
-    table = Table(header=header, lines=[], rows=[], dtype="object", duplicates=duplicates)
+    kept: list[list] = []
+    lines: list[int] = []
+    table = Table(header=header, lines=lines, rows=kept, dtype="object", duplicates=duplicates)
     folded = [h.casefold() for h in raw_header]
     blank = 0
     for index in range(start + 1, len(rows)):
@@ -142,7 +144,7 @@ def read_excel(entry: str, data: bytes, source) -> tuple[Table, dict]:
         if all(_blank(v) for v in cells):
             blank += 1
             continue
-        _add_row(table, cells, index, folded, formulas)
+        _add_row(table, kept, lines, cells, index, folded, formulas)
     return table, {"sheet": name, "header_line": start + 1, "blank_lines": blank}
 
 
@@ -159,8 +161,9 @@ def _header_row(entry: str, rows: list, header_line: int | None) -> int:
     raise LoadError(f"{entry}: the sheet is empty; check source.sheet or the file.")
 
 
-def _add_row(table: Table, cells: list, index: int, folded: list[str], formulas) -> None:
-    """Append one sheet row to the table, or reject it."""
+def _add_row(table: Table, kept: list[list], lines: list[int], cells: list, index: int,
+             folded: list[str], formulas) -> None:
+    """Append one sheet row to ``kept`` and ``lines`` (the table's rows), or reject it."""
     width, line = len(folded), index + 1
     raw = ";".join("" if v is None else str(v) for v in cells).rstrip(";")
     if [header_text(v).casefold() for v in cells[:width]] == folded and all(
@@ -174,9 +177,9 @@ def _add_row(table: Table, cells: list, index: int, folded: list[str], formulas)
                                        f"beyond the header's {width} columns", tuple(cells)))
         return
     cells = (cells + [None] * width)[:width]
-    position = len(table.rows)
-    table.rows.append(cells)
-    table.lines.append(line)
+    position = len(kept)
+    kept.append(cells)
+    lines.append(line)
     source = formulas[index] if formulas is not None and index < len(formulas) else []
     for j, cached in enumerate(cells):
         formula = source[j] if j < len(source) else None

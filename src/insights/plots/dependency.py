@@ -181,7 +181,7 @@ def plot_mix_shares(shares: pd.DataFrame, *, dimension: str, top: int = 8, ax=No
     ax.set_title(_("Revenue mix by {dimension}").format(dimension=safe_label(label_dimension(dimension))))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the bars, never on one
     if rows["share"].notna().any():
-        top = rows.loc[rows["share"].idxmax()]
+        largest = rows.loc[rows["share"].idxmax()]
         describe(ax, _("The largest, {value}, brings {share} of the last 12 months' revenue.").format(
-            value=label_code(dimension, top["value"]), share=fmt_share(top["share"])))  # fmt: skip
+            value=label_code(dimension, largest["value"]), share=fmt_share(largest["share"])))  # fmt: skip
     return ax

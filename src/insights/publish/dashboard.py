@@ -19,6 +19,7 @@ from importlib import resources
 import jinja2
 from markupsafe import Markup
 
+from insights.params import ReportParams
 from insights.reporting.core import fmt_money, fmt_quarter, fmt_share
 from insights.reporting.i18n import LANGUAGES, N_, _, current_language, ngettext, set_language
 from insights.reporting.labels import label_code
@@ -90,12 +91,11 @@ def render_dashboard(
 def _majority(languages: list[str]) -> str:
     """Return the most used language (a tie goes to Russian, the readers' language).
 
-    With no published report the page is in the default report language (``ReportParams``).
+    With no published unit to go by, the page takes a new unit's default language: never
+    whatever an earlier call in the same process happened to set.
     """
     if not languages:
-        from insights.params import ReportParams
-
-        return ReportParams().language
+        return str(ReportParams.model_fields["language"].default)
     counts = Counter(languages)
     top = max(counts.values())
     tied = sorted(lang for lang, n in counts.items() if n == top)
