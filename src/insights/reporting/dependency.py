@@ -200,7 +200,8 @@ def describe_concentration(
     parts.append(note(_(
         "The Gini coefficient runs from 0 (all customers bring the same) to 1 (one customer "
         "brings everything); the HHI and its bands are explained at the top of this section."
-    ) + (" " + _("{n} without positive net revenue are left out.").format(n=fmt_int(summary.excluded))
+    ) + " " + _("HHI bands: the Merger Guidelines of the U.S. Department of Justice and Federal Trade "
+                "Commission (18 December 2023).") + (" " + _("{n} without positive net revenue are left out.").format(n=fmt_int(summary.excluded))
          if getattr(summary, "excluded", 0) else "")))
     return Html("".join(parts))
 
