@@ -439,7 +439,7 @@ def describe_experiment(readout, *, currency: str = "RUB") -> Html:
     ``readout`` is ``experiments.read_out_experiment``.
     """
     if readout.reason:
-        return paragraph(_long(_(readout.reason)))
+        return paragraph(_long(sentence_of(readout.reason)))
     rows = readout.table.set_index("metric")
     rate, money = rows.loc["repeat_rate"], rows.loc["revenue_per_customer"]
     level = fmt_share(readout.confidence, digits=0)

@@ -38,7 +38,7 @@ def describe_clv(result: ClvResult, *, currency: str = "RUB") -> Html:
     """
     if not result.ok:
         return paragraph(
-            sentence("{reason}", reason=long_text(_(result.reason))),
+            sentence("{reason}", reason=long_text(sentence_of(result.reason))),
             sentence(_("The historical lifetime revenue below does not depend on the model.")),
         )
     figures = summarize_base_value(result.customers, result.lifetime)

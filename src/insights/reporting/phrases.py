@@ -244,6 +244,21 @@ _OTHER: tuple[tuple[str, Callable[[re.Match], str]], ...] = (
      lambda m: _("The difference in {which} is real: its {level} confidence interval excludes zero.").format(
          which=_(" and ").join(_(w) for w in m.group(1).split(" and ")), level=_pct(m.group(2)))),
 )
+_OTHER += (
+    (r"Too few customers to judge: ([\d,]+) in test and ([\d,]+) in control \(at least ([\d,]+) each are needed\)\.",
+     lambda m: _("Too few customers to judge: {t} in the test group and {c} in the control group (at least {n} "
+                 "each are needed).").format(t=fmt_int(_num(m.group(1))), c=fmt_int(_num(m.group(2))),
+                                             n=fmt_int(_num(m.group(3))))),
+    (r"(.+?)(?: \(spend per purchase varies too erratically\))?, so lifetime value is not estimated\.",
+     lambda m: _("{reason}, so lifetime value is not estimated.").format(reason=_(m.group(1)))
+     if "erratically" not in m.group(0) else _(
+         "The spend model's fit did not converge to a usable result on this data (spend per purchase varies "
+         "too erratically), so lifetime value is not estimated.")),
+)
+#: The fixed reasons the CLV models give before ", so lifetime value is not estimated."
+CLV_REASONS = (N_("The purchase model's fit did not converge on this data"),
+               N_("No repeat buyer has a positive spend after returns"))
+
 #: Metric names of an experiment read-out ("repeat rate", "revenue per customer").
 METRICS = (N_("repeat rate"), N_("revenue per customer"))
 
