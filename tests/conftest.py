@@ -181,8 +181,14 @@ def postgres():
         shutil.rmtree(base, ignore_errors=True)
 
 
-def copy_project(root: Path) -> Path:
-    """Fill ``root`` with a runnable project: params, notebooks, pyproject and the demo exports."""
+def copy_project(root: Path, *, language: str | None = "en") -> Path:
+    """Fill ``root`` with a runnable project: params, notebooks, pyproject and the demo exports.
+
+    Reports are Russian by default (``report.language: ru``); the tests that read English
+    sentences get units that say ``language: en`` explicitly (``language="en"``, the
+    default here). ``language=None`` keeps the demo params as they are (Russian);
+    ``language="ru"`` writes it out.
+    """
     from insights import demo
 
     source = Path(__file__).resolve().parents[1]
@@ -190,15 +196,33 @@ def copy_project(root: Path) -> Path:
         shutil.copytree(source / name, root / name, ignore=shutil.ignore_patterns("*.ipynb", "exploratory"))
     shutil.copy(source / "pyproject.toml", root / "pyproject.toml")
     demo.write_demo_exports(root / "data" / "demo")
+    if language is not None:
+        for params in (root / "params").glob("*.yaml"):
+            set_report_language(params, language)
     return root
+
+
+def set_report_language(params: Path, language: str) -> None:
+    """Write ``report.language: <language>`` into a unit's params file (its ``report:`` section)."""
+    text = params.read_text(encoding="utf-8")
+    if "\nreport:\n" in text:
+        text = text.replace("\nreport:\n", f"\nreport:\n  language: {language}\n", 1)
+    else:
+        text += f"\nreport:\n  language: {language}\n"
+    params.write_text(text, encoding="utf-8")
 
 
 @pytest.fixture(autouse=True)
 def _restore_report_language():
-    """Each test starts and ends in the language it found: the report language is process state."""
-    from insights.reporting.i18n import current_language, set_language
+    """Each test starts in the code's own language (English) and ends in the language it found.
+
+    The report language is process state: a module fixture that published a (Russian, the
+    default) report must not turn the next unit test's sentences Russian.
+    """
+    from insights.reporting.i18n import SOURCE_LANGUAGE, current_language, set_language
 
     before = current_language()
+    set_language(SOURCE_LANGUAGE)
     yield
     set_language(before)
 

@@ -476,7 +476,7 @@ def test_report_text_on_cdnow(cdnow):
     assert "2,357 customers" in describe_clv(result, currency="USD")
     assert "BG/NBD" in describe_model(result)
     holdout = describe_holdout(result.holdout)
-    assert "1997-09-30" in holdout and f"{result.holdout.total_actual:,.0f} happened" in holdout
+    assert "30 September 1997" in holdout and f"{result.holdout.total_actual:,.0f} happened" in holdout
     table = at_risk_table(list_valuable_at_risk(result), labels={"1901": "Cash $ <Carry>"})
     assert "Cash $ &lt;Carry&gt;" in table
 

@@ -83,4 +83,4 @@ def test_a_russian_unit_gets_a_russian_card_and_page(tmp_path):
 
 def test_an_empty_reports_folder_says_so(tmp_path):
     page = build_index(root=tmp_path).read_text(encoding="utf-8")
-    assert "No report published yet." in page and '<html lang="en">' in page
+    assert "Отчётов пока нет." in page and '<html lang="ru">' in page  # Russian is the default language

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import copy_project
+from conftest import copy_project, set_report_language
 
 from insights import cli, demo
 from insights.publish.report import PublishError, publish_report
@@ -158,6 +158,8 @@ def test_reports_goes_on_past_a_failed_unit_and_exits_non_zero(tmp_path, capsys)
     (tmp_path / "params" / "corporate.yaml").write_text(corporate, encoding="utf-8")
     broken = corporate.replace("unit: corporate", "unit: broken").replace("corporate.csv", "absent.csv")
     (tmp_path / "params" / "broken.yaml").write_text(broken, encoding="utf-8")
+    for params in (tmp_path / "params").glob("*.yaml"):
+        set_report_language(params, "en")  # the index's English words are checked below
     demo.write_demo_exports(tmp_path / "data" / "demo")
     code = cli.main(["--root", str(tmp_path), "reports", "--jobs", "2"])
     assert code == 1

@@ -64,6 +64,7 @@ def published(tmp_path_factory):
     params["source"]["currency"] = "EUR"
     params["report"]["show_customer_names"] = True
     params["report"]["max_name_length"] = 24
+    params["report"]["language"] = "en"  # the checks below read the English report's words
     params["clv"] = {"min_repeat_buyers": 10_000}  # far more than 40 customers: models not applicable
     (root / "params" / "hostile.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
     return publish_report("hostile", root=root)

@@ -131,3 +131,9 @@ def test_an_unknown_language_is_refused():
         set_language("de")
     with pytest.raises(ParamsError):
         parse_params({"unit": "fleet", "source": {"paths": ["x.csv"]}, "report": {"language": "de"}}, origin="t")
+
+
+def test_an_empty_quarter_is_no_quarter_in_either_language(ru):
+    """A failed run without a quarter is shown as "latest quarter", never crashes the index."""
+    with pytest.raises(ValueError):
+        core.fmt_quarter("")

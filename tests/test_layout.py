@@ -127,15 +127,25 @@ def test_the_fleet_report_in_russian_fits_a_phone_and_twelve_a4_pages(chromium, 
 
     from insights.publish.report import publish_report
 
-    project = copy_project(tmp_path_factory.mktemp("layout"))
-    params = project / "params" / "fleet.yaml"
-    params.write_text(params.read_text(encoding="utf-8").replace("report:\n", "report:\n  language: ru\n", 1),
-                      encoding="utf-8")  # fmt: skip
+    project = copy_project(tmp_path_factory.mktemp("layout"), language=None)  # the default: Russian
     result = publish_report("fleet", root=project, update_index=False)
     report = result.report_html.read_text(encoding="utf-8")
     assert '<html lang="ru">' in report and "Содержание" in report
+    visible = _visible_text(report)
+    for heading in ("Главное", "Требует внимания", "Зависимость от нескольких клиентов", "Приложение: качество данных"):
+        assert f">{heading}</h" in report, heading
+    assert not re.search(r"\d,\d{3}(?!\d)", visible), re.findall(r".{30}\d,\d{3}.{10}", visible)[:3]
+    assert not re.search(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b", visible), re.findall(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b", visible)[:5]
+    assert re.search(r"\d\xa0(млн|млрд)\xa0₽", visible)
+    assert "Headline" not in visible and "Needs attention" not in visible
     layout = measure_phone(report, chromium=chromium, tmp=tmp_path_factory.mktemp("phone"))
     assert layout["page"] <= PHONE and layout["text"] >= 300
     assert all(t["right"] <= PHONE for t in layout["tables"])
     pages, _ = print_a4(result.report_html, chromium=chromium, tmp=tmp_path_factory.mktemp("a4"))
     assert pages <= MAX_PAGES
+
+
+def _visible_text(page: str) -> str:
+    """Return the text a reader sees: no style, script, tags or image data."""
+    body = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", body))

@@ -168,7 +168,7 @@ def test_acquisition_text_and_escaped_reason():
     frame = newcomers(["referral", "ads", "ads", "ads"])
     out = describe_acquisition(new_customers_by_source(frame, quarter="2026Q3", quarters=2),
                                retention_by_source(frame), currency="EUR")
-    assert "In 2026Q3, 4 new customers arrived (4 over the last 2 quarters)." in out
+    assert "In Q3 2026, 4 new customers arrived (4 over the last 2 quarters)." in out
     assert "Referrals brought 25.0% of new customers over those quarters" in out
     assert "too few new customers to call a trend" in out  # 1 quarter with newcomers
     assert "100 EUR a year each versus 100 EUR" in out

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import set_report_language
 
 from insights import cli
 from insights.params import ParamsError
@@ -45,6 +46,8 @@ def fake_run_notebook(source, output, *, parameters, cwd, timeout, progress=Fals
 def project(tmp_path, monkeypatch) -> Path:
     root = tmp_path / "project"
     shutil.copytree(ROOT / "params", root / "params")
+    for params in (root / "params").glob("*.yaml"):
+        set_report_language(params, "en")  # the index's English words are checked
     shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
     monkeypatch.setattr(report, "run_notebook", fake_run_notebook)
     return root
@@ -136,7 +139,8 @@ def test_nothing_from_a_failed_run_s_message_reaches_the_index(project, monkeypa
     with pytest.raises(PublishError):
         publish_report("retail", root=project)
     index = (project / "reports" / "index.html").read_text(encoding="utf-8")
-    assert "retail" in index and "failed" in index and "ValueError" in index
+    # the index is in the default language (Russian) when no unit has a published report
+    assert "retail" in index and "завершился ошибкой" in index and "ValueError" in index
     assert "root:x" not in index
     logged = _runs(project, "retail")[-1]
     assert logged["status"] == "failed" and "root:x" not in logged["error"]  # names hidden: redacted
@@ -189,7 +193,7 @@ def test_a_killed_run_shows_as_interrupted_and_the_next_run_records_it(project):
     (unit_dir / "runs.jsonl").write_text(json.dumps(started) + "\n", encoding="utf-8")
     (unit_dir / ".staging-killed").mkdir()
     index = build_index(root=project).read_text(encoding="utf-8")
-    assert "fleet" in index and "was interrupted" in index
+    assert "fleet" in index and "последний запуск был прерван" in index
     publish_report("fleet", root=project)
     assert [r["status"] for r in _runs(project)] == ["started", "interrupted", "started", "published"]
     assert "pid 99999" in _runs(project)[1]["error"]
@@ -290,7 +294,7 @@ def test_a_sigkilled_run_is_shown_interrupted_and_cleaned_up_by_the_next_run(pro
     unit_dir = project / "reports" / "fleet"
     assert list(unit_dir.glob(".staging-*"))  # SIGKILL: nothing could clean up
     index = build_index(root=project).read_text(encoding="utf-8")
-    assert "was interrupted" in index and "2026Q3/report.html" not in index
+    assert "последний запуск был прерван" in index and "2026Q3/report.html" not in index
     publish_report("fleet", root=project)  # the lock died with the process
     assert [r["status"] for r in _runs(project)] == ["started", "interrupted", "started", "published"]
     assert not list(unit_dir.glob(".staging-*"))

@@ -107,11 +107,11 @@ def test_init_says_when_a_required_column_is_missing(project, capsys):
     assert "NOT FOUND" in (project / "params" / "x.yaml").read_text(encoding="utf-8")
 
 
-def _fake_report(root: Path, unit: str, quarter: str) -> Path:
+def _fake_report(root: Path, unit: str, quarter: str, *, language: str = "en") -> Path:
     folder = root / "reports" / unit / quarter
     folder.mkdir(parents=True)
-    (folder / "metadata.json").write_text(json.dumps({"unit": unit, "quarter": quarter,
-                                                      "status": "published"}), encoding="utf-8")
+    (folder / "metadata.json").write_text(json.dumps({"unit": unit, "quarter": quarter, "status": "published",
+                                                      "language": language}), encoding="utf-8")
     (folder / "report.html").write_text("<html></html>", encoding="utf-8")
     return folder
 
@@ -209,7 +209,8 @@ def test_a_withdrawal_does_not_hide_a_failed_run_from_the_index(tmp_path):
     (tmp_path / "reports" / "shop" / "runs.jsonl").write_text(json.dumps(failed) + "\n", encoding="utf-8")
     withdraw_report("shop", "2026Q2", root=tmp_path, reason="wrong export")
     index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
-    assert "last run failed" in index and "2026Q2/report.html" not in index
+    # no published report is left, so the index is in the default language (Russian)
+    assert "последний запуск завершился ошибкой" in index and "2026Q2/report.html" not in index
 
 
 @pytest.mark.parametrize("suffix", ["parquet", "xlsx"])

@@ -340,7 +340,7 @@ class ReportParams(_Section):
     execution_timeout_seconds: Annotated[int, Field(ge=10, le=7200)] = 900
     min_customers: Annotated[int, Field(ge=2, le=10_000)] = 20  # smaller groups: too few to judge
     unit_name_policy: dict[str, bool] = {}  # multi-unit reports: unit -> its show_customer_names
-    language: Literal["en", "ru"] = "en"  # the report's, its exports' and its index entry's language
+    language: Literal["en", "ru"] = "ru"  # the report's, its exports' and its index entry's language
     labels: dict[str, dict[str, dict[Literal["en", "ru"], Annotated[str, Field(min_length=1, max_length=200)]]]] = {}
 
 

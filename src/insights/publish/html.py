@@ -75,6 +75,13 @@ def _without_stderr(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
             continue
         if cell.cell_type != "code":
             continue
+        for output in cell.get("outputs", []):  # a section heading shown by reporting.sections
+            shown = str(output.get("data", {}).get("text/html", ""))
+            titles = re.findall(r"<h[23][^>]*>(.*?)</h[23]>", shown, flags=re.S)
+            if titles:
+                heading = html.unescape(re.sub(r"<[^>]+>", "", titles[-1])).strip()
+                intro = re.findall(r'<p class="intro">(.*?)</p>', shown, flags=re.S)
+                message = _first_sentence(html.unescape(re.sub(r"<[^>]+>", "", intro[0]))) if intro else ""
         cell.outputs = [
             o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
         ]
@@ -107,7 +114,7 @@ def _number_headings(body: str) -> tuple[str, str]:
     def anchor(match: re.Match) -> str:
         level, inner = match.group(1), match.group(2)
         label = html.unescape(re.sub(r"<[^>]+>", "", inner)).strip()
-        slug = re.sub(r"[^0-9A-Za-z]+", "-", label).strip("-") or "section"
+        slug = re.sub(r"[^\w]+", "-", label).strip("-_") or "section"
         while slug in used:
             slug += "-"
         used.add(slug)

@@ -14,6 +14,7 @@ from insights.reporting import (  # the section modules, for the notebook
     headline,
     key_customers,
     quality,
+    sections,
 )
 from insights.reporting.core import (
     Card,
@@ -43,6 +44,7 @@ __all__ = [
     "headline",
     "key_customers",
     "quality",
+    "sections",
     "Card",
     "Html",
     "bullet_list",

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from insights.key_customers import KeyCustomers
-from insights.reporting.core import customer_labels
+from insights.reporting.core import customer_labels, fmt_int, fmt_share
+from insights.reporting.i18n import _
 from insights.safety import neutralize_frame
 from insights.schema import require_columns
 
@@ -105,9 +106,11 @@ def customers_at_risk(
         "; ".join(
             text
             for flag, text in (
-                (f, f"revenue down {1 - r / p:.0%} on the 12 months before" if p > 0 else ""),
-                (o, f"overdue: last purchase {d:.0f} days ago, usually every {g:.0f} days"),
-                (u, f"P(alive) {a:.0%}"),
+                (f, _("revenue down {pct} on the 12 months before").format(pct=fmt_share(1 - r / p, digits=0))
+                 if p > 0 else ""),
+                (o, _("overdue: last purchase {d} days ago, usually every {g} days").format(
+                    d=fmt_int(d), g=fmt_int(g))),
+                (u, _("probability still active {pct}").format(pct=fmt_share(a, digits=0))),
             )
             if flag and text
         )

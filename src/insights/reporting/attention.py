@@ -20,7 +20,40 @@ from insights.reporting.core import (
     sentence,
 )
 from insights.reporting.dependency import label_of
+from insights.reporting.i18n import N_, _
+from insights.reporting.labels import label_code, label_dimension
 from insights.safety import neutralize_frame
+
+#: The reasons, actions and money basis of ``insights.attention`` in the report's language (the
+#: codes stay in summary.json and the exports' ``reasons`` column).
+REASON_WORDS = {
+    "declining": N_("buying far below its own run-rate"),
+    "lapsing": N_("valuable and lapsing"),
+    "loss_maker": N_("costs more than it brings after discounts and cost"),
+    "single_manager": N_("large customer handled by a manager who carries a large share of revenue"),
+}
+ACTION_WORDS = {
+    "declining": N_("call this week: ask why orders fell and agree the next order"),
+    "lapsing": N_("contact before the customer is lost"),
+    "loss_maker": N_("review discounts and cost to serve before renewing terms"),
+    "single_manager": N_("introduce a second contact at the unit"),
+}
+BASIS_WORDS = N_(
+    "money at stake is the part of the customer's own 12-month net revenue the reasons put at "
+    "risk: four times the quarterly shortfall for a declining customer, the whole 12 months "
+    "for any other reason; never above the customer's own revenue"
+)
+
+
+def reason_words(codes) -> str:
+    """Return the reasons of one row ('declining', ...) as words in the report's language."""
+    return "; ".join(_(REASON_WORDS.get(c, c)) for c in codes)
+
+
+def action_words(codes) -> str:
+    """Return the suggested actions of one row's reasons in the report's language."""
+    return "; ".join(_(ACTION_WORDS.get(c, c)) for c in codes)
+
 
 EXPORT_COLUMNS = (
     "customer", "customer_id", "account_manager", "reasons", "reason_text", "at_stake",
@@ -32,12 +65,12 @@ def describe_attention(attention, *, labels: Mapping[str, str] | None, currency:
     """Say how many customers need attention, the money involved, its basis and the first one."""
     table = attention.table
     if attention.status != "ok" or table.empty:
-        return paragraph(sentence("No customer shows a warning sign this quarter."))
+        return paragraph(sentence(_("No customer shows a warning sign this quarter.")))
     first = table.iloc[0]
     parts = [
         sentence(
-            "{n} customers need attention, with {total} at stake ({share} of the unit's "
-            "12-month net revenue of {revenue}).",
+            _("{n} customers need attention, with {total} at stake ({share} of the unit's "
+            "12-month net revenue of {revenue})."),
             n=fmt_int(len(table)),
             total=fmt_money(attention.total_at_stake, currency=currency),
             share=fmt_share(attention.total_at_stake / attention.unit_revenue)
@@ -45,14 +78,14 @@ def describe_attention(attention, *, labels: Mapping[str, str] | None, currency:
             else "–",
             revenue=fmt_money(attention.unit_revenue, currency=currency),
         ),
-        sentence("How the money is counted: {basis}.", basis=attention.basis),
+        sentence(_("How the money is counted: {basis}."), basis=_(attention.basis)),
         sentence(
-            "First: {name} ({manager}): {why}; {stake} at stake. Suggested: {action}.",
+            _("First: {name} ({manager}): {why}; {stake} at stake. Suggested: {action}."),
             name=label_of(first["customer_id"], labels),
             manager=_manager(first["account_manager"]),
-            why=first["reason_text"],
+            why=reason_words(first["reasons"]),
             stake=fmt_money(first["at_stake"], currency=currency),
-            action=first["action"],
+            action=action_words(first["reasons"]),
         ),
     ]
     if "declining" in first["reasons"]:
@@ -62,12 +95,12 @@ def describe_attention(attention, *, labels: Mapping[str, str] | None, currency:
 
 def decline_sentence(row, *, currency: str) -> Html:
     """Say what a declining customer bought against its run-rate, and the shortfall."""
-    template = (
+    template = _(
         "Over the latest two quarters it bought {latest} a quarter against a run-rate of "
         "{rate} a quarter before them: a shortfall of {gap} per quarter."
         if row["compared_quarters"] == 2
-        else "It bought {latest} this quarter against a run-rate of {rate} a quarter: a "
-        "shortfall of {gap} per quarter."
+        else _("It bought {latest} this quarter against a run-rate of {rate} a quarter: a "
+        "shortfall of {gap} per quarter.")
     )
     return sentence(
         template,
@@ -78,7 +111,7 @@ def decline_sentence(row, *, currency: str) -> Html:
 
 
 def _manager(value: object) -> str:
-    return "no account manager" if value is None or pd.isna(value) else str(value)
+    return _("no account manager") if value is None or pd.isna(value) else label_code("account_manager", value)
 
 
 def attention_table(
@@ -88,20 +121,20 @@ def attention_table(
     rows = attention.table.head(top)
     frame = pd.DataFrame(
         {
-            "Customer": [label_of(c, labels) for c in rows["customer_id"]],
-            "Account manager": [_manager(m) for m in rows["account_manager"]],
-            "Why": rows["reason_text"].to_list(),
-            "At stake": rows["at_stake"].to_list(),
-            "Shortfall per quarter": rows["shortfall_quarter"]
+            _("Customer"): [label_of(c, labels) for c in rows["customer_id"]],
+            _("Account manager"): [_manager(m) for m in rows["account_manager"]],
+            _("Why"): rows["reasons"].map(reason_words).to_list(),
+            _("At stake"): rows["at_stake"].to_list(),
+            _("Shortfall per quarter"): rows["shortfall_quarter"]
             .where(rows["shortfall_quarter"] > 0)
             .to_list(),
-            "Suggested action": rows["action"].to_list(),
+            _("Suggested action"): rows["reasons"].map(action_words).to_list(),
         }
     )
-    caption = (
-        f"Needs attention: {len(rows)} of {len(attention.table)} customers, largest stake first"
+    caption = _("Needs attention: {n} of {total} customers, largest stake first").format(
+        n=fmt_int(len(rows)), total=fmt_int(len(attention.table))
     )
-    formats = {"At stake": "money", "Shortfall per quarter": "money"}
+    formats = {_("At stake"): "money", _("Shortfall per quarter"): "money"}
     return html_table(frame, formats=formats, caption=caption, currency=currency)
 
 
@@ -112,8 +145,8 @@ def describe_win_back(
     gone = attention.win_back
     parts = [
         sentence(
-            "{n} customers have bought nothing for more than {h} days but less than {m}: a "
-            "win-back offer, not a routine call. {old} customers gone longer are on no list.",
+            _("{n} customers have bought nothing for more than {h} days but less than {m}: a "
+            "win-back offer, not a routine call. {old} customers gone longer are on no list."),
             n=fmt_int(len(gone)),
             h=fmt_int(attention.horizon_days),
             m=fmt_int(attention.winback_max_days),
@@ -122,10 +155,11 @@ def describe_win_back(
     ]
     if len(gone):
         names = [
-            f"{label_of(r.customer_id, labels)} ({fmt_money(r.monetary_total, currency=currency)} ever)"
+            _("{name} ({money} ever)").format(
+                name=label_of(r.customer_id, labels), money=fmt_money(r.monetary_total, currency=currency))
             for r in gone.head(top).itertuples()
         ]
-        parts.append(sentence("Largest: {names}.", names="; ".join(names)))
+        parts.append(sentence(_("Largest: {names}."), names="; ".join(names)))
     return paragraph(*parts)
 
 
@@ -156,6 +190,8 @@ def attention_exports(attention, *, labels: Mapping[str, str] | None) -> dict[st
     frame = attention.table.assign(
         customer=[label_of(c, labels) for c in attention.table["customer_id"]],
         reasons=attention.table["reasons"].map(" ".join),
+        reason_text=attention.table["reasons"].map(reason_words),
+        action=attention.table["reasons"].map(action_words),
     )
     frame = neutralize_frame(frame[list(EXPORT_COLUMNS)].reset_index(drop=True))
     gone = attention.win_back
@@ -174,7 +210,7 @@ def attention_exports(attention, *, labels: Mapping[str, str] | None) -> dict[st
 def describe_changes(changes, *, labels: Mapping[str, str] | None, currency: str) -> Html:
     """List the biggest movements since the previous quarter (mix: since a year ago)."""
     if changes.status != "ok" or changes.table.empty:
-        return paragraph(sentence("{reason}", reason=changes.reason or "Nothing moved."))
+        return paragraph(sentence("{reason}", reason=_(changes.reason) if changes.reason else _("Nothing moved.")))
     items = []
     for row in changes.table.itertuples():
         items.append(_change_item(row, labels, currency))
@@ -184,8 +220,8 @@ def describe_changes(changes, *, labels: Mapping[str, str] | None, currency: str
 def _change_item(row, labels, currency: str) -> Html:
     if row.kind == "customer":
         return sentence(
-            "Customer {name}: {now} this quarter against {prev} the quarter before and {year} "
-            "a year ago.",
+            _("Customer {name}: {now} this quarter against {prev} the quarter before and {year} "
+            "a year ago."),
             name=label_of(row.item, labels),
             now=fmt_money(row.now, currency=currency),
             prev=fmt_money(row.previous_quarter, currency=currency),
@@ -193,19 +229,28 @@ def _change_item(row, labels, currency: str) -> Html:
         )
     if row.kind == "account_manager":
         return sentence(
-            "Account manager {name}: customers bought {now} this quarter against {prev} the "
-            "quarter before and {year} a year ago.",
-            name=row.item,
+            _("Account manager {name}: customers bought {now} this quarter against {prev} the "
+            "quarter before and {year} a year ago."),
+            name=label_code("account_manager", row.item),
             now=fmt_money(row.now, currency=currency),
             prev=fmt_money(row.previous_quarter, currency=currency),
             year=fmt_money(row.year_ago, currency=currency),
         )
     if row.kind == "segment":
         return sentence(
-            "Segment {name}: {now} customers against {prev} at the previous quarter's end.",
-            name=row.item, now=fmt_int(row.now), prev=fmt_int(row.previous_quarter),
+            _("Segment {name}: {now} customers against {prev} at the previous quarter's end."),
+            name=label_code("segment", row.item), now=fmt_int(row.now), prev=fmt_int(row.previous_quarter),
         )  # fmt: skip
     return sentence(
-        "Mix {name}: {now} of 12-month revenue against {year} a year earlier.",
-        name=row.item, now=fmt_share(row.now), year=fmt_share(row.year_ago),
+        _("Mix {name}: {now} of 12-month revenue against {year} a year earlier."),
+        name=_mix_item(row.item), now=fmt_share(row.now), year=fmt_share(row.year_ago),
     )  # fmt: skip
+
+
+def _mix_item(item: object) -> str:
+    """Return a mix item ('product line: extended_warranty') with its dimension and value labelled."""
+    dimension, _sep, value = str(item).partition(": ")
+    if not _sep:
+        return str(item)
+    code = dimension.replace(" ", "_")
+    return f"{label_dimension(code)}: {label_code(code, value)}"

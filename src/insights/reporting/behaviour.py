@@ -19,19 +19,38 @@ from insights.reporting.core import (
     fmt_int,
     fmt_money,
     fmt_number,
+    fmt_quarter,
     fmt_share,
+    html_table,
     note,
     paragraph,
     sentence,
     verdict_badge,
 )
+from insights.reporting.i18n import N_, _, ngettext
+from insights.reporting.labels import label_code
+from insights.reporting.phrases import sentence_of
 
-_NOUN = {
-    "new": ("new customer", "new customers"),
-    "regular": ("regular customer", "regular customers"),
-    "occasional": ("occasional buyer", "occasional buyers"),
-    "one-time": ("one-time buyer", "one-time buyers"),
-    "lost": ("lost customer", "lost customers"),
+
+def _nouns(segment: str, n: int) -> str:
+    """Return '{n} new customers' in the current language's plural form (``{n}`` left to fill)."""
+    if segment == "new":
+        return ngettext("{n} new customer", "{n} new customers", n)
+    if segment == "regular":
+        return ngettext("{n} regular customer", "{n} regular customers", n)
+    if segment == "occasional":
+        return ngettext("{n} occasional buyer", "{n} occasional buyers", n)
+    if segment == "one-time":
+        return ngettext("{n} one-time buyer", "{n} one-time buyers", n)
+    if segment == "lost":
+        return ngettext("{n} lost customer", "{n} lost customers", n)
+    return ngettext("{n} customer", "{n} customers", n) + " ({segment})"
+
+
+#: Group names used after "The largest group is ..." (segment codes stay in the data).
+_GROUP = {
+    "new": N_("new customers"), "regular": N_("regular customers"), "occasional": N_("occasional buyers"),
+    "one-time": N_("one-time buyers"), "lost": N_("lost customers"),
 }
 
 
@@ -41,23 +60,63 @@ def _long(text: str) -> Html:
 
 
 def _noun(segment: str, n: int) -> str:
-    single, plural = _NOUN.get(segment, (f"{segment} customer", f"{segment} customers"))
-    return f"{fmt_int(n)} {single if n == 1 else plural}"
+    return _nouns(segment, n).format(n=fmt_int(n), segment=label_code("segment", segment))
 
 
-def describe_express_test(result) -> Html:
+def express_reason(result) -> str:
+    """Return the express test's reason in the report's language, rebuilt from its numbers.
+
+    The analysis (``segments.express_test``) keeps its English ``reason`` for summary.json;
+    the report says the same from the result's fields.
+    """
+    if not getattr(result, "can_answer", True):
+        return _("The data cannot answer: too little history, too many rows without a customer, "
+                 "or too few active customers (the rule below gives the thresholds).")
+    one = result.one_time_share
+    if result.verdict == "red":
+        text = _("Most customers bought once and most have lapsed.")
+    elif result.verdict == "green":
+        text = _("One-time buyers are {share} of active customers, within natural churn.").format(share=fmt_share(one))
+    else:
+        text = _("One-time buyers are {share} of active customers, above natural churn.").format(share=fmt_share(one))
+    if result.stressed:
+        text += " " + _("One-time buyers outnumber regulars.")
+    return text
+
+
+def express_rule(params) -> str:
+    """Return the express test's rule with the unit's thresholds (``params.express_test``)."""
+    return _(
+        "Red: the data cannot answer (under {days} days of history, more than {unknown} of rows "
+        "without a customer, or fewer than {active} active customers), or most customers bought "
+        "once and most have lapsed (both at or above {lapsed}: one-time buyers among all "
+        "customers, last year's active customers lost since). Green: one-time buyers at or below "
+        "{churn} of active customers (natural churn), at most {lost} of last year's active "
+        "customers lost and at most {never} of last year's new customers never back. Yellow: "
+        "otherwise; stressed when one-time buyers outnumber regulars."
+    ).format(
+        days=fmt_int(params.min_history_days), unknown=fmt_share(params.max_unknown_customer_share, digits=0),
+        active=fmt_int(params.min_active_customers), lapsed=fmt_share(params.lapsed_base_share, digits=0),
+        churn=fmt_share(params.natural_churn_share, digits=0), lost=fmt_share(params.max_lost_share, digits=0),
+        never=fmt_share(params.max_never_returned_share, digits=0),
+    )
+
+
+def describe_express_test(result, *, rule=None) -> Html:
     """Describe the express test: the verdict badge, the numbers, and the rule beside it.
 
-    ``result`` is an ``segments.ExpressTestResult``.
+    ``result`` is an ``segments.ExpressTestResult``; ``rule`` is the unit's
+    ``params.express_test`` (its thresholds go into the rule; without it the analysis's own
+    English rule is shown).
     """
-    stressed = "(stressed) " if result.stressed else ""
-    badge = verdict_badge(result.verdict, stressed + result.reason)
+    stressed = _("(stressed)") + " " if result.stressed else ""
+    badge = verdict_badge(result.verdict, stressed + express_reason(result))
     if result.active_customers == 0:
-        body = sentence("There are no active customers to test.")
+        body = sentence(_("There are no active customers to test."))
     else:
         body = sentence(
-            "Of {active} active customers, {one} bought only once ({one_rev} of their "
-            "trailing-12-month revenue) and {reg} are regulars ({reg_rev} of revenue).",
+            _("Of {active} active customers, {one} bought only once ({one_rev} of their "
+            "trailing-12-month revenue) and {reg} are regulars ({reg_rev} of revenue)."),
             active=fmt_int(result.active_customers),
             one=fmt_share(result.one_time_share),
             one_rev=fmt_share(result.one_time_revenue_share),
@@ -65,16 +124,16 @@ def describe_express_test(result) -> Html:
             reg_rev=fmt_share(result.regular_revenue_share),
         )
     base = sentence(
-        "Across the whole base: {one} of all customers bought only once; {lost} of last year's "
+        _("Across the whole base: {one} of all customers bought only once; {lost} of last year's "
         "{active} active customers are lost since; {never} of last year's {new} new customers "
-        "never bought again.",
+        "never bought again."),
         one=fmt_share(result.base_one_time_share),
         lost=fmt_share(result.lost_share),
         active=fmt_int(result.year_ago_active),
         never=fmt_share(result.never_returned_share),
         new=fmt_int(result.year_ago_new),
     )
-    return Html(badge + paragraph(body, base) + note(f"Rule: {result.rule}"))
+    return Html(badge + paragraph(body, base) + note(_("Rule: {rule}").format(rule=express_rule(rule) if rule is not None else result.rule)))
 
 
 def describe_lifecycle(summary: pd.DataFrame) -> Html:
@@ -85,7 +144,7 @@ def describe_lifecycle(summary: pd.DataFrame) -> Html:
     rows = summary.set_index(summary["segment"].astype(str))
     total = int(rows["customers"].sum())
     if total == 0:
-        return paragraph(sentence("There are no customers as of this quarter."))
+        return paragraph(sentence(_("There are no customers as of this quarter.")))
 
     def count(seg: str) -> int:
         return int(rows["customers"].get(seg, 0))
@@ -95,35 +154,55 @@ def describe_lifecycle(summary: pd.DataFrame) -> Html:
 
     biggest = rows["customers"].idxmax()
     lead = sentence(
-        "The largest group is {who} ({share} of {total} customers); regular customers bring "
-        "{reg_rev} of trailing-12-month revenue.",
-        who=_noun(biggest, count(biggest)).split(" ", 1)[1], share=fmt_share(
+        _("The largest group is {who} ({share} of {total} customers); regular customers bring "
+        "{reg_rev} of trailing-12-month revenue."),
+        who=_(_GROUP.get(biggest, biggest)), share=fmt_share(
             rows.loc[biggest, "customer_share"]), total=fmt_int(total), reg_rev=rev("regular"),
     )
     actions = []
     if count("new"):
         actions.append(sentence(
-            "New ({n}, {rev} of revenue): make the second purchase happen: a follow-up call "
-            "and an offer matched to the first purchase within weeks.", n=fmt_int(count("new")),
+            _("New ({n}, {rev} of revenue): make the second purchase happen: a follow-up call "
+            "and an offer matched to the first purchase within weeks."), n=fmt_int(count("new")),
             rev=rev("new")))
     if count("occasional") + count("one-time"):
         actions.append(sentence(
-            "Occasional and one-time ({occ} and {one}, {rev} of revenue): remind them at their "
+            _("Occasional and one-time ({occ} and {one}, {rev} of revenue): remind them at their "
             "buying cycle and "
-            "ask the one-time buyers why they did not come back.",
+            "ask the one-time buyers why they did not come back."),
             occ=_noun("occasional", count("occasional")), one=_noun("one-time", count("one-time")),
             rev=fmt_share(rows["revenue_share"].reindex(["occasional", "one-time"]).sum())))
     if count("regular"):
         actions.append(sentence(
-            "Regular ({n}, {rev} of revenue): protect them: a named contact, service "
-            "reminders, early news; do not discount them by default.",
+            _("Regular ({n}, {rev} of revenue): protect them: a named contact, service "
+            "reminders, early news; do not discount them by default."),
             n=fmt_int(count("regular")), rev=rev("regular")))
     if count("lost"):
         actions.append(sentence(
-            "Lost ({n}, {share} of customers): try to bring the valuable ones back with a "
-            "personal call and a win-back offer; test it on a group first.",
+            _("Lost ({n}, {share} of customers): try to bring the valuable ones back with a "
+            "personal call and a win-back offer; test it on a group first."),
             n=fmt_int(count("lost")), share=fmt_share(rows.loc["lost", "customer_share"])))
     return Html(paragraph(lead) + paragraph(*actions, css_class="actions"))
+
+
+def lifecycle_rules_table(params) -> Html:
+    """Return the lifecycle rules (``params.lifecycle``) as a table in the report's language.
+
+    The same rules as ``segments.lifecycle_rules``, first match wins.
+    """
+    rows = [
+        ("lost", _("no purchase in the last {days} days").format(days=fmt_int(params.lost_days))),
+        ("new", _("first purchase in the last {days} days").format(days=fmt_int(params.new_days))),
+        ("regular", _("{n}+ purchases in the last {days} days").format(
+            n=fmt_int(params.regular_min_purchases), days=fmt_int(params.regular_window_days))),
+        ("one-time", _("one purchase ever")),
+        ("occasional", _("everyone else (bought more than once, but not often lately)")),
+    ]
+    frame = pd.DataFrame(
+        {_("Segment"): [label_code("segment", code) for code, _rule in rows],
+         _("Rule"): [rule for _code, rule in rows]}
+    )
+    return html_table(frame, caption=_("Segment rules (first match wins)"))
 
 
 def describe_movement(transitions, flows: pd.DataFrame, *, top: int = 2) -> Html:
@@ -134,41 +213,43 @@ def describe_movement(transitions, flows: pd.DataFrame, *, top: int = 2) -> Html
     revenue."
     """
     if flows.empty:
-        return paragraph(sentence("No customer changed segment this quarter."))
+        return paragraph(sentence(_("No customer changed segment this quarter.")))
     out = []
     for direction in ("loss", "gain"):
         for flow in flows[flows["direction"] == direction].head(top).itertuples(index=False):
             out.append(_flow_sentence(flow))
     arrivals = int(flows.loc[flows["direction"] == "arrival", "customers"].sum())
     if arrivals:
-        out.append(sentence("{n} arrived this quarter.", n=_noun("new", arrivals)))
+        out.append(sentence(_("{n} arrived this quarter."), n=_noun("new", arrivals)))
     if transitions.missing_customers:
-        out.append(sentence("{n} customers of last quarter are missing from this quarter's data.",
+        out.append(sentence(_("{n} customers of last quarter are missing from this quarter's data."),
                             n=fmt_int(transitions.missing_customers)))
     return paragraph(*out)
 
 
 def _flow_verb(flow, n: int) -> str:
     if flow.from_segment == "lost":
-        return "came back"
+        return ngettext("came back", "came back", n)
     if flow.to_segment == "lost":
-        return "became lost"
+        return ngettext("became lost", "became lost", n)
     if flow.to_segment == "regular":
-        return "became a regular" if n == 1 else "became regulars"
+        return ngettext("became a regular", "became regulars", n)
     if flow.to_segment == "one-time":
-        return "did not buy again"
+        return ngettext("did not buy again", "did not buy again", n)
     if flow.to_segment == "occasional":
-        return "slowed down to occasional buying" if flow.direction == "loss" else "bought again"
-    return f"became {flow.to_segment}"
+        if flow.direction == "loss":
+            return ngettext("slowed down to occasional buying", "slowed down to occasional buying", n)
+        return ngettext("bought again", "bought again", n)
+    return _("moved to: {segment}").format(segment=label_code("segment", flow.to_segment))
 
 
 def _flow_sentence(flow) -> Html:
     n = int(flow.customers)
-    text = sentence("{who} {verb} this quarter", who=_noun(flow.from_segment, n),
+    text = sentence(_("{who} {verb} this quarter"), who=_noun(flow.from_segment, n),
                     verb=_flow_verb(flow, n))
     if not pd.isna(flow.revenue_share) and flow.direction == "loss":
-        they = "it" if n == 1 else "they"
-        text += sentence("; {they} brought {share} of last year's revenue.", they=they,
+        text += sentence(ngettext("; it brought {share} of last year's revenue.",
+                                  "; they brought {share} of last year's revenue.", n),
                          share=fmt_share(flow.revenue_share))
     else:
         text += Html(".")
@@ -183,27 +264,27 @@ def describe_rfm(summary: pd.DataFrame, *, bins: int = 5, min_customers: int = 1
     """
     rows = summary.set_index(summary["segment"].astype(str))
     if int(rows["customers"].sum()) == 0:
-        return paragraph(sentence("There are no customers to score."))
+        return paragraph(sentence(_("There are no customers to score.")))
     if int(rows["customers"].sum()) < bins * min_customers:
         return paragraph(sentence(
-            "Too few customers to judge: {n} customers cannot fill {bins} score bands of at "
+            _("Too few customers to judge: {n} customers cannot fill {bins} score bands of at "
             "least {m} each (params rfm.bins, report.min_customers); the segments below are "
-            "shown, not recommended on.", n=fmt_int(rows["customers"].sum()),
+            "shown, not recommended on."), n=fmt_int(rows["customers"].sum()),
             bins=fmt_int(bins), m=fmt_int(min_customers)))
     out = []
     if "Champions" in rows.index:
         out.append(sentence(
-            "Champions: {n} customers ({share}) bring {rev} of trailing-12-month revenue; "
-            "ask them for referrals and reviews.", n=fmt_int(rows.loc["Champions", "customers"]),
+            _("Champions: {n} customers ({share}) bring {rev} of trailing-12-month revenue; "
+            "ask them for referrals and reviews."), n=fmt_int(rows.loc["Champions", "customers"]),
             share=fmt_share(rows.loc["Champions", "customer_share"]),
             rev=fmt_share(rows.loc["Champions", "revenue_share"])))
     risky = rows.reindex(["At risk", "Cannot lose them"]).dropna(subset=["customers"])
     if len(risky) and risky["customers"].sum() > 0:
         out.append(sentence(
-            "At risk and cannot-lose-them: {n} customers who used to buy often but not lately; "
-            "contact them first.", n=fmt_int(risky["customers"].sum())))
+            _("At risk and cannot-lose-them: {n} customers who used to buy often but not lately; "
+            "contact them first."), n=fmt_int(risky["customers"].sum())))
     if not out:
-        out.append(sentence("No customer is in the Champions or At risk segments."))
+        out.append(sentence(_("No customer is in the Champions or At risk segments.")))
     return paragraph(*out)
 
 
@@ -214,22 +295,22 @@ def describe_cohorts(table) -> Html:
     observable cells.
     """
     if table.reason:
-        return paragraph(_long(table.reason))
+        return paragraph(_long(_(table.reason)))
     out = []
-    for offset, when in ((1, "the next quarter"), (4, "a year later")):
+    for offset, when in ((1, _("the next quarter")), (4, _("a year later"))):
         if offset not in table.retention.columns:
             continue
         cells = table.retention[offset].dropna()
         weights = table.sizes.reindex(cells.index)
         if weights.sum() > 0:
             out.append(sentence(
-                "On average {share} of new customers bought again {when} ({n} cohorts).",
+                _("On average {share} of new customers bought again {when} ({n} cohorts)."),
                 share=fmt_share((cells * weights).sum() / weights.sum()), when=when,
                 n=fmt_int(len(cells))))
     if not out:
-        out.append(sentence("The cohorts are too young to show retention yet."))
+        out.append(sentence(_("The cohorts are too young to show retention yet.")))
     out.extend(_cohort_caveats(table))
-    out.append(sentence("Blank cells are quarters that have not happened yet."))
+    out.append(sentence(_("Blank cells are quarters that have not happened yet.")))
     return paragraph(*out)
 
 
@@ -239,16 +320,16 @@ def _cohort_caveats(table) -> list[Html]:
     sizes = table.sizes[table.sizes > 0]
     if len(sizes) == 1:
         out.append(sentence(
-            "There is only one acquisition cohort ({q}, {n} customers): the table shows how that "
-            "cohort fades, not how newer customers compare with older ones.",
-            q=str(sizes.index[0]), n=fmt_int(sizes.iloc[0])))
+            _("There is only one acquisition cohort ({q}, {n} customers): the table shows how that "
+            "cohort fades, not how newer customers compare with older ones."),
+            q=fmt_quarter(sizes.index[0]), n=fmt_int(sizes.iloc[0])))
     if 0 in table.revenue.columns:
         first = table.revenue[0].reindex(sizes.index)
-        empty = [str(q) for q, v in first.items() if pd.notna(v) and v <= 0]
+        empty = [fmt_quarter(q) for q, v in first.items() if pd.notna(v) and v <= 0]
         if empty:
             out.append(sentence(
-                "Cohort(s) {q}: their customers spent nothing net in the first quarter (returns "
-                "cancel purchases), so their revenue retention cannot be read.", q=", ".join(empty)))
+                _("Cohort(s) {q}: their customers spent nothing net in the first quarter (returns "
+                "cancel purchases), so their revenue retention cannot be read."), q=", ".join(empty)))
     return out
 
 
@@ -267,22 +348,23 @@ def describe_acquisition(
     """
     counts = summary.new_customers
     if counts.empty:
-        return paragraph(sentence("No quarters to show."))
+        return paragraph(sentence(_("No quarters to show.")))
     last_q, last_n, total = counts.index[-1], int(counts.iloc[-1].sum()), int(counts.sum().sum())
-    out = [sentence("In {q}, {n} arrived ({total} over the last {k} quarters).", q=str(last_q),
+    out = [sentence(_("In {q}, {n} arrived ({total} over the last {k} quarters)."), q=fmt_quarter(last_q),
                     n=_noun("new", last_n), total=fmt_int(total), k=fmt_int(len(counts)))]
     if summary.reason:
-        out.append(_long(summary.reason))
+        out.append(_long(_(summary.reason)))
     elif total:
         quarters_with_new = int((counts.sum(axis=1) > 0).sum())
         slope = summary.referral_trend
         if quarters_with_new < 4 or total < min_trend_customers or pd.isna(slope):
-            trend = "too few new customers to call a trend"
+            trend = _("too few new customers to call a trend")
         else:
-            word = "flat" if abs(slope) < 0.005 else "rising" if slope > 0 else "falling"
-            trend = f"the share is {word} ({fmt_number(slope * 100)} percentage points a quarter)"
+            word = _("flat") if abs(slope) < 0.005 else _("rising") if slope > 0 else _("falling")
+            trend = _("the share is {word} ({points} percentage points a quarter)").format(
+                word=word, points=fmt_number(slope * 100))
         out.append(sentence(
-            "Referrals brought {share} of new customers over those quarters; {trend}.",
+            _("Referrals brought {share} of new customers over those quarters; {trend}."),
             share=fmt_share(summary.referral_customers.sum() / total), trend=trend))
     if by_source is not None and not summary.reason:
         out.extend(_referral_value(by_source, currency, min_customers))
@@ -299,20 +381,24 @@ def _referral_value(by_source: pd.DataFrame, currency: str, min_customers: int =
     mature = weighted["mature_customers"].round().astype(int)
     if mature.min() < max(min_customers, 1):
         return [sentence(
-            "Referred against other customers: too few customers to judge ({r} referred and "
-            "{o} other customers old enough to have bought again; at least {m} each needed).",
+            _("Referred against other customers: too few customers to judge ({r} referred and "
+            "{o} other customers old enough to have bought again; at least {m} each needed)."),
             r=fmt_int(mature.get(True)), o=fmt_int(mature.get(False)), m=fmt_int(min_customers))]
     repeat = weighted["repeat_buyers"] / weighted["mature_customers"]
     value = weighted["revenue"] / weighted["customers"]
     buyers = weighted["repeat_buyers"].round().astype(int)
     low, high = newcombe_interval(buyers[True], mature[True], buyers[False], mature[False])
     return [sentence(
-        "Referred customers buy again {r1} of the time versus {r0} for others ({n1} and {n0} "
+        _("Referred customers buy again {r1} of the time versus {r0} for others ({n1} and {n0} "
         "customers; 95% interval of the difference {lo} to {hi} points), and bring {v1} a year "
-        "each versus {v0}.", r1=fmt_share(repeat.get(True)), r0=fmt_share(repeat.get(False)),
+        "each versus {v0}."), r1=fmt_share(repeat.get(True)), r0=fmt_share(repeat.get(False)),
         n1=fmt_int(mature[True]), n0=fmt_int(mature[False]), lo=fmt_number(low * 100),
         hi=fmt_number(high * 100), v1=fmt_money(value.get(True), currency=currency),
         v0=fmt_money(value.get(False), currency=currency))]
+
+
+#: Names of the value a win-back split is balanced on (``describe_split(value_label=...)``).
+VALUE_LABELS = (N_("trailing-12-month revenue"), N_("revenue ever"))
 
 
 def describe_split(
@@ -331,18 +417,18 @@ def describe_split(
     """
     sizes = assignments["group"].value_counts()
     means = assignments.groupby("group")["value"].mean()
-    who = f"{segment} customers" if segment else "customers"
+    who = _("lost customers") if segment == "lost" else _("customers")
     smaller = min(int(sizes.get("test", 0)), int(sizes.get("control", 0)))
     if smaller < min_customers:
         return paragraph(sentence(
-            "{n} {who} would make groups of {t} and {c}: too few customers to judge a campaign "
-            "(at least {m} per group are needed). No experiment is recommended this quarter.",
+            _("{n} {who} would make groups of {t} and {c}: too few customers to judge a campaign "
+            "(at least {m} per group are needed). No experiment is recommended this quarter."),
             n=fmt_int(len(assignments)), who=who, t=fmt_int(sizes.get("test", 0)),
             c=fmt_int(sizes.get("control", 0)), m=fmt_int(min_customers)))
     return paragraph(sentence(
-        "{n} {who} were split into a test group of {t} and a control group of {c}; mean "
-        "{label} {mt} vs {mc}. Run the campaign on the test group only.",
-        n=fmt_int(len(assignments)), who=who, label=value_label, t=fmt_int(sizes.get("test", 0)),
+        _("{n} {who} were split into a test group of {t} and a control group of {c}; mean "
+        "{label} {mt} vs {mc}. Run the campaign on the test group only."),
+        n=fmt_int(len(assignments)), who=who, label=_(value_label), t=fmt_int(sizes.get("test", 0)),
         c=fmt_int(sizes.get("control", 0)), mt=fmt_money(means.get("test"), currency=currency),
         mc=fmt_money(means.get("control"), currency=currency)))
 
@@ -353,22 +439,22 @@ def describe_experiment(readout, *, currency: str = "RUB") -> Html:
     ``readout`` is ``experiments.read_out_experiment``.
     """
     if readout.reason:
-        return paragraph(_long(readout.reason))
+        return paragraph(_long(sentence_of(readout.reason)))
     rows = readout.table.set_index("metric")
     rate, money = rows.loc["repeat_rate"], rows.loc["revenue_per_customer"]
-    level = f"{readout.confidence:.0%}"
+    level = fmt_share(readout.confidence, digits=0)
     return paragraph(
         sentence(
-            "Test group ({nt}) bought again {t} of the time, control ({nc}) {c}: a difference "
-            "of {d} points ({level} interval {lo} to {hi}).", nt=fmt_int(readout.test_customers),
+            _("Test group ({nt}) bought again {t} of the time, control ({nc}) {c}: a difference "
+            "of {d} points ({level} interval {lo} to {hi})."), nt=fmt_int(readout.test_customers),
             nc=fmt_int(readout.control_customers), t=fmt_share(rate["test"]),
             c=fmt_share(rate["control"]), d=fmt_number(rate["difference"] * 100),
             level=level, lo=fmt_number(rate["ci_low"] * 100), hi=fmt_number(rate["ci_high"] * 100)),
         sentence(
-            "Revenue per customer: {t} vs {c} ({level} interval of the difference {lo} to {hi}).",
+            _("Revenue per customer: {t} vs {c} ({level} interval of the difference {lo} to {hi})."),
             t=fmt_money(money["test"], currency=currency),
             c=fmt_money(money["control"], currency=currency), level=level,
             lo=fmt_money(money["ci_low"], currency=currency),
             hi=fmt_money(money["ci_high"], currency=currency)),
-        _long(readout.verdict),
+        _long(sentence_of(readout.verdict)),
     )

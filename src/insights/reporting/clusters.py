@@ -18,53 +18,75 @@ from insights.reporting.core import (
     fmt_int,
     fmt_money,
     fmt_number,
+    fmt_purchases,
     fmt_share,
     html_table,
     note,
     paragraph,
     sentence,
 )
-from insights.wording import count_of
+from insights.reporting.i18n import N_, _, ngettext
 
 #: What to do about a cluster, by the base of its name (cluster_profiles.NAME_RULES).
 ACTIONS = {
-    "frequent high-value": "keep them close: a named contact, priority service, early offers",
-    "frequent low-value": "grow the basket with add-ons and service packages",
-    "frequent buyers": "protect the habit with loyalty terms and reliable supply",
-    "new customers": "secure the second purchase with a timely follow-up",
-    "lapsed one-timers": "try one low-cost automated win-back offer, then let them go",
-    "lapsed high-value": "call them personally to find out why they left and win them back",
-    "lapsed customers": "run a win-back campaign, tested on an experimental group first",
-    "big-ticket one-timers": "turn the big purchase into a relationship with service and add-ons",
-    "one-timers": "invite a second purchase before they lapse",
-    "occasional high-value": "remind them in step with their buying cycle so they buy more often",
-    "occasional low-value": "serve them at low cost through automated and online channels",
-    "steady repeat buyers": "keep the routine going and cross-sell other product lines",
-    "steady mid-value": "nudge them towards a regular buying rhythm with reminders",
+    "frequent high-value": N_("keep them close: a named contact, priority service, early offers"),
+    "frequent low-value": N_("grow the basket with add-ons and service packages"),
+    "frequent buyers": N_("protect the habit with loyalty terms and reliable supply"),
+    "new customers": N_("secure the second purchase with a timely follow-up"),
+    "lapsed one-timers": N_("try one low-cost automated win-back offer, then let them go"),
+    "lapsed high-value": N_("call them personally to find out why they left and win them back"),
+    "lapsed customers": N_("run a win-back campaign, tested on an experimental group first"),
+    "big-ticket one-timers": N_("turn the big purchase into a relationship with service and add-ons"),
+    "one-timers": N_("invite a second purchase before they lapse"),
+    "occasional high-value": N_("remind them in step with their buying cycle so they buy more often"),
+    "occasional low-value": N_("serve them at low cost through automated and online channels"),
+    "steady repeat buyers": N_("keep the routine going and cross-sell other product lines"),
+    "steady mid-value": N_("nudge them towards a regular buying rhythm with reminders"),
 }
 
 #: Readable headers of the profile table, in order, with their formats.
 _PROFILE_COLUMNS = {
-    "cluster": ("cluster", "int"),
-    "cluster_name": ("name", "text"),
-    "customers": ("customers", "int"),
-    "customer_share": ("share of customers", "share"),
-    "revenue_share": ("share of 12-month revenue", "share"),
-    "recency_days": ("days since last purchase", "int"),
-    "frequency": ("purchases", "number"),
-    "monetary_total": ("total spend", "money"),
-    "monetary_mean": ("spend per purchase", "money"),
-    "tenure_days": ("days since first purchase", "int"),
-    "mean_gap_days": ("days between purchases", "int"),
-    "product_line_count": ("product lines", "number"),
-    "services_share": ("services share (mean)", "share"),
-    "online_share": ("online share (mean)", "share"),
-    "trend": ("12-month trend", "number"),
+    "cluster": (N_("cluster"), "int"),
+    "cluster_name": (N_("name"), "text"),
+    "customers": (N_("customers"), "int"),
+    "customer_share": (N_("share of customers"), "share"),
+    "revenue_share": (N_("share of 12-month revenue"), "share"),
+    "recency_days": (N_("days since last purchase"), "int"),
+    "frequency": (N_("purchases"), "number"),
+    "monetary_total": (N_("total spend"), "money"),
+    "monetary_mean": (N_("spend per purchase"), "money"),
+    "tenure_days": (N_("days since first purchase"), "int"),
+    "mean_gap_days": (N_("days between purchases"), "int"),
+    "product_line_count": (N_("product lines"), "number"),
+    "services_share": (N_("services share (mean)"), "share"),
+    "online_share": (N_("online share (mean)"), "share"),
+    "trend": (N_("12-month trend"), "number"),
 }
 
 
 def _base_name(name: str) -> str:
     return re.split(r",| \(", str(name), maxsplit=1)[0]
+
+
+#: Names the clustering gives its groups (``clustering.naming``), translated for the report.
+CLUSTER_NAMES = (
+    N_("online-first"), N_("service-heavy"),
+    N_("frequent high-value"), N_("frequent low-value"), N_("frequent buyers"), N_("new customers"),
+    N_("lapsed one-timers"), N_("lapsed high-value"), N_("lapsed customers"), N_("big-ticket one-timers"),
+    N_("one-timers"), N_("occasional high-value"), N_("occasional low-value"), N_("steady repeat buyers"),
+    N_("steady mid-value"),
+)
+
+
+def _header(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def cluster_label(name: object) -> str:
+    """Return a cluster's name in the report's language ('lapsed high-value, 2' keeps its suffix)."""
+    parts = str(name).split(", ")
+    first, _sep, rest = parts[0].partition(" (")
+    return ", ".join([_(first) + (f" ({rest}" if _sep else ""), *(_(q) for q in parts[1:])])
 
 
 def _long(text: str) -> Html:
@@ -74,8 +96,9 @@ def _long(text: str) -> Html:
 def _action(name: str, customers: int, min_customers: int) -> str:
     """Return what to do about a cluster, or "too few customers to judge" below the minimum."""
     if customers < min_customers:
-        return f"too few customers to judge ({customers}, under the {min_customers} needed)"
-    return ACTIONS.get(_base_name(name), "look at its profile below")
+        return _("too few customers to judge ({n}, under the {m} needed)").format(
+            n=fmt_int(customers), m=fmt_int(min_customers))
+    return _(ACTIONS.get(_base_name(name), N_("look at its profile below")))
 
 
 def describe_clusters(result, *, currency: str = "RUB", min_customers: int = 1) -> Html:
@@ -86,11 +109,12 @@ def describe_clusters(result, *, currency: str = "RUB", min_customers: int = 1) 
     """
     if not result.ok:
         return paragraph(
-            sentence("No behavioural clusters: {message}", message=_long(result.message))
+            sentence(_("No behavioural clusters: {message}"), message=_long(_(result.message)))
         )
-    how = "chosen by silhouette" if result.k_source == "silhouette" else "fixed in the params"
+    how = (_("the number chosen by how clearly the groups separate") if result.k_source == "silhouette"
+           else _("the number fixed in the params"))
     first = sentence(
-        "{n} customers fall into {k} behavioural groups (k {how}).",
+        _("{n} customers fall into {k} behavioural groups ({how})."),
         n=fmt_int(result.n_customers),
         k=str(result.k),
         how=how,
@@ -98,9 +122,9 @@ def describe_clusters(result, *, currency: str = "RUB", min_customers: int = 1) 
     sizes = result.sizes.sort_values(["revenue_share", "cluster"], ascending=[False, True])
     top = sizes.iloc[0]
     lead = sentence(
-        "The “{name}” group is {share} of customers and brings {revenue} of the last 12 months' "
-        "revenue ({money}); what to do: {action}.",
-        name=top["cluster_name"],
+        _("The “{name}” group is {share} of customers and brings {revenue} of the last 12 months' "
+        "revenue ({money}); what to do: {action}."),
+        name=cluster_label(top["cluster_name"]),
         share=fmt_share(top["customer_share"]),
         revenue=fmt_share(top["revenue_share"]),
         money=fmt_money(top["revenue_12m"], currency=currency),
@@ -114,19 +138,19 @@ def describe_cluster_stability(result) -> Html:
     if not result.ok or not result.stability_ari:
         return Html("")
     values = {
-        "runs": str(len(result.stability_ari)),
+        "runs": fmt_int(len(result.stability_ari)),
         "ari": fmt_number(result.stability_mean, digits=2),
         "floor": fmt_number(result.stability_min_ari, digits=2),
     }
     if result.is_stable:
         return paragraph(
             sentence(
-                "The grouping is stable: {runs} refits with other random seeds agree with it "
-                "(mean adjusted Rand index {ari}; 1 = identical, the floor is {floor}).",
+                _("The grouping is stable: {runs} refits with other random seeds agree with it "
+                "(mean adjusted Rand index {ari}; 1 = identical, the floor is {floor})."),
                 **values,
             )
         )
-    text = (
+    text = _(
         "Warning: the clusters are not stable. Refits with {runs} other random seeds agree only "
         "{ari} on average (adjusted Rand index; the floor is {floor}), so customers near a "
         "border may change group between runs. Treat the groups as indicative, not as fixed "
@@ -145,11 +169,11 @@ def describe_cluster_list(result, *, currency: str = "RUB", min_customers: int =
     rows = result.profiles.set_index("cluster")
     items = []
     for cluster, row in rows.iterrows():
-        text = (
+        text = _(
             "{name} (cluster {cluster}): {customers} customers ({share}), {revenue} of 12-month "
             "revenue; a typical customer made {freq}, the last {recency} days ago, "
-            "{money} in total. Action: {action}.".format(
-                name=row["cluster_name"],
+            "{money} in total. Action: {action}.").format(
+                name=cluster_label(row["cluster_name"]),
                 cluster=cluster,
                 customers=fmt_int(row["customers"]),
                 share=fmt_share(row["customer_share"]),
@@ -159,7 +183,6 @@ def describe_cluster_list(result, *, currency: str = "RUB", min_customers: int =
                 money=fmt_money(row.get("monetary_total"), currency=currency),
                 action=_action(row["cluster_name"], int(row["customers"]), min_customers),
             )
-        )
         items.append(_long(text))
     return bullet_list(items)
 
@@ -171,13 +194,15 @@ def _purchases(frequency: object) -> str:
     ('1 purchase', '4 purchases', '– purchases')
     """
     if frequency is None or pd.isna(frequency):
-        return "– purchases"
-    return count_of(round(float(frequency)), "purchase")
+        return ngettext("{n} purchase", "{n} purchases", 5).format(n="–")
+    return fmt_purchases(round(float(frequency)))
 
 
 def describe_cluster_notes(result) -> Html:
     """List the method notes (imputation, dropped features, capped outliers, how k was set)."""
-    return bullet_list([_long(n) for n in result.notes]) if result.notes else Html("")
+    from insights.reporting.phrases import cluster_note
+
+    return bullet_list([_long(cluster_note(n)) for n in result.notes]) if result.notes else Html("")
 
 
 def format_cluster_profiles(result, *, currency: str = "RUB") -> Html:
@@ -185,11 +210,15 @@ def format_cluster_profiles(result, *, currency: str = "RUB") -> Html:
     if not result.ok:
         return Html("")
     present = [c for c in _PROFILE_COLUMNS if c in result.profiles.columns]
-    table = result.profiles[present].rename(columns={c: _PROFILE_COLUMNS[c][0] for c in present})
-    formats = {_PROFILE_COLUMNS[c][0]: _PROFILE_COLUMNS[c][1] for c in present}
+    profiles = result.profiles[present]
+    if "cluster_name" in present:
+        profiles = profiles.assign(cluster_name=profiles["cluster_name"].map(cluster_label))
+    headers = {c: _header(_(_PROFILE_COLUMNS[c][0])) for c in present}
+    table = profiles.rename(columns=headers)
+    formats = {headers[c]: _PROFILE_COLUMNS[c][1] for c in present}
     return html_table(
         table,
         formats=formats,
-        caption="Cluster profiles: medians in original units (shares: means)",
+        caption=_("Cluster profiles: medians in original units (shares: means)"),
         currency=currency,
     )

@@ -15,6 +15,7 @@ import pandas as pd
 from insights.clv.build import ClvResult, HoldoutResult, summarize_base_value
 from insights.reporting.core import (
     Html,
+    fmt_date,
     fmt_int,
     fmt_money,
     fmt_number,
@@ -25,6 +26,9 @@ from insights.reporting.core import (
     sentence,
 )
 from insights.reporting.dependency import label_of, long_text
+from insights.reporting.i18n import _
+from insights.reporting.labels import label_code, label_column
+from insights.reporting.phrases import sentence_of
 
 
 def describe_clv(result: ClvResult, *, currency: str = "RUB") -> Html:
@@ -34,16 +38,16 @@ def describe_clv(result: ClvResult, *, currency: str = "RUB") -> Html:
     """
     if not result.ok:
         return paragraph(
-            sentence("{reason}", reason=long_text(result.reason)),
-            sentence("The historical lifetime revenue below does not depend on the model."),
+            sentence("{reason}", reason=long_text(sentence_of(result.reason))),
+            sentence(_("The historical lifetime revenue below does not depend on the model.")),
         )
     figures = summarize_base_value(result.customers, result.lifetime)
-    what = "margin" if result.margin_share < 1.0 else "revenue"
+    what = _("margin") if result.margin_share < 1.0 else _("revenue")
     model = {"mbgnbd": "MBG/NBD", "bgnbd": "BG/NBD"}.get(result.model, result.model)
     first = sentence(
-        "With the {model} purchase model and the Gamma-Gamma spend model, over the next {months} "
+        _("With the {model} purchase model and the Gamma-Gamma spend model, over the next {months} "
         "months the {n} customers are expected to make {purchases} purchases: {revenue} of "
-        "expected revenue, worth {value} as lifetime value (discounted {what}, not revenue).",
+        "expected revenue, worth {value} as lifetime value (discounted {what}, not revenue)."),
         model=model,
         months=fmt_int(result.horizon_months),
         n=fmt_int(figures["customers"]),
@@ -54,10 +58,10 @@ def describe_clv(result: ClvResult, *, currency: str = "RUB") -> Html:
     )
     repeat = result.customers[result.customers["frequency"] > 0]
     second = sentence(
-        "The top fifth of customers hold {top} of that value; {lost} of the {n} repeat buyers "
-        "have probably stopped buying (P(alive) below 50%). For the {once} customers who "
-        "bought only once the model has no repeat purchase to judge by, so their P(alive) is "
-        "no evidence that they are still active.",
+        _("The top fifth of customers hold {top} of that value; {lost} of the {n} repeat buyers "
+        "have probably stopped buying (the model's probability that they are still active is "
+        "below 50%). For the {once} customers who bought only once the model has no repeat "
+        "purchase to judge by, so that probability is no evidence that they are still active."),
         top=fmt_share(figures["top20_clv_share"]),
         lost=fmt_share((repeat["p_alive"] < 0.5).mean() if len(repeat) else None),
         n=fmt_int(len(repeat)),
@@ -70,24 +74,24 @@ def describe_lifetime_revenue(result: ClvResult, *, currency: str = "RUB") -> Ht
     """Say how far repeat customers' lifetime revenue is above their first purchase."""
     figures = summarize_base_value(result.customers, result.lifetime)
     if not figures["customers"]:
-        return paragraph(sentence("There are no customers up to this date."))
+        return paragraph(sentence(_("There are no customers up to this date.")))
     if pd.isna(figures["median_lifetime_to_first"]):
         return paragraph(
             sentence(
-                "No customer has bought on more than one day yet, so every customer's "
-                "lifetime revenue equals the first purchase."
+                _("No customer has bought on more than one day yet, so every customer's "
+                "lifetime revenue equals the first purchase.")
             )
         )
     return paragraph(
         sentence(
-            "{repeat} of customers came back after the first purchase; over their lifetime "
+            _("{repeat} of customers came back after the first purchase; over their lifetime "
             "so far they brought a median {ratio} times their first purchase, and purchases "
-            "after the first are {share} of all revenue.",
+            "after the first are {share} of all revenue."),
             repeat=fmt_share(figures["repeat_buyer_share"]),
             ratio=fmt_number(figures["median_lifetime_to_first"]),
             share=fmt_share(figures["repeat_revenue_share"]),
         ),
-        sentence("Keeping a customer buying is worth more than the first sale suggests."),
+        sentence(_("Keeping a customer buying is worth more than the first sale suggests.")),
     )
 
 
@@ -95,18 +99,18 @@ def describe_model(result: ClvResult) -> Html:
     """Name the models, the fitted dropout picture and the spend-assumption check."""
     if not result.ok or result.fit is None:
         return Html("")
-    parts = [sentence("{text}", text=long_text(text)) for text in result.notes]
+    parts = [sentence("{text}", text=long_text(sentence_of(text))) for text in result.notes]
     parts.append(
         sentence(
-            "Spend per purchase is modelled with Gamma-Gamma, fitted on {repeat} repeat buyers.",
+            _("Spend per purchase is modelled with Gamma-Gamma, fitted on {repeat} repeat buyers."),
             repeat=fmt_int(result.spend_fit.n_customers),
         )
     )
     if result.independence is not None:
-        parts.append(sentence("{text}", text=long_text(result.independence.verdict)))
+        parts.append(sentence("{text}", text=long_text(sentence_of(result.independence.verdict))))
     body = paragraph(*parts, css_class="small")
     if result.independence is not None and result.independence.independent is False:
-        return body + note(result.independence.verdict, tone="warn")
+        return body + note(sentence_of(result.independence.verdict), tone="warn")
     return body
 
 
@@ -117,17 +121,17 @@ def describe_holdout(holdout: HoldoutResult | None) -> Html:
     if holdout.status != "ok":
         return paragraph(
             sentence(
-                "The model could not be checked on a holdout period: {reason}",
-                reason=long_text(holdout.reason),
+                _("The model could not be checked on a holdout period: {reason}"),
+                reason=long_text(_(holdout.reason)),
             )
         )
-    unit = "weeks" if holdout.time_unit == "week" else "days"
+    unit = _("weeks") if holdout.time_unit == "week" else _("days")
     return paragraph(
         sentence(
-            "Check: fitted on data up to {end}, the model predicted {predicted} repeat "
+            _("Check: fitted on data up to {end}, the model predicted {predicted} repeat "
             "purchases in the following {duration} {unit}; {actual} happened ({error}). Per "
-            "customer it is off by {mae} purchases on average.",
-            end=f"{holdout.calibration_end:%Y-%m-%d}",
+            "customer it is off by {mae} purchases on average."),
+            end=fmt_date(holdout.calibration_end),
             predicted=fmt_int(holdout.total_predicted),
             duration=fmt_number(holdout.duration, digits=0),
             unit=unit,
@@ -140,35 +144,30 @@ def describe_holdout(holdout: HoldoutResult | None) -> Html:
 
 def _signed_share(value: float) -> str:
     if pd.isna(value):
-        return "no purchases to compare"
-    word = "over" if value > 0 else "under"
-    return f"{fmt_share(abs(value))} {word} the actual"
+        return _("no purchases to compare")
+    if value > 0:
+        return _("{share} over the actual").format(share=fmt_share(abs(value)))
+    return _("{share} under the actual").format(share=fmt_share(abs(value)))
 
 
 def clv_by_group_table(table: pd.DataFrame, *, column: str, currency: str = "RUB") -> Html:
     """Render ``clv.summarize_clv_by`` as an escaped table."""
-    shown = table.rename(
-        columns={
-            column: column.replace("_", " "),
-            "mean_p_alive": "mean P(alive), repeat buyers",
-            "expected_purchases": "expected purchases",
-            "expected_revenue": "expected revenue",
-            "clv": "lifetime value (discounted)",
-            "clv_share": "share of value",
-        }
-    )
-    return html_table(
-        shown,
-        formats={
-            "customers": "int",
-            "mean P(alive), repeat buyers": "share",
-            "expected purchases": "int",
-            "expected revenue": "money",
-            "lifetime value (discounted)": "money",
-            "share of value": "share",
-        },
-        currency=currency,
-    )
+    headers = {
+        column: label_column(column) if column != "cluster_name" else _("Cluster"),
+        "customers": _("Customers"),
+        "mean_p_alive": _("Mean probability still active, repeat buyers"),
+        "expected_purchases": _("Expected purchases"),
+        "expected_revenue": _("Expected revenue"),
+        "clv": _("Lifetime value (discounted)"),
+        "clv_share": _("Share of value"),
+    }
+    from insights.reporting.clusters import cluster_label
+
+    name = cluster_label if column == "cluster_name" else (lambda c: label_code(column, c))
+    shown = table.assign(**{column: table[column].map(name)}).rename(columns=headers)
+    kinds = {"customers": "int", "mean_p_alive": "share", "expected_purchases": "int",
+             "expected_revenue": "money", "clv": "money", "clv_share": "share"}  # fmt: skip
+    return html_table(shown, formats={headers[c]: k for c, k in kinds.items()}, currency=currency)
 
 
 def at_risk_table(
@@ -179,22 +178,22 @@ def at_risk_table(
         return Html("")
     shown = pd.DataFrame(
         {
-            "customer": [label_of(c, labels) for c in frame["customer_id"]],
-            "revenue so far": frame["lifetime_revenue"],
-            "P(alive)": frame["p_alive"],
-            "days since last purchase": frame["days_since_last_purchase"],
-            "expected value": frame["clv"],
+            _("Customer"): [label_of(c, labels) for c in frame["customer_id"]],
+            _("Revenue so far"): frame["lifetime_revenue"],
+            _("Probability still active"): frame["p_alive"],
+            _("Days since last purchase"): frame["days_since_last_purchase"],
+            _("Expected value"): frame["clv"],
         }
     )
     return html_table(
         shown,
         formats={  # labels come shortened to params.report.max_name_length
-            "revenue so far": "money",
-            "P(alive)": "share",
-            "days since last purchase": "int",
-            "expected value": "money",
+            _("Revenue so far"): "money",
+            _("Probability still active"): "share",
+            _("Days since last purchase"): "int",
+            _("Expected value"): "money",
         },
-        caption="Valuable customers (top fifth by revenue so far) most likely to be lost",
+        caption=_("Valuable customers (top fifth by revenue so far) most likely to be lost"),
         currency=currency,
     )
 
@@ -206,12 +205,12 @@ def describe_at_risk(frame: pd.DataFrame, *, currency: str = "RUB") -> Html:
     lost = frame.loc[frame["p_alive"] < 0.5]
     if lost.empty:
         return paragraph(
-            sentence("Every one of the most valuable customers is more likely active than not.")
+            sentence(_("Every one of the most valuable customers is more likely active than not."))
         )
     return paragraph(
         sentence(
-            "{n} of the most valuable customers listed have probably stopped buying "
-            "(P(alive) below 50%); they brought {revenue} so far. Contact them first.",
+            _("{n} of the most valuable customers listed have probably stopped buying "
+            "(probability still active below 50%); they brought {revenue} so far. Contact them first."),
             n=fmt_int(len(lost)),
             revenue=fmt_money(lost["lifetime_revenue"].sum(), currency=currency),
         )

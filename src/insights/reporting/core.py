@@ -166,6 +166,8 @@ def fmt_quarter(value: str | pd.Period) -> str:
     'Q3 2026'
     """
     period = pd.Period(str(value), freq="Q")
+    if pd.isna(period):  # an empty or missing quarter is no quarter
+        raise ValueError(f"not a quarter: {value!r}")
     if current_language() == "en":
         return f"Q{period.quarter} {period.year}"
     return locale_formats.format_quarter(period.year, period.quarter, language=current_language())
@@ -281,7 +283,7 @@ def verdict_badge(colour: str, text: str) -> Html:
     colour = colour if colour in {"green", "yellow", "red", "grey"} else "grey"
     return Html(
         f'<div class="verdict verdict-{colour}"><span class="dot"></span>'
-        f"<strong>{escape_text(colour.upper())}</strong> {escape_text(text, max_length=600)}</div>"
+        f"<strong>{escape_text(_(colour).upper())}</strong> {escape_text(text, max_length=600)}</div>"
     )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from insights.concentration import HHI_SOURCE, ConcentrationSummary, top_fraction_count
+from insights.concentration import ConcentrationSummary, top_fraction_count
 from insights.key_person import UNASSIGNED
 from insights.reporting.core import (
     NAME_LENGTH,
@@ -23,22 +23,33 @@ from insights.reporting.core import (
     fmt_int,
     fmt_money,
     fmt_number,
+    fmt_quarter,
     fmt_share,
     html_table,
     note,
     paragraph,
     sentence,
 )
+from insights.reporting.i18n import N_, _, ngettext
+from insights.reporting.labels import band_label, label_code, label_dimension
 
 #: An HHI change of more than 100 points is "significant" in the 2023 Merger Guidelines.
 HHI_SIGNIFICANT_CHANGE = 100.0
 _VERDICT_WORDS = {
-    "severe": "severe: less than half of revenue would be left",
-    "high": "high: less than three quarters would be left",
-    "moderate": "moderate: less than 90% would be left",
-    "low": "low",
-    "unknown": "unknown",
+    "severe": N_("severe: less than half of revenue would be left"),
+    "high": N_("high: less than three quarters would be left"),
+    "moderate": N_("moderate: less than 90% would be left"),
+    "low": N_("low"),
+    "unknown": N_("unknown"),
 }
+
+
+def _verdict_words(verdict: str) -> str:
+    return _(_VERDICT_WORDS.get(verdict, verdict))
+
+
+def _scope(scope: str) -> str:
+    return _("the group's") if scope == "group" else _("the unit's")
 
 
 class CustomerLabels(Mapping):
@@ -131,12 +142,12 @@ def join_items(items, *, sep: str = "; ") -> Html:
 
 def _loss_phrase(share: float) -> str:
     if share > 0.5:
-        return "losing it would cut revenue by more than half"
+        return _("losing it would cut revenue by more than half")
     if share >= 0.25:
-        return "losing it would cut revenue by a quarter or more"
+        return _("losing it would cut revenue by a quarter or more")
     if share >= 0.10:
-        return "losing it would cut revenue by a tenth or more"
-    return "no single customer is critical"
+        return _("losing it would cut revenue by a tenth or more")
+    return _("no single customer is critical")
 
 
 def describe_concentration(
@@ -157,18 +168,19 @@ def describe_concentration(
         "unit" or "group", used in the sentences ("the unit's revenue").
     """
     if summary.status != "ok":
-        return paragraph(sentence("{reason}", reason=long_text(summary.reason)))
+        return paragraph(sentence("{reason}", reason=long_text(_(summary.reason))))
     top = summary.ranking.iloc[0]
     first = sentence(
-        "{who}, {name}, brings {share} of the {scope}'s trailing-12-month revenue; {loss}.",
-        who="One customer" if top["share"] >= 0.5 else "The largest customer",
+        _("One customer, {name}, brings {share} of {scope} trailing-12-month revenue; {loss}.")
+        if top["share"] >= 0.5
+        else _("The largest customer, {name}, brings {share} of {scope} trailing-12-month revenue; {loss}."),
         name=label_of(top["entity"], labels),
         share=fmt_share(top["share"]),
-        scope=scope,
+        scope=_scope(scope),
         loss=_loss_phrase(top["share"]),
     )
     spread = sentence(
-        "The top {n5} customers bring {s5}, and the top {frac} of customers ({k}) bring {s20}.",
+        _("The top {n5} customers bring {s5}, and the top {frac} of customers ({k}) bring {s20}."),
         n5=fmt_int(min(5, summary.entities)),
         s5=fmt_share(summary.ranking["share"].head(5).sum()),
         frac=fmt_share(summary.top_fraction, digits=0),
@@ -176,30 +188,35 @@ def describe_concentration(
         s20=fmt_share(summary.top_fraction_share),
     )
     band = sentence(
-        "The Herfindahl-Hirschman Index is {hhi} ({band}): revenue is spread as if over {eff} "
-        "equally large customers (of {n}); the Gini coefficient is {gini}.",
+        _("The Herfindahl-Hirschman Index is {hhi} ({band}): revenue is spread as if over {eff} "
+        "equally large customers (of {n}); the Gini coefficient is {gini}."),
         hhi=fmt_hhi(summary.hhi),
-        band=summary.hhi_band,
+        band=band_label(summary.hhi_band),
         eff=fmt_number(summary.effective_number, digits=0 if summary.effective_number >= 100 else 1),
         n=fmt_int(summary.entities),
         gini=fmt_number(summary.gini, digits=2),
     )
     parts = [paragraph(first, spread, band, _disclosure_sentence(summary, labels))]
-    parts.append(note(f"HHI bands: {HHI_SOURCE}. " + " ".join(summary.notes)))
+    parts.append(note(_(
+        "The Gini coefficient runs from 0 (all customers bring the same) to 1 (one customer "
+        "brings everything); the HHI and its bands are explained at the top of this section."
+    ) + " " + _("HHI bands: the Merger Guidelines of the U.S. Department of Justice and Federal Trade "
+                "Commission (18 December 2023).") + (" " + _("{n} without positive net revenue are left out.").format(n=fmt_int(summary.excluded))
+         if getattr(summary, "excluded", 0) else "")))
     return Html("".join(parts))
 
 
 def _disclosure_sentence(summary: ConcentrationSummary, labels) -> Html:
     rows = summary.disclosure
     if rows.empty:
-        return sentence("No customer reaches 10% of revenue, the level at which listed "
-                        "companies must disclose a customer.")  # fmt: skip
+        return sentence(_("No customer reaches 10% of revenue, the level at which listed "
+                        "companies must disclose a customer."))  # fmt: skip
     names = join_items(
         f"{label_of(e, labels)} ({fmt_share(s)})" for e, s in zip(rows["entity"], rows["share"], strict=True)
     )  # fmt: skip
     return sentence(
-        "{n} at or above 10% of revenue (the level listed companies must disclose): {names}.",
-        n="One customer is" if len(rows) == 1 else f"{fmt_int(len(rows))} customers are",
+        _("{n} at or above 10% of revenue (the level listed companies must disclose): {names}."),
+        n=ngettext("{n} customer is", "{n} customers are", len(rows)).format(n=fmt_int(len(rows))),
         names=names,
     )
 
@@ -213,26 +230,28 @@ def describe_stress_test(
     """
     if stress.empty or stress["share_left"].isna().all():
         return paragraph(
-            sentence("No customer has positive revenue, so there is nothing to stress.")
+            sentence(_("No customer has positive revenue, so there is nothing to stress."))
         )
     first = stress.iloc[0]
     parts = [
         sentence(
-            "If the largest {n} left, {left} of the {scope}'s revenue would remain "
-            "({lost} lost); verdict {verdict}.",
-            n="customer" if first["top_n"] == 1 else f"{fmt_int(first['top_n'])} customers",
+            _("If {n} left, {left} of {scope} revenue would remain "
+            "({lost} lost); verdict {verdict}."),
+            n=_("the largest customer") if int(first["top_n"]) == 1 else ngettext(
+                "the largest {n} customer", "the largest {n} customers", int(first["top_n"])
+            ).format(n=fmt_int(first["top_n"])),
             left=fmt_share(first["share_left"]),
-            scope=scope,
+            scope=_scope(scope),
             lost=fmt_money(first["revenue_lost"], currency=currency),
-            verdict=_VERDICT_WORDS.get(first["verdict"], first["verdict"]),
+            verdict=_verdict_words(first["verdict"]),
         )
     ]
     others = [
-        f"{fmt_share(r.share_left)} without the top {fmt_int(r.top_n)}"
+        _("{share} without the top {n}").format(share=fmt_share(r.share_left), n=fmt_int(r.top_n))
         for r in stress.iloc[1:].itertuples()
     ]
     if others:
-        parts.append(sentence("Revenue left: {others}.", others="; ".join(others)))
+        parts.append(sentence(_("Revenue left: {others}."), others="; ".join(others)))
     return paragraph(*parts)
 
 
@@ -256,24 +275,24 @@ def describe_concentration_trend(
     """
     rows = trend.dropna(subset=["hhi"])
     if len(rows) < 2:
-        return paragraph(sentence("The data covers too few quarters to show a trend."))
+        return paragraph(sentence(_("The data covers too few quarters to show a trend.")))
     start, end = rows.iloc[0], rows.iloc[-1]
     change = end["hhi"] - start["hhi"]
     leaving = _dominant_leaving(warning, dominant_share)
     direction = (
-        "dependency on the largest customers is growing"
+        _("dependency on the largest customers is growing")
         if change > HHI_SIGNIFICANT_CHANGE
-        else "dependency is falling because the dominant client is buying far less, not because the base is broadening: a loss, not diversification"
+        else _("dependency is falling because the dominant client is buying far less, not because the base is broadening: a loss, not diversification")
         if change < -HHI_SIGNIFICANT_CHANGE and leaving is not None
-        else "dependency on the largest customers is falling as the base broadens"
+        else _("dependency on the largest customers is falling as the base broadens")
         if change < -HHI_SIGNIFICANT_CHANGE
-        else "concentration is stable"
+        else _("concentration is stable")
     )
     parts = [
         sentence(
-            "From {q0} to {q1} the top customer's share of trailing 12-month revenue went from "
-            "{s0} to {s1} and the HHI from {h0} to {h1}: {direction}.",
-            q0=start["quarter"], q1=end["quarter"],
+            _("From {q0} to {q1} the top customer's share of trailing 12-month revenue went from "
+            "{s0} to {s1} and the HHI from {h0} to {h1}: {direction}."),
+            q0=fmt_quarter(start["quarter"]), q1=fmt_quarter(end["quarter"]),
             s0=fmt_share(start.get("top_1_share")), s1=fmt_share(end.get("top_1_share")),
             h0=fmt_hhi(start["hhi"]), h1=fmt_hhi(end["hhi"]), direction=direction,
         )
@@ -281,8 +300,8 @@ def describe_concentration_trend(
     if latest is not None and latest.status == "ok":
         parts.append(
             sentence(
-                "In the latest quarter alone the top customer brought {share} of revenue (HHI "
-                "{hhi}).",
+                _("In the latest quarter alone the top customer brought {share} of revenue (HHI "
+                "{hhi})."),
                 share=fmt_share(latest.top_shares.get(1)),
                 hhi=fmt_hhi(latest.hhi),
             )
@@ -290,11 +309,11 @@ def describe_concentration_trend(
     if leaving is not None:
         parts.append(
             sentence(
-                "{name} ({share} of the unit's run-rate) bought {latest} a quarter over the "
-                "latest {n} against a run-rate of {rate} a quarter before.",
+                _("{name} ({share} of the unit's run-rate) bought {latest} a quarter over the "
+                "latest {n} against a run-rate of {rate} a quarter before."),
                 name=label_of(leaving["customer_id"], labels),
                 share=fmt_share(leaving["run_rate_share"]),
-                n="quarter" if leaving["compared_quarters"] == 1 else "two quarters",
+                n=_("quarter") if leaving["compared_quarters"] == 1 else _("two quarters"),
                 latest=fmt_money(leaving["compared_revenue"], currency=currency),
                 rate=fmt_money(leaving["compared_run_rate"], currency=currency),
             )
@@ -319,57 +338,60 @@ def describe_manager_risk(risk, *, scope: str = "unit") -> Html:
     ``risk`` is ``key_person.ManagerRisk``. Manager names are escaped.
     """
     if risk.status != "ok" or not risk.largest:
-        reason = risk.reason or "No manager is assigned."
+        reason = _(risk.reason) if risk.reason else _("No manager is assigned.")
         return paragraph(sentence("{reason}", reason=long_text(reason)))
     top = risk.largest
     first = sentence(
-        "{manager} handles {share} of the {scope}'s revenue; if they left taking the {n} "
-        "customers they mainly serve, {risk} of revenue would be at risk ({verdict}).",
+        _("{manager} handles {share} of {scope} revenue; if they left taking the {n} "
+        "customers they mainly serve, {risk} of revenue would be at risk ({verdict})."),
         manager=top["account_manager"],
         share=fmt_share(top["revenue_share"]),
-        scope=scope,
+        scope=_scope(scope),
         n=fmt_int(top["customers_at_risk"]),
         risk=fmt_share(top["at_risk_share"]),
-        verdict=_VERDICT_WORDS.get(top["verdict"], top["verdict"]),
+        verdict=_verdict_words(top["verdict"]),
     )
     unassigned = risk.table[risk.table["account_manager"] == UNASSIGNED]
     second = sentence(
-        "{single} of {total} customers deal with a single manager; across {m} managers the HHI "
-        "is {hhi} ({band} against an even split over {m} managers), as if revenue were spread over {eff} equally large managers.",
+        _("{single} of {total} customers deal with a single manager; across {m} managers the HHI "
+        "is {hhi} ({band} against an even split over {m} managers), as if revenue were spread over {eff} equally large managers."),
         single=fmt_int(risk.single_manager_customers),
         total=fmt_int(risk.customers),
         m=fmt_int(len(risk.table) - len(unassigned)),
         hhi=fmt_hhi(risk.concentration.hhi),
-        band=risk.concentration.hhi_band,
+        band=band_label(risk.concentration.hhi_band),
         eff=fmt_number(risk.concentration.effective_number),
     )
     parts = [first, second]
     if len(unassigned):
         parts.append(
             sentence(
-                "{share} of revenue has no account manager in the data; it is listed as "
-                "{label} and left out of the managers' concentration.",
+                _("{share} of revenue has no account manager in the data; it is listed as "
+                "{label} and left out of the managers' concentration."),
                 share=fmt_share(unassigned["revenue_share"].iloc[0]),
-                label=UNASSIGNED,
+                label=label_code("account_manager", UNASSIGNED),
             )
         )
     return paragraph(*parts)
 
 
 def manager_table(risk, *, currency: str = "RUB") -> Html:
-    """Return the per-manager key-person table as escaped HTML."""
+    """Return the per-manager key-person table as escaped HTML (headers in the report's language)."""
     if risk.table.empty:
         return Html("")
-    frame = risk.table.rename(columns=_MANAGER_COLUMNS)[list(_MANAGER_COLUMNS.values())]
-    formats = {"revenue (12 m)": "money", "revenue share": "share", "customers": "int",
-               "single-manager customers": "int", "customers who would follow": "int",
-               "revenue at risk": "money", "share at risk": "share"}  # fmt: skip
+    frame = risk.table[list(_MANAGER_COLUMNS)].assign(
+        account_manager=risk.table["account_manager"].map(lambda m: label_code("account_manager", m)),
+        verdict=risk.table["verdict"].map(_verdict_short),
+    )
+    kinds = {"revenue": "money", "revenue_share": "share", "customers": "int", "sole_customers": "int",
+             "customers_at_risk": "int", "revenue_at_risk": "money", "at_risk_share": "share"}  # fmt: skip
+    headers = {column: _(text) for column, text in _MANAGER_COLUMNS.items()}
     return html_table(
-        frame,
-        formats=formats,
+        frame.rename(columns=headers),
+        formats={headers[c]: kind for c, kind in kinds.items()},
         currency=currency,
-        caption=(
-            "Revenue at risk if a manager leaves. Revenue (12 m) is what the manager handles; "
+        caption=_(
+            "Revenue at risk if a manager leaves. Revenue for 12 months is what the manager handles; "
             "revenue at risk is all the 12-month revenue of the customers they mainly serve, "
             "who would follow them, so it can exceed what the manager handles."
         ),
@@ -377,16 +399,22 @@ def manager_table(risk, *, currency: str = "RUB") -> Html:
 
 
 _MANAGER_COLUMNS = {
-    "account_manager": "manager",
-    "revenue": "revenue (12 m)",
-    "revenue_share": "revenue share",
-    "customers": "customers",
-    "sole_customers": "single-manager customers",
-    "customers_at_risk": "customers who would follow",
-    "revenue_at_risk": "revenue at risk",
-    "at_risk_share": "share at risk",
-    "verdict": "verdict",
+    "account_manager": N_("Manager"),
+    "revenue": N_("Revenue, 12 months"),
+    "revenue_share": N_("Revenue share"),
+    "customers": N_("Customers"),
+    "sole_customers": N_("Single-manager customers"),
+    "customers_at_risk": N_("Customers who would follow"),
+    "revenue_at_risk": N_("Revenue at risk"),
+    "at_risk_share": N_("Share at risk"),
+    "verdict": N_("Risk"),
 }
+_VERDICT_SHORT = {"severe": N_("severe"), "high": N_("high"), "moderate": N_("moderate"), "low": N_("low"),
+                  "unknown": N_("unknown")}  # fmt: skip
+
+
+def _verdict_short(verdict: object) -> str:
+    return _(_VERDICT_SHORT.get(str(verdict), str(verdict)))
 
 
 def describe_mix(mix) -> Html:
@@ -395,44 +423,46 @@ def describe_mix(mix) -> Html:
     ``mix`` is ``mix.MixResult``.
     """
     if mix.status != "ok":
-        return paragraph(sentence("{reason}", reason=long_text(mix.reason)))
+        return paragraph(sentence("{reason}", reason=long_text(_(mix.reason))))
     parts = [_direction_sentence(row) for row in mix.direction.to_dict("records")]
     top = mix.summary.sort_values("top_share", ascending=False, kind="mergesort").iloc[0]
     parts.append(
         sentence(
-            "By {dimension}, {value} brings {share} of revenue (HHI {hhi}, {band} against an "
-            "even split over {n} values; {change} points against a year earlier).",
+            _("By {dimension}, {value} brings {share} of revenue (HHI {hhi}, {band} against an "
+            "even split over {n} values; {change} points against a year earlier)."),
             n=fmt_int(top["values"]),
-            dimension=top["dimension"].replace("_", " "),
-            value=top["top_value"],
+            dimension=label_dimension(top["dimension"]),
+            value=label_code(top["dimension"], top["top_value"]),
             share=fmt_share(top["top_share"]),
             hhi=fmt_hhi(top["hhi"]),
-            band=top["hhi_band"],
+            band=band_label(top["hhi_band"]),
             change=fmt_number(top["hhi_change"], digits=0),
         )
     )
     return paragraph(*parts)
 
 
-_TARGET_NOUNS = {"services": "Services", "online": "Online sales"}
+_TARGET_NOUNS = {"services": N_("Services"), "online": N_("Online sales")}
+_TARGETS = {"services": N_("services"), "online": N_("online sales")}
 
 
 def _direction_sentence(row: dict) -> Html:
-    noun = _TARGET_NOUNS.get(row["target"], str(row["target"]).capitalize())
+    noun = _(_TARGET_NOUNS.get(row["target"], str(row["target"]).capitalize()))
+    target = _(_TARGETS.get(row["target"], str(row["target"])))
     if row["direction"] == "not configured":
-        return sentence("Which {target} values count is not set in the params, so the move "
-                        "toward {target} is not measured.", target=row["target"])  # fmt: skip
+        return sentence(_("Which {target} values count is not set in the params, so the move "
+                        "toward {target} is not measured."), target=target)  # fmt: skip
     if row["direction"] == "no history":
-        return sentence("{Target} bring {share} of revenue; there is no year-earlier figure.",
+        return sentence(_("{Target} bring {share} of revenue; there is no year-earlier figure."),
                         Target=noun, share=fmt_share(row["share"]))  # fmt: skip
-    verb = {"toward": "up", "away": "down", "flat": "about level"}[row["direction"]]
-    verdict = {"toward": "the mix is moving toward", "away": "the mix is moving away from",
-               "flat": "no movement toward"}[row["direction"]]  # fmt: skip
+    verb = {"toward": _("up"), "away": _("down"), "flat": _("about level")}[row["direction"]]
+    verdict = {"toward": _("the mix is moving toward"), "away": _("the mix is moving away from"),
+               "flat": _("no movement toward")}[row["direction"]]  # fmt: skip
     return sentence(
-        "{Target} bring {share} of revenue, {verb} from {before} a year earlier: {verdict} "
-        "{target}.",
+        _("{Target} bring {share} of revenue, {verb} from {before} a year earlier: {verdict} "
+        "{target}."),
         Target=noun,
-        target=row["target"],
+        target=target,
         share=fmt_share(row["share"]),
         verb=verb,
         before=fmt_share(row["share_year_ago"]),
@@ -444,23 +474,20 @@ def mix_table(mix) -> Html:
     """Return the per-dimension mix summary (top value, HHI now and a year earlier) as HTML."""
     if mix.status != "ok":
         return Html("")
-    frame = mix.summary.assign(dimension=mix.summary["dimension"].str.replace("_", " "))
-    frame = frame.rename(columns={"values": "values", "top_value": "largest", "top_share": "its share",
-                                  "hhi": "HHI", "hhi_band": "band", "hhi_year_ago": "HHI a year ago",
-                                  "hhi_change": "change"})  # fmt: skip
-    columns = [
-        "dimension",
-        "values",
-        "largest",
-        "its share",
-        "HHI",
-        "band",
-        "HHI a year ago",
-        "change",
-    ]
-    formats = {"its share": "share", "HHI": "int", "HHI a year ago": "int", "change": "int",
-               "values": "int"}  # fmt: skip
-    return html_table(frame[columns], formats=formats, caption="Revenue mix by dimension")
+    summary = mix.summary
+    frame = pd.DataFrame({
+        _("Dimension"): summary["dimension"].map(label_dimension),
+        _("Values"): summary["values"],
+        _("Largest"): [label_code(d, v) for d, v in zip(summary["dimension"], summary["top_value"], strict=True)],
+        _("Its share"): summary["top_share"],
+        _("HHI"): summary["hhi"],
+        _("Concentration"): summary["hhi_band"].map(band_label),
+        _("HHI a year ago"): summary["hhi_year_ago"],
+        _("Change"): summary["hhi_change"],
+    })  # fmt: skip
+    formats = {_("Its share"): "share", _("HHI"): "int", _("HHI a year ago"): "int", _("Change"): "int",
+               _("Values"): "int"}  # fmt: skip
+    return html_table(frame, formats=formats, caption=_("Revenue mix by dimension"))
 
 
 def describe_group(portfolio, *, labels: Mapping[str, str] | None = None) -> Html:
@@ -469,20 +496,20 @@ def describe_group(portfolio, *, labels: Mapping[str, str] | None = None) -> Htm
     ``portfolio`` is ``mix.GroupPortfolio``.
     """
     if portfolio.status != "ok":
-        return paragraph(sentence("{reason}", reason=long_text(portfolio.reason)))
+        return paragraph(sentence("{reason}", reason=long_text(_(portfolio.reason))))
     parts = []
     unit_mix = portfolio.unit_mix
     if unit_mix.status == "ok":
         row = unit_mix.summary.iloc[0]
         parts.append(
             sentence(
-                "The {unit} unit brings {share} of the group's revenue; across {n} units the HHI is "
-                "{hhi} ({band} against an even split over {n} units).",
-                unit=row["top_value"],
+                _("The {unit} unit brings {share} of the group's revenue; across {n} units the HHI is "
+                "{hhi} ({band} against an even split over {n} units)."),
+                unit=label_code("unit", row["top_value"]),
                 share=fmt_share(row["top_share"]),
                 n=fmt_int(row["values"]),
                 hhi=fmt_hhi(row["hhi"]),
-                band=row["hhi_band"],
+                band=band_label(row["hhi_band"]),
             )
         )
     parts.append(_cross_selling_sentence(portfolio.cross_selling))
@@ -490,8 +517,8 @@ def describe_group(portfolio, *, labels: Mapping[str, str] | None = None) -> Htm
         top = portfolio.top_customers.iloc[0]
         parts.append(
             sentence(
-                "The group's largest customer, {name}, brings {share} of its revenue and buys from "
-                "{units}.",
+                _("The group's largest customer, {name}, brings {share} of its revenue and buys from "
+                "{units}."),
                 name=label_of(top["customer_id"], labels),
                 share=fmt_share(top["share"]),
                 units=top["unit_list"],
@@ -502,17 +529,17 @@ def describe_group(portfolio, *, labels: Mapping[str, str] | None = None) -> Htm
 
 def _cross_selling_sentence(cross) -> Html:
     if cross is None or cross.status != "ok":
-        reason = getattr(cross, "reason", "No cross-selling data.")
+        reason = getattr(cross, "reason", None) or _("No cross-selling data.")
         return sentence("{reason}", reason=long_text(reason))
-    text = "{multi} of customers buy from two or more units and bring {revenue} of revenue"
+    text = _("{multi} of customers buy from two or more units and bring {revenue} of revenue")
     values = {
         "multi": fmt_share(cross.multi_unit_share),
         "revenue": fmt_share(cross.multi_unit_revenue_share),
     }
     if not cross.pairs.empty:
         pair = cross.pairs.iloc[0]
-        text += "; the units sharing most customers are {a} and {b} ({n} customers)"
-        values.update(a=pair["unit_a"], b=pair["unit_b"], n=fmt_int(pair["shared_customers"]))
+        text += _("; the units sharing most customers are {a} and {b} ({n} customers)")
+        values.update(a=label_code("unit", pair["unit_a"]), b=label_code("unit", pair["unit_b"]), n=fmt_int(pair["shared_customers"]))
     return sentence(text + ".", **values)
 
 
@@ -525,17 +552,17 @@ def group_top_table(
         return Html("")
     shown = pd.DataFrame(
         {
-            "rank": frame["rank"],
-            "customer": [label_of(c, labels) for c in frame["customer_id"]],
-            "revenue (12 m)": frame["revenue"],
-            "share of group": frame["share"],
-            "units": frame["unit_list"],
+            _("Rank"): frame["rank"],
+            _("Customer"): [label_of(c, labels) for c in frame["customer_id"]],
+            _("Revenue, 12 months"): frame["revenue"],
+            _("Share of group"): frame["share"],
+            _("Units"): frame["unit_list"],
         }
     )
     return html_table(
         shown,
-        formats={"rank": "int", "revenue (12 m)": "money", "share of group": "share"},
-        caption="The group's largest customers",
+        formats={_("Rank"): "int", _("Revenue, 12 months"): "money", _("Share of group"): "share"},
+        caption=_("The group's largest customers"),
         currency=currency,
     )
 
@@ -553,13 +580,13 @@ def group_section(
         return Html("")
     intro = paragraph(
         sentence(
-            "This report spans several business units. How revenue splits across them, which "
+            _("This report spans several business units. How revenue splits across them, which "
             "customers matter most to the group, and who already buys from more than one unit "
-            "(cross-selling, which the sources recommend)."
+            "(cross-selling, which the sources recommend).")
         )
     )
     return Html(
-        "<h2>Group portfolio</h2>"
+        "<h2>" + escape_text(_("Group portfolio")) + "</h2>"
         + intro
         + describe_group(portfolio, labels=labels)
         + group_top_table(portfolio, labels=labels, currency=currency)

@@ -11,7 +11,19 @@ import math
 
 import pandas as pd
 
-from insights.reporting.core import Card, Html, fmt_int, fmt_money, fmt_share, kpi_cards
+from insights.reporting.core import (
+    Card,
+    Html,
+    fmt_date,
+    fmt_int,
+    fmt_money,
+    fmt_number,
+    fmt_quarter,
+    fmt_share,
+    kpi_cards,
+)
+from insights.reporting.i18n import N_, _, ngettext
+from insights.reporting.labels import band_label, label_code, verdict_label
 
 
 def _change(now: float, before: float) -> float | None:
@@ -56,7 +68,7 @@ def summarize_headline(
     in percentage points (``top1_share_prev``, ``one_time_share_prev`` and their ``_year``).
     """
     revenue_q, revenue_prev_q = quarter_revenue(activity, quarter)
-    revenue_year_q, _ = quarter_revenue(activity, quarter - 4)
+    revenue_year_q, _prev = quarter_revenue(activity, quarter - 4)
 
     def active(segments):
         return None if segments is None else int((segments["segment"].astype(str) != "lost").sum())
@@ -113,34 +125,50 @@ def _tone_of_change(change: float | None) -> str:
     return "good" if change >= 0.02 else "bad" if change <= -0.05 else "warn" if change < 0 else "neutral"
 
 
-def _change_text(change: float | None, *, what: str, against: str = "the previous quarter") -> str:
+_NO_FIGURE = {
+    ("revenue_12m", False): N_("No 12-month revenue to compare with in the previous quarter."),
+    ("revenue_12m", True): N_("No 12-month revenue to compare with in the same quarter a year ago."),
+    ("revenue_quarter", False): N_("No revenue to compare with in the previous quarter."),
+    ("revenue_quarter", True): N_("No revenue to compare with in the same quarter a year ago."),
+    ("active_customers", False): N_("No active customers to compare with in the previous quarter."),
+    ("active_customers", True): N_("No active customers to compare with in the same quarter a year ago."),
+}
+
+
+def _change_text(change: float | None, *, key: str, year: bool = False) -> str:
     if change is None:
-        return f"No {what} to compare with in {against}."
-    direction = "up" if change >= 0 else "down"
-    return f"{direction.capitalize()} {fmt_share(abs(change))} on {against}."
+        return _(_NO_FIGURE[(key, year)])
+    if year:
+        text = _("Up {pct} on the same quarter a year ago.") if change >= 0 else _("Down {pct} on the same quarter a year ago.")
+    else:
+        text = _("Up {pct} on the previous quarter.") if change >= 0 else _("Down {pct} on the previous quarter.")
+    return text.format(pct=fmt_share(abs(change)))
 
 
 def _both_changes(headline: dict, key: str, *, what: str) -> str:
     """Return 'Up x% on the previous quarter; down y% on a year ago.' for one figure."""
-    first = _change_text(headline.get(f"{key}_change"), what=what)
-    second = _change_text(headline.get(f"{key}_change_year"), what=what, against="the same quarter a year ago")
+    first = _change_text(headline.get(f"{key}_change"), key=key)
+    second = _change_text(headline.get(f"{key}_change_year"), key=key, year=True)
     return f"{first} {second}"
 
 
-def _points_text(now: float | None, before: float | None, *, against: str) -> str:
+def _points_text(now: float | None, before: float | None, *, year: bool = False) -> str:
     if now is None or before is None:
-        return f"No figure for {against}."
+        return _("No figure a year ago.") if year else _("No figure for the previous quarter.")
     points = 100.0 * (now - before)
     if abs(points) < 0.05:
-        return f"Unchanged on {against}."
-    return f"{'Up' if points > 0 else 'Down'} {abs(points):.1f} points on {against}."
+        return _("Unchanged on the same quarter a year ago.") if year else _("Unchanged on the previous quarter.")
+    if year:
+        text = _("Up {n} points on the same quarter a year ago.") if points > 0 else _("Down {n} points on the same quarter a year ago.")
+    else:
+        text = _("Up {n} points on the previous quarter.") if points > 0 else _("Down {n} points on the previous quarter.")
+    return text.format(n=fmt_number(abs(points), digits=1))
 
 
 def _express_change(headline: dict) -> str:
     prev, year = headline.get("express_test_prev"), headline.get("express_test_year")
-    return (
-        f"Previous quarter: {prev.upper() if prev else 'not judged'}; "
-        f"a year ago: {year.upper() if year else 'not judged'}."
+    return _("Previous quarter: {prev}; a year ago: {year}.").format(
+        prev=verdict_label(prev), year=verdict_label(year)
     )
 
 
@@ -152,40 +180,44 @@ def headline_cards(headline: dict, *, currency: str) -> Html:
     dependency_tone = "bad" if (top1 or 0) >= 0.3 else "warn" if (top1 or 0) >= 0.1 else "good"
     cards = [
         Card(
-            "Revenue, last 12 months",
+            _("Revenue, last 12 months"),
             fmt_money(headline["revenue_12m"], currency=currency),
-            "Net of returns. " + _both_changes(headline, "revenue_12m", what="12-month revenue"),
+            _("Net of returns.") + " " + _both_changes(headline, "revenue_12m", what="12-month revenue"),
             _tone_of_change(headline["revenue_12m_change"]),
         ),
         Card(
-            "Revenue this quarter",
+            _("Revenue this quarter"),
             fmt_money(headline["revenue_quarter"], currency=currency),
             _both_changes(headline, "revenue_quarter", what="revenue"),
             _tone_of_change(headline["revenue_quarter_change"]),
         ),
         Card(
-            "Active customers",
+            _("Active customers"),
             fmt_int(headline["active_customers"]),
-            "Bought within the lost-customer window. "
+            _("Bought within the lost-customer window.") + " "
             + _both_changes(headline, "active_customers", what="active customers"),
             _tone_of_change(headline["active_customers_change"]),
         ),
         Card(
-            "Largest customer's share",
+            _("Largest customer's share"),
             fmt_share(top1),
-            f"Share of 12-month revenue from the single biggest customer ({headline['hhi_band']}, "
-            "HHI band). "
-            + _points_text(top1, headline.get("top1_share_prev"), against="the previous quarter")
+            _("Share of 12-month revenue from the single biggest customer; revenue as a whole is {band}.").format(
+                band=band_label(headline["hhi_band"])
+            )
             + " "
-            + _points_text(top1, headline.get("top1_share_year"), against="the same quarter a year ago"),
+            + _points_text(top1, headline.get("top1_share_prev"))
+            + " "
+            + _points_text(top1, headline.get("top1_share_year"), year=True),
             dependency_tone,
         ),
         Card(
-            "Express test",
-            express.upper(),
-            f"One-time buyers are {fmt_share(headline['one_time_share'])} of active customers, "
-            f"regulars {fmt_share(headline['regular_share'])}; last year's active customers "
-            f"lost since: {fmt_share(headline.get('lost_share'))}. " + _express_change(headline),
+            _("Express test"),
+            verdict_label(express),
+            _("One-time buyers are {one} of active customers, regulars {regular}; last year's "
+              "active customers lost since: {lost}.").format(
+                one=fmt_share(headline["one_time_share"]), regular=fmt_share(headline["regular_share"]),
+                lost=fmt_share(headline.get("lost_share")),
+            ) + " " + _express_change(headline),
             express_tone,
         ),
     ]
@@ -252,13 +284,13 @@ def title_block(params, quarter: pd.Period, *, as_of: pd.Timestamp) -> Html:
     """
     from insights.reporting.core import escape_text
 
-    title = params.report.title or f"{params.unit.replace('_', ' ').title()}: customer report"
+    title = params.report.title or _("{unit}: customer report").format(unit=label_code("unit", params.unit))
     about = params.description.strip()
+    when = _("{quarter} · all figures as of {date}, the last day of the quarter; later transactions are ignored.")
     return Html(
         f'<h1 class="title">{escape_text(title)}</h1>'
         + (f'<p class="subtitle">{escape_text(about, max_length=300)}</p>' if about else "")
-        + f'<p class="subtitle">Quarter {escape_text(str(quarter))} · all figures as of '
-        f"{as_of:%d %B %Y}, the last day of the quarter; later transactions are ignored.</p>"
+        + f'<p class="subtitle">{escape_text(when.format(quarter=fmt_quarter(quarter), date=fmt_date(as_of)))}</p>'
     )
 
 
@@ -308,34 +340,36 @@ def headline_facts(
     if len(declining) and declining["revenue_share"].iloc[0] >= dominant_share:
         row = declining.iloc[0]
         facts.append((float(row["at_stake"]), sentence(
-            "{name} ({share} of 12-month revenue) is buying far below its own run-rate.",
+            _("{name} ({share} of 12-month revenue) is buying far below its own run-rate."),
             name=label_of(row["customer_id"], labels), share=fmt_share(row["revenue_share"]),
         ) + Html(" ") + decline_sentence(row, currency=currency)))  # fmt: skip
     elif len(declining):
         facts.append((float(declining["at_stake"].sum()), sentence(
-            "{n} customers are buying far below their own run-rate ({money} at stake; the largest "
-            "is {name}).", n=fmt_int(len(declining)),
+            ngettext("{n} customer is buying far below its own run-rate ({money} at stake; the largest "
+                     "is {name}).", "{n} customers are buying far below their own run-rate ({money} at stake; the largest "
+            "is {name}).", len(declining)), n=fmt_int(len(declining)),
             money=fmt_money(declining["at_stake"].sum(), currency=currency),
             name=label_of(declining["customer_id"].iloc[0], labels),
         )))  # fmt: skip
     largest = dict(getattr(managers, "largest", {}) or {})
     if largest.get("at_risk_share") is not None and largest["at_risk_share"] >= manager_share:
         facts.append((float(largest.get("revenue_at_risk") or 0.0), sentence(
-            "Key-person exposure: one account manager, {name}, handles customers bringing {share} "
-            "of revenue ({money}); they could follow the manager out.",
+            _("Key-person exposure: one account manager, {name}, handles customers bringing {share} "
+              "of revenue ({money}); they could follow the manager out."),
             name=largest["account_manager"], share=fmt_share(largest["at_risk_share"]),
             money=fmt_money(largest.get("revenue_at_risk"), currency=currency),
         )))  # fmt: skip
     top1 = headline["top1_share"]
     if top1 is not None and top1 >= 0.3:
         facts.append((top1 * concentration.total_revenue, sentence(
-            "The unit depends heavily on one customer: it brings {share} of 12-month revenue.",
+            _("The unit depends heavily on one customer: it brings {share} of 12-month revenue."),
             share=fmt_share(top1),
         )))  # fmt: skip
     losers = table[table["reasons"].map(lambda r: "loss_maker" in r)] if len(table) else table
     if len(losers):
         facts.append((float(losers["at_stake"].sum()), sentence(
-            "{n} customers cost more than they bring after discounts and cost ({money} of revenue).",
+            ngettext("{n} customer costs more than it brings after discounts and cost ({money} of revenue).",
+                     "{n} customers cost more than they bring after discounts and cost ({money} of revenue).", len(losers)),
             n=fmt_int(len(losers)), money=fmt_money(losers["at_stake"].sum(), currency=currency),
         )))  # fmt: skip
     return sorted(facts, key=lambda fact: -fact[0])
@@ -363,23 +397,26 @@ def describe_headline(
     facts = headline_facts(headline, concentration=concentration, attention=attention,
                            managers=managers, labels=labels, currency=currency,
                            manager_share=manager_share, dominant_share=dominant_share)  # fmt: skip
-    parts = [text for _, text in facts[:3]]
+    parts = [text for _money, text in facts[:3]]
     top1 = headline["top1_share"]
     if not parts and top1 is not None:
         parts.append(
             sentence(
-                "Revenue is spread over many customers (the largest brings {share}; {band}).",
+                _("Revenue is spread over many customers (the largest brings {share}; {band})."),
                 share=fmt_share(top1),
-                band=headline["hhi_band"],
+                band=band_label(headline["hhi_band"]),
             )
         )
-    parts.append(sentence("Express test: {label}. {reason}", label=express.label.upper(), reason=express.reason))
+    from insights.reporting.behaviour import express_reason
+
+    parts.append(sentence(_("Express test: {label}. {reason}"), label=verdict_label(express.label),
+                          reason=express_reason(express)))
     change = headline["revenue_quarter_change"]
     if change is not None:
         parts.append(
             sentence(
-                "Quarterly revenue is {dir} {pct} on the previous quarter.",
-                dir="up" if change >= 0 else "down",
+                _("Quarterly revenue is up {pct} on the previous quarter.") if change >= 0
+                else _("Quarterly revenue is down {pct} on the previous quarter."),
                 pct=fmt_share(abs(change)),
             )
         )

@@ -32,7 +32,7 @@ COMMON_CODES = (
     N_("Dealership"), N_("Online"), N_("Phone"), N_("Partner"), N_("Referral"), N_("Website"),
     N_("Advertising"), N_("Cold call"), N_("Event"), N_("Small business"), N_("Fleet operator"),
     N_("Corporate"), N_("Leasing company"), N_("Private"), N_("Vehicles"), N_("Insurance"),
-    N_("Extended warranty"), N_("Maintenance"), N_("Repair"), N_("Parts"), N_("Service"), N_("Unknown"),
+    N_("One time"), N_("Extended warranty"), N_("Maintenance"), N_("Repair"), N_("Parts"), N_("Service"), N_("Unknown"),
 )
 #: Dimension names as a reader says them (``label_dimension``).
 DIMENSION_NAMES = (
@@ -137,3 +137,42 @@ def label_column(name: str) -> str:
     """
     known = COLUMN_LABELS.get(str(name))
     return _(known) if known else readable_code(name)
+
+
+#: Express-test labels and HHI bands as a reader sees them (the codes stay in summary.json).
+VERDICT_LABELS = {
+    "green": N_("green"), "yellow": N_("yellow"), "red": N_("red"),
+    "yellow (stressed)": N_("yellow (stressed)"), "grey": N_("grey"),
+}
+HHI_BANDS = {
+    "unconcentrated": N_("unconcentrated"), "moderately concentrated": N_("moderately concentrated"),
+    "highly concentrated": N_("highly concentrated"), "not applicable": N_("not applicable"),
+    "unknown": N_("unknown"), "even": N_("even"), "uneven": N_("uneven"),
+    "dominated by a few": N_("dominated by a few"), "a single category": N_("a single category"),
+}  # fmt: skip
+
+
+def verdict_label(label: str | None) -> str:
+    """Return an express-test label ('yellow (stressed)') in capitals, in the report's language."""
+    if not label:
+        return _("not judged")
+    return _(VERDICT_LABELS.get(label, label)).upper()
+
+
+def band_label(band: str | None) -> str:
+    """Return an HHI band ('highly concentrated') in the report's language."""
+    return _(HHI_BANDS.get(str(band), str(band)))
+
+
+#: Fixed sentences the analyses return as a ``reason`` (English, kept in summary.json); the
+#: report passes every reason through ``_()``, so these read in the report's language.
+KNOWN_REASONS = (
+    N_("The data has no account manager column."),
+    N_("No customer has positive net revenue, so no revenue is at risk."),
+    N_("Only one unit has revenue, so nobody can buy from several."),
+    N_("No customer has positive net revenue, so concentration cannot be measured."),
+    N_("No customers were acquired in the quarters shown."),
+    N_("The purchase model's fit did not converge on this data"),
+    N_("No repeat buyer has a positive spend after returns"),
+    N_("No customers."),
+)

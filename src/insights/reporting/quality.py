@@ -17,6 +17,38 @@ from insights.reporting.core import (
     paragraph,
     sentence,
 )
+from insights.reporting.i18n import N_, _
+from insights.reporting.phrases import sentence_of
+
+#: The reject rules of ``cleaning.rules.REJECT_RULES`` in the report's language (by rule code).
+REJECT_WORDS = {
+    "repeated_header": N_("line repeats the header"),
+    "too_many_fields": N_("row has more fields than the header"),
+    "too_few_fields": N_("row has fewer fields than the header"),
+    "unterminated_quote": N_("quoted value never closed"),
+    "malformed_quotes": N_("malformed quoting"),
+    "too_long_value": N_("value longer than the CSV field limit"),
+    "nul_byte": N_("line holds a NUL byte"),
+    "undecodable": N_("line holds bytes that do not decode"),
+    "formula_without_value": N_("Excel formula without a computed value"),
+    "total_row": N_("total or subtotal row"),
+    "missing_customer_id": N_("customer id is empty"),
+    "missing_amount": N_("amount is empty"),
+    "bad_amount": N_("amount is not a number"),
+    "missing_date": N_("order date is empty"),
+    "bad_date": N_("order date is not a date"),
+    "date_in_future": N_("order date after the export date"),
+    "date_too_old": N_("order date before source.min_date"),
+    "date_out_of_range": N_("order date past 2262 (a placeholder?)"),
+    "other_currency": N_("currency other than the unit's"),
+    "placeholder_amount": N_("placeholder amount (all nines, 999 999 999 and up)"),
+    "amount_out_of_range": N_("amount outside the plausible range"),
+    "bad_number": N_("cost, margin or discount is not a number"),
+    "bad_flag": N_("is_reference is not yes/no"),
+    "duplicate_row": N_("exact duplicate of an earlier row"),
+    "order_conflict": N_("same order id with conflicting values"),
+}
+
 
 #: Columns of the published quarantine file, in order, before the row's own columns.
 QUARANTINE_LEAD = ("source_file", "source_line", "column", "raw_value", "reason")
@@ -30,11 +62,11 @@ def describe_quality(quality: dict, *, rows_after: int = 0, currency: str = "RUB
     header, blank or total, each file's total row checked against its rows, how ambiguous
     values were read (``quality["notes"]``) and a rejection rate the params accepted.
     """
-    parts = [sentence("{c}", c=coverage)] if coverage else []
+    parts = [sentence("{c}", c=sentence_of(coverage))] if coverage else []
     parts += [
         sentence(
-            "The export held {read} rows: {kept} were kept and {rejected} rejected with a "
-            "reason ({loading} could not be read as rows, {cleaning} failed a value check).",
+            _("The export held {read} rows: {kept} were kept and {rejected} rejected with a "
+            "reason ({loading} could not be read as rows, {cleaning} failed a value check)."),
             read=fmt_int(quality["rows_read"]),
             kept=fmt_int(quality["rows_kept"]),
             rejected=fmt_int(quality["rows_rejected"]),
@@ -42,7 +74,7 @@ def describe_quality(quality: dict, *, rows_after: int = 0, currency: str = "RUB
             cleaning=fmt_int(quality["rows_rejected_cleaning"]),
         ),
         sentence(
-            "Amounts: {read} read = {kept} kept + {rejected} rejected.",
+            _("Amounts: {read} read = {kept} kept + {rejected} rejected."),
             read=fmt_money(quality["amount_read"], currency=currency),
             kept=fmt_money(quality["amount_kept"], currency=currency),
             rejected=fmt_money(quality["amount_rejected"], currency=currency),
@@ -51,20 +83,20 @@ def describe_quality(quality: dict, *, rows_after: int = 0, currency: str = "RUB
     if rows_after:
         parts.append(
             sentence(
-                "{n} kept rows are dated after this report's quarter and are left for later "
-                "reports.",
+                _("{n} kept rows are dated after this report's quarter and are left for later "
+                "reports."),
                 n=fmt_int(rows_after),
             )
         )
     parts += _declared_lines(quality, currency=currency)
     verdict = (
-        note("Rows and amounts reconcile: nothing was dropped unaccounted.", tone="good")
+        note(_("Rows and amounts reconcile: nothing was dropped unaccounted."), tone="good")
         if quality["reconciles"]
-        else note("Rows or amounts do NOT reconcile; treat this report with caution.", tone="bad")
+        else note(_("Rows or amounts do NOT reconcile; treat this report with caution."), tone="bad")
     )
     accepted = note(quality["gate_note"], tone="warn") if quality.get("gate_note") else ""
     notes = quality.get("notes", [])
-    read = (paragraph(sentence("How the export was read:")) + bullet_list(notes)) if notes else ""
+    read = (paragraph(sentence(_("How the export was read:"))) + bullet_list(notes)) if notes else ""
     return Html(paragraph(*parts) + accepted + verdict + read)
 
 
@@ -74,8 +106,8 @@ def _declared_lines(quality: dict, *, currency: str) -> list[Html]:
     headers = sum(1 for f in files if f.get("header_line"))
     blank = sum(int(f.get("blank_lines") or 0) for f in files)
     totals = sum(r["rows"] for r in quality.get("rejected_by_reason", []) if r["rule"] == "total_row")
-    parts = [sentence("Besides the data rows, the files held {h} header line(s) and {b} blank "
-                      "line(s); {t} of the rejected rows are total rows declared by the export.",
+    parts = [sentence(_("Besides the data rows, the files held {h} header line(s) and {b} blank "
+                      "line(s); {t} of the rejected rows are total rows declared by the export."),
                       h=fmt_int(headers), b=fmt_int(blank), t=fmt_int(totals))]
     text = [f for f in files if f.get("lines") is not None and f.get("data_lines") is not None]
     if text:
@@ -83,17 +115,17 @@ def _declared_lines(quality: dict, *, currency: str) -> list[Html]:
         declared = sum(int(f.get("header_line") or 0) + int(f.get("blank_lines") or 0)
                        for f in text)
         spanned = sum(f["data_lines"] for f in text)
-        template = ("Every physical line of the text files is accounted for: {n} lines = {d} "
+        template = (_("Every physical line of the text files is accounted for: {n} lines = {d} "
                     "header or blank lines (with any lines above the header) + {r} lines "
-                    "holding the rows read." if declared + spanned == lines else
-                    "The text files' {n} physical lines do NOT add up to {d} header or blank "
-                    "lines + {r} lines holding the rows read.")
+                    "holding the rows read.") if declared + spanned == lines else
+                    _("The text files' {n} physical lines do NOT add up to {d} header or blank "
+                      "lines + {r} lines holding the rows read."))
         parts.append(sentence(template, n=fmt_int(lines), d=fmt_int(declared), r=fmt_int(spanned)))
     for total in quality.get("total_rows", []):
-        template = ("The total row on line {line} of {path} matches the sum of its rows, {sum}."
+        template = (_("The total row on line {line} of {path} matches the sum of its rows, {sum}.")
                     if total["matches"] else
-                    "The total row on line {line} of {path} says {total} but its rows sum to "
-                    "{sum}.")
+                    _("The total row on line {line} of {path} says {total} but its rows sum to "
+                      "{sum}."))
         parts.append(sentence(template, line=fmt_int(total["line"]), path=total["path"],
                               total=fmt_money(total["total"], currency=currency),
                               sum=fmt_money(total["rows_sum"], currency=currency)))
@@ -102,14 +134,18 @@ def _declared_lines(quality: dict, *, currency: str) -> list[Html]:
 
 def rejects_table(quality: dict, *, currency: str = "RUB") -> Html:
     """Tabulate rejected rows by reason (count and amount where it parsed)."""
+    found = pd.DataFrame(quality["rejected_by_reason"])
     rows = pd.DataFrame(quality["rejected_by_reason"], columns=["label", "rows", "amount"])
+    if "rule" in found.columns and len(found):
+        rows["label"] = [_(REJECT_WORDS[r]) if r in REJECT_WORDS else label for r, label
+                         in zip(found["rule"], found["label"], strict=True)]
     if rows.empty:
-        return paragraph(sentence("No row was rejected."))
-    table = rows.rename(columns={"label": "Reason", "rows": "Rows", "amount": "Amount"})
+        return paragraph(sentence(_("No row was rejected.")))
+    table = rows.rename(columns={"label": _("Reason"), "rows": _("Rows"), "amount": _("Amount")})
     return html_table(
         table,
-        formats={"Rows": "int", "Amount": "money"},
-        caption="Rejected rows by reason",
+        formats={_("Rows"): "int", _("Amount"): "money"},
+        caption=_("Rejected rows by reason"),
         currency=currency,
     )
 
@@ -161,16 +197,17 @@ _QUOTED = r"'[^']*'|\"[^\"]*\"|«[^»]*»"
 
 def run_facts(params, sources: list[dict], *, root: Path) -> pd.DataFrame:
     """Return the run metadata as (item, value) rows: inputs, params, code and packages."""
-    rows = [("Unit", params.unit), ("Code version (git)", runinfo.git_commit(root))]
+    rows = [(_("Unit"), params.unit), (_("Code version (git)"), runinfo.git_commit(root))]
     for source in sources:
-        rows.append((f"Input {source.get('path')}", f"SHA-256 {source.get('sha256')}"))
-        rows.append((f"Rows read from {source.get('path')}", fmt_int(source.get("rows_read"))))
-    rows.append(("Params digest (SHA-256 of the validated params)", runinfo.params_digest(params)))
-    rows.append(("Random seed", str(params.random_state)))
-    rows.extend((f"Package {name}", version) for name, version in runinfo.package_versions().items())
-    return pd.DataFrame(rows, columns=["Item", "Value"])
+        rows.append((_("Input {path}").format(path=source.get("path")), f"SHA-256 {source.get('sha256')}"))
+        rows.append((_("Rows read from {path}").format(path=source.get("path")), fmt_int(source.get("rows_read"))))
+    rows.append((_("Params digest (SHA-256 of the validated params)"), runinfo.params_digest(params)))
+    rows.append((_("Random seed"), str(params.random_state)))
+    rows.extend((_("Package {name}").format(name=name), version)
+                for name, version in runinfo.package_versions().items())
+    return pd.DataFrame(rows, columns=[_("Item"), _("Value")])
 
 
 def metadata_table(facts: pd.DataFrame) -> Html:
     """Render the run metadata table."""
-    return html_table(facts, formats={"Value": lambda v: str(v)}, max_rows=200)
+    return html_table(facts, formats={facts.columns[-1]: lambda v: str(v)}, max_rows=200)
