@@ -60,8 +60,10 @@ def fleet(project) -> Path:
 def test_report_is_published_with_every_artifact(fleet):
     names = {p.name for p in fleet.iterdir()}
     assert {"report.html", "report.ipynb", "metadata.json", "quarantine.csv"} <= names
-    for export in ("key_customers", "attention", "attention_manager_1", "experiment_groups"):
+    for export in ("key_customers", "attention", "win_back", "experiment_groups"):
         assert {f"export_{export}.csv", f"export_{export}.xlsx"} <= names
+    per_manager = {n for n in names if "__" in n}  # the action list, one CSV per account manager
+    assert per_manager and all(n.startswith("export_attention__") for n in per_manager)
     assert not any(n.startswith(".") for n in names)  # no temporary files left behind
 
 

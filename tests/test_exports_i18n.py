@@ -40,8 +40,8 @@ def ru():
 
 
 def test_russian_csv_opens_in_excel_by_double_click(ru, tmp_path):
-    write_artifacts(tmp_path, summary={}, tables={"export_actions": _actions()})
-    data = (tmp_path / "export_actions.csv").read_bytes()
+    write_artifacts(tmp_path, summary={}, tables={"export_attention": _actions()})
+    data = (tmp_path / "export_attention.csv").read_bytes()
     assert data.startswith(BOM)
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["Клиент", "Код клиента", "Выручка под угрозой", "Вероятность, что клиент активен",
@@ -58,13 +58,13 @@ def test_english_csv_keeps_its_format():
 
 
 def test_one_list_per_account_manager_as_csv_files_and_sheets(ru, tmp_path):
-    written = write_artifacts(tmp_path, summary={}, tables={"export_actions": _actions()})
-    names = sorted(p.name for p in written if p.name.startswith("export_actions__"))
-    assert names == ["export_actions__bez-menedzhera.csv", "export_actions__cmd-c-calc-a0.csv",
-                     "export_actions__ivanov-i-i.csv", "export_actions__petrova-a-a.csv"]  # fmt: skip
-    ivanov = (tmp_path / "export_actions__ivanov-i-i.csv").read_bytes().decode("utf-8-sig")
+    written = write_artifacts(tmp_path, summary={}, tables={"export_attention": _actions()})
+    names = sorted(p.name for p in written if p.name.startswith("export_attention__"))
+    assert names == ["export_attention__bez-menedzhera.csv", "export_attention__cmd-c-calc-a0.csv",
+                     "export_attention__ivanov-i-i.csv", "export_attention__petrova-a-a.csv"]  # fmt: skip
+    ivanov = (tmp_path / "export_attention__ivanov-i-i.csv").read_bytes().decode("utf-8-sig")
     assert "Альфа" in ivanov and "Гамма" in ivanov and "Бета" not in ivanov
-    book = openpyxl.load_workbook(tmp_path / "export_actions.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "export_attention.xlsx")
     # a sheet name is never evaluated; "/" is not allowed in one, nor a leading quote
     assert book.sheetnames == ["Все", "=cmd|'  C calc'!A0", "Иванов И. И.", "Петрова А. А.", "Без менеджера"]
     assert book["Иванов И. И."].max_row == 3  # header + two customers
@@ -72,8 +72,8 @@ def test_one_list_per_account_manager_as_csv_files_and_sheets(ru, tmp_path):
 
 
 def test_xlsx_has_readable_headers_formats_frozen_header_and_filter(ru, tmp_path):
-    write_artifacts(tmp_path, summary={}, tables={"export_actions": _actions()})
-    sheet = openpyxl.load_workbook(tmp_path / "export_actions.xlsx")["Все"]
+    write_artifacts(tmp_path, summary={}, tables={"export_attention": _actions()})
+    sheet = openpyxl.load_workbook(tmp_path / "export_attention.xlsx")["Все"]
     assert [c.value for c in sheet[1]][:3] == ["Клиент", "Код клиента", "Выручка под угрозой"]
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref == "A1:F6"
@@ -85,17 +85,17 @@ def test_xlsx_has_readable_headers_formats_frozen_header_and_filter(ru, tmp_path
 
 
 def test_exports_are_byte_identical_on_rerun(ru, tmp_path):
-    first = {p.name: p.read_bytes() for p in write_artifacts(tmp_path / "a", summary={}, tables={"export_actions": _actions()})}
-    second = {p.name: p.read_bytes() for p in write_artifacts(tmp_path / "b", summary={}, tables={"export_actions": _actions()})}
+    first = {p.name: p.read_bytes() for p in write_artifacts(tmp_path / "a", summary={}, tables={"export_attention": _actions()})}
+    second = {p.name: p.read_bytes() for p in write_artifacts(tmp_path / "b", summary={}, tables={"export_attention": _actions()})}
     assert first == second and len(first) == 7  # summary, csv, xlsx, four managers
 
 
 def test_english_exports_keep_canonical_csv_headers_and_split_too(tmp_path):
-    written = write_artifacts(tmp_path, summary={}, tables={"export_actions": _actions(), "quarantine": _actions()})
-    head = (tmp_path / "export_actions.csv").read_bytes().decode("utf-8-sig").splitlines()[0]
+    written = write_artifacts(tmp_path, summary={}, tables={"export_attention": _actions(), "quarantine": _actions()})
+    head = (tmp_path / "export_attention.csv").read_bytes().decode("utf-8-sig").splitlines()[0]
     assert head.startswith('"customer","customer_id"')
     assert "quarantine__none.csv" not in {p.name for p in written}  # only export_* lists are split
-    sheet = openpyxl.load_workbook(tmp_path / "export_actions.xlsx")["All"]
+    sheet = openpyxl.load_workbook(tmp_path / "export_attention.xlsx")["All"]
     assert sheet["A1"].value == "Customer" and sheet.freeze_panes == "A2"
 
 

@@ -335,8 +335,13 @@ def build_metadata(summary: dict, *, root: Path, started: float, finished: float
 XLSX_MAX_ROWS = 100_000
 
 
+#: The exports split per account manager: the action list ("needs attention"), one each.
+SPLIT_BY_MANAGER = frozenset({"export_attention"})
+
+
 def write_artifacts(
-    output_dir: str | Path | None, *, summary: dict, tables: dict, split_by_manager: bool = True
+    output_dir: str | Path | None, *, summary: dict, tables: dict,
+    split_by_manager: frozenset[str] | set[str] = SPLIT_BY_MANAGER,
 ) -> list[Path]:
     """Write the notebook's artifacts into the run's staging folder (no-op when unset).
 
@@ -346,8 +351,8 @@ def write_artifacts(
     rows (longer lists are CSV only; byte-identical on rerun), every text cell neutralised
     against spreadsheet formulas, in the report's language (``exports.export_files``: in
     Russian ``;``-separated with decimal commas and Russian headers). With
-    ``split_by_manager``, an ``export_*`` list with an ``account_manager`` column also gets
-    one CSV and one workbook sheet per manager.
+    ``split_by_manager`` (default: the action list), an export with an ``account_manager``
+    column also gets one CSV and one workbook sheet per manager.
     Analysts running the notebook by hand pass no ``output_dir`` and nothing is written.
     """
     if not output_dir:
@@ -364,7 +369,8 @@ def write_artifacts(
         export = name.startswith("export_")
         files = export_files(
             name, neutralize_frame(frame), language=current_language(),
-            split_by_manager=split_by_manager and export, xlsx=export and len(frame) <= XLSX_MAX_ROWS,
+            split_by_manager=export and name in split_by_manager,
+            xlsx=export and len(frame) <= XLSX_MAX_ROWS,
         )  # fmt: skip
         written += [_write_bytes(folder / file, data) for file, data in files.items()]
     return written

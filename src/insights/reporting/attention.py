@@ -180,8 +180,10 @@ def attention_records(attention, *, labels: Mapping[str, str] | None) -> list[di
 
 
 def attention_exports(attention, *, labels: Mapping[str, str] | None) -> dict[str, pd.DataFrame]:
-    """Return export tables: ``export_attention``, ``export_win_back`` and one
-    ``export_attention_manager_<n>`` per account manager.
+    """Return export tables: ``export_attention`` (the action list) and ``export_win_back``.
+
+    Publishing splits the action list per account manager (``publish.report.SPLIT_BY_MANAGER``:
+    a sheet each in its workbook and a CSV each), so there is one list per manager.
 
     ``labels`` is the report's label map (``dependency.customer_label_map``), so a customer is
     named or pseudonymised exactly as in the report. Managers are numbered in name order (file
@@ -201,9 +203,6 @@ def attention_exports(attention, *, labels: Mapping[str, str] | None) -> dict[st
         "export_attention": frame,
         "export_win_back": neutralize_frame(win_back[columns].reset_index(drop=True)),
     }
-    managers = sorted(frame["account_manager"].dropna().astype(str).unique())
-    for number, manager in enumerate(managers, start=1):
-        tables[f"export_attention_manager_{number}"] = frame[frame["account_manager"] == manager]
     return tables
 
 
