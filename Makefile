@@ -90,9 +90,10 @@ test-floors: $(STAMP) ## make test-fast on the lowest dependency versions pyproj
 test-fast: $(STAMP) ## the inner loop: the tests without the slow end-to-end runs and service engines
 	$(PY) -m pytest -n auto --dist loadgroup -m "not slow and not services"
 
-lint: $(STAMP) ## ruff and the import contracts (analysis modules stay pure)
+lint: $(STAMP) ## ruff, the import contracts (analysis modules stay pure) and mypy on src/
 	$(VENV)/bin/ruff check src tests notebooks benchmarks
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 unit: $(STAMP) ## set a unit up from its export: make unit UNIT=shop FROM=data/shop.csv [FORCE=1]
 	$(PY) -m insights.cli init "$$UNIT" --from "$$FROM" $(if $(FORCE),--force,)

@@ -187,7 +187,7 @@ def describe_cluster_list(result, *, currency: str = "RUB", min_customers: int =
     return bullet_list(items)
 
 
-def _purchases(frequency: object) -> str:
+def _purchases(frequency: float | None) -> str:
     """Return a median purchase count in words: '1 purchase', '4 purchases'.
 
     >>> _purchases(1.0), _purchases(3.6), _purchases(float("nan"))

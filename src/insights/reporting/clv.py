@@ -100,12 +100,13 @@ def describe_model(result: ClvResult) -> Html:
     if not result.ok or result.fit is None:
         return Html("")
     parts = [sentence("{text}", text=long_text(sentence_of(text))) for text in result.notes]
-    parts.append(
-        sentence(
-            _("Spend per purchase is modelled with Gamma-Gamma, fitted on {repeat} repeat buyers."),
-            repeat=fmt_int(result.spend_fit.n_customers),
+    if result.spend_fit is not None:  # no spend model when too few repeat buyers
+        parts.append(
+            sentence(
+                _("Spend per purchase is modelled with Gamma-Gamma, fitted on {repeat} repeat buyers."),
+                repeat=fmt_int(result.spend_fit.n_customers),
+            )
         )
-    )
     if result.independence is not None:
         parts.append(sentence("{text}", text=long_text(sentence_of(result.independence.verdict))))
     body = paragraph(*parts, css_class="small")

@@ -14,6 +14,7 @@ import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -194,7 +195,7 @@ def fmt_customers(count: int) -> str:
     return ngettext("{n} customer", "{n} customers", int(count)).format(n=fmt_int(count))
 
 
-_FORMATS: dict[str, Callable[[object], str]] = {
+_FORMATS: dict[str, Callable[[Any], str]] = {
     "share": fmt_share,
     "int": fmt_int,
     "number": fmt_number,
@@ -205,7 +206,7 @@ _FORMATS: dict[str, Callable[[object], str]] = {
 def html_table(
     frame: pd.DataFrame,
     *,
-    formats: Mapping[str, str | Callable[[object], str]] | None = None,
+    formats: Mapping[str, str | Callable[[Any], str]] | None = None,
     caption: str | None = None,
     index: bool = False,
     max_rows: int = 50,
@@ -243,7 +244,7 @@ def html_table(
     )
 
 
-def _format_cell(value: object, spec: str | Callable[[object], str] | None) -> str:
+def _format_cell(value: object, spec: str | Callable[[Any], str] | None) -> str:
     if callable(spec):
         return spec(value)
     if spec is not None:

@@ -10,6 +10,7 @@ customers at risk. Inputs come from ``insights.key_customers`` and
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -161,7 +162,7 @@ def key_customer_table(
             _("Set by hand"): rows["override"].map(lambda v: _(_OVERRIDES.get(str(v), str(v))) if v else ""),
         }
     )
-    formats = {_("Rank"): "int", _("Score"): lambda v: fmt_number(v, digits=2), _("Top reasons"): str,
+    formats: dict[str, Any] = {_("Rank"): "int", _("Score"): lambda v: fmt_number(v, digits=2), _("Top reasons"): str,
                _("Revenue, 12 months"): "money", _("Margin, all time"): "share"}  # fmt: skip
     caption = _("Key customers. Score: 0 to 1, the weighted components above; margin: "
                 "contribution over revenue since the first purchase; set by hand: in the "
