@@ -55,6 +55,11 @@ reporting.headline.describe_headline(
 )
 
 # %%
+reporting.quality.describe_acceptance(
+    report.data.quality, max_rejected_share=report.params.gate.max_rejected_share
+)
+
+# %%
 reporting.sections.section("attention")
 
 # %%
@@ -296,7 +301,8 @@ reporting.sections.section("quality")
 
 # %%
 reporting.quality.describe_quality(
-    report.data.quality, rows_after=report.rows_after, currency=report.currency, coverage=report.coverage
+    report.data.quality, rows_after=report.rows_after, currency=report.currency, coverage=report.coverage,
+    max_rejected_share=report.params.gate.max_rejected_share,
 )
 
 # %%

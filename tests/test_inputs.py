@@ -437,11 +437,29 @@ def test_appendix_names_coverage_totals_notes_and_an_accepted_rate(tmp_path):
     period = pipeline.resolve_quarter(data, None, params=params)
     html = str(describe_quality(data.quality, coverage=pipeline.quarter_coverage(
         data, period, params=params)))
-    assert ("Quarter 2025Q1: the last complete quarter in the data (the data runs from "
-            "2025-01-15 to 2025-06-15; 2025Q2 is not complete yet") in html
+    assert ("Q1 2025: the last complete quarter in the data (the data runs from "
+            "15 January 2025 to 15 June 2025; Q2 2025 is not complete yet") in html
     assert "1 header line(s) and 0 blank line(s); 1 of the rejected rows are total rows" in html
     assert "The total row on line 12 of tx.csv matches the sum of its rows" in html
     assert "10.0% of the data read was rejected" in html and "gate.max_rejected_share" in html
+
+
+def test_the_headline_says_when_params_accepted_a_high_rejection_rate(tmp_path):
+    from insights.reporting.i18n import set_language
+    from insights.reporting.quality import describe_acceptance
+
+    lines = [f"C{i};15.0{1 + i % 6}.2025;10" for i in range(9)] + ["X;not a date;10"]
+    (tmp_path / "tx.csv").write_text(_rows(*lines), encoding="utf-8")
+    params = parse_params({"unit": "t", "source": {"paths": ["tx.csv"]},
+                           "gate": {"max_rejected_share": 0.2}}, origin="test")
+    quality = pipeline.load_unit(params, root=tmp_path).quality  # 1 of 10 rows, 10 of 100 money
+    english = str(describe_acceptance(quality, max_rejected_share=0.2))
+    assert "10.0% of the data read was rejected, above the usual 5%" in english
+    assert "accept up to 20%" in english
+    assert str(describe_acceptance(quality | {"gate_note": None}, max_rejected_share=0.2)) == ""
+    set_language("ru")
+    russian = str(describe_acceptance(quality, max_rejected_share=0.2))
+    assert "Отклонено 10,0" in russian and "gate.max_rejected_share" in russian
 
 
 @pytest.mark.parametrize("name, body, source", [

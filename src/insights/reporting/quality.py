@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from insights import gate
 from insights.publish import runinfo as runinfo
 from insights.reporting.core import (
     Html,
     bullet_list,
     fmt_int,
     fmt_money,
+    fmt_share,
     html_table,
     note,
     paragraph,
@@ -55,7 +57,7 @@ QUARANTINE_LEAD = ("source_file", "source_line", "column", "raw_value", "reason"
 
 
 def describe_quality(quality: dict, *, rows_after: int = 0, currency: str = "RUB",
-                     coverage: str = "") -> Html:
+                     coverage: str = "", max_rejected_share: float = gate.DEFAULT_MAX_SHARE) -> Html:
     """Describe the reconciliation: rows read = kept + rejected, and amounts likewise.
 
     Also: the report quarter's coverage (``pipeline.quarter_coverage``), lines declared as
@@ -94,10 +96,31 @@ def describe_quality(quality: dict, *, rows_after: int = 0, currency: str = "RUB
         if quality["reconciles"]
         else note(_("Rows or amounts do NOT reconcile; treat this report with caution."), tone="bad")
     )
-    accepted = note(quality["gate_note"], tone="warn") if quality.get("gate_note") else ""
+    accepted = describe_acceptance(quality, max_rejected_share=max_rejected_share)
     notes = quality.get("notes", [])
     read = (paragraph(sentence(_("How the export was read:"))) + bullet_list(notes)) if notes else ""
     return Html(paragraph(*parts) + accepted + verdict + read)
+
+
+def describe_acceptance(quality: dict, *, max_rejected_share: float) -> Html:
+    """Say that the params accepted a rejected share above the usual limit (else nothing).
+
+    Shown under the headline and in the appendix: a report published past the gate's usual
+    5% because ``gate.max_rejected_share`` was raised must say so where it is read first.
+    """
+    if not quality.get("gate_note"):
+        return Html("")
+    rows, money = gate.rejected_shares(quality)
+    return note(
+        sentence(
+            _("{share} of the data read was rejected, above the usual {usual}; this unit's params "
+              "accept up to {limit} (gate.max_rejected_share). Read every number with that in mind."),
+            share=fmt_share(max(rows, money)),
+            usual=fmt_share(gate.DEFAULT_MAX_SHARE, digits=0),
+            limit=fmt_share(max_rejected_share, digits=0),
+        ),
+        tone="warn",
+    )
 
 
 def _declared_lines(quality: dict, *, currency: str) -> list[Html]:
