@@ -40,7 +40,7 @@ def test_customers_at_risk_by_hand():
     assert signals["r2"] == "overdue: last purchase 100 days ago, usually every 30 days"
     with_p = al.customers_at_risk(_features(), p_alive=pd.Series({"r5": 0.2, "r3": 0.9}))
     assert "r5" in with_p["customer_id"].tolist() and "r3" not in with_p["customer_id"].tolist()
-    assert with_p.set_index("customer_id").loc["r5", "signals"] == "P(alive) 20%"
+    assert with_p.set_index("customer_id").loc["r5", "signals"] == "probability still active 20%"
 
 
 def test_at_risk_list_pseudonyms_when_names_are_not_allowed():

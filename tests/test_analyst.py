@@ -22,7 +22,7 @@ from insights.publish.report import list_units, run_notebook
 ROOT = Path(__file__).resolve().parents[1]
 STARTER = Path("notebooks") / "exploratory" / "unit_walkthrough.py"
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(DEMO_REPORTS_GROUP)]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(name=DEMO_REPORTS_GROUP)]
 
 
 @pytest.fixture(scope="module")

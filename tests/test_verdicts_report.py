@@ -16,7 +16,7 @@ from conftest import DEMO_REPORTS_GROUP
 
 from insights.params import load_params
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(DEMO_REPORTS_GROUP)]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(name=DEMO_REPORTS_GROUP)]
 UNITS = ("corporate", "fleet", "retail", "service", "group")
 
 
