@@ -241,3 +241,15 @@ def test_the_decline_reason_reads_in_russian_with_the_attention_lists_words():
     text = say("buying far below its own run-rate: 5% of it in the latest 2 quarters; customer for 2.5 years")
     assert text.startswith("покупает намного меньше своего обычного темпа: 5")
     assert "в последних 2 кварталах" in text and "run-rate" not in text
+
+
+def test_a_big_customer_left_out_of_the_key_list_is_said_to_be_declining():
+    # weights revenue = margin = 1 rank A (the biggest, loss-making) 2nd; with top_n = 1 it is
+    # "revenue only", and its decline comes first in why it is not key
+    decline = pd.DataFrame({"customer_id": ["A"], "compared_quarters": [1],
+                            "compared_run_rate": [100.0], "compared_revenue": [20.0]})  # fmt: skip
+    params = KeyCustomerParams(weights=ONLY_REVENUE_AND_MARGIN, top_n=1)
+    result = kc.score_key_customers(_features(), params=params, decline=decline)
+    why = kc.compare_key_vs_revenue(result).table.set_index("customer_id").loc["A", "why"]
+    assert why.startswith("buying far below its own run-rate: 20% of it in the latest quarter; ")
+    assert "loss-maker" in why

@@ -404,8 +404,8 @@ def compare_key_vs_revenue(result: KeyCustomers, *, top_n: int | None = None) ->
         ``table``: the union of both lists with ``customer_id``, ``key_rank``,
         ``revenue_rank``, ``score``, ``revenue_12m``, ``list`` ("both", "key only",
         "revenue only") and ``why``: the reasons for a key-only customer; for a
-        revenue-only one its two weakest components (the reference
-        flag aside), "loss-maker" or the exclusion.
+        revenue-only one its decline against its run-rate, the exclusion, "loss-maker"
+        and its two weakest components (the reference flag aside).
     """
     top_n = int(top_n or result.top_n)
     table = result.table
@@ -434,6 +434,8 @@ def _why(row: pd.Series, result: KeyCustomers) -> str:
     if row["list"] != "revenue only":
         return str(row["reasons"])
     notes = []
+    if pd.notna(row.get("decline_ratio", np.nan)):
+        notes.append(decline_reason(row["decline_ratio"], int(row["decline_quarters"])))
     if row["override"] == OVERRIDE_EXCLUDED:
         notes.append("excluded in params")
     if row["loss_maker"]:
