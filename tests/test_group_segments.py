@@ -145,3 +145,23 @@ def test_every_customer_has_its_units_segment_and_label_in_the_group_report(root
     recency = group_features.set_index("customer_id")["recency_days"]
     between = recency.index[(main_unit == "retail") & recency.between(365, 729)]
     assert len(between) > 0 and not (segment[between] == "lost").any()
+
+
+def test_the_group_tables_show_units_by_their_labels_never_their_codes():
+    from types import SimpleNamespace
+
+    from insights.reporting.labels import set_labels
+    from insights.reporting.mix import describe_group, group_top_table
+
+    top = pd.DataFrame({"rank": [1], "customer_id": ["c1"], "revenue": [10.0], "share": [0.6],
+                        "units": [2], "main_unit": ["fleet"], "unit_list": ["fleet, service"]})  # fmt: skip
+    portfolio = SimpleNamespace(status="ok", top_customers=top, cross_selling=None,
+                                unit_mix=SimpleNamespace(status="no_units"))  # fmt: skip
+    set_labels({"unit": {"fleet": {"en": "Fleet sales"}, "service": {"en": "Workshop"}}})
+    try:
+        table = group_top_table(portfolio, labels={"c1": "Cust"}).unescape()
+        text = describe_group(portfolio, labels={"c1": "Cust"}).unescape()
+    finally:
+        set_labels(None)
+    assert "Fleet sales, Workshop" in table and "fleet, service" not in table
+    assert "buys from Fleet sales, Workshop" in text

@@ -131,7 +131,7 @@ def describe_group(portfolio, *, labels: Mapping[str, str] | None = None) -> Htm
                 "{units}."),
                 name=label_of(top["customer_id"], labels),
                 share=fmt_share(top["share"]),
-                units=top["unit_list"],
+                units=unit_list_words(top["unit_list"]),
             )
         )
     return paragraph(*parts)
@@ -153,6 +153,16 @@ def _cross_selling_sentence(cross) -> Html:
     return sentence(text + ".", **values)
 
 
+def unit_list_words(units: object) -> str:
+    """Return a customer's units ("fleet, service", ``mix.group_portfolio``) as labels.
+
+    >>> unit_list_words("fleet, small_shop")
+    'Fleet, Small shop'
+    """
+    codes = [] if units is None or (not isinstance(units, str) and pd.isna(units)) else str(units).split(", ")
+    return ", ".join(label_code("unit", code) for code in codes if code)
+
+
 def group_top_table(
     portfolio, *, labels: Mapping[str, str] | None = None, currency: str = "RUB"
 ) -> Html:
@@ -166,7 +176,7 @@ def group_top_table(
             _("Customer"): [label_of(c, labels) for c in frame["customer_id"]],
             _("Revenue, 12 months"): frame["revenue"],
             _("Share of group"): frame["share"],
-            _("Units"): frame["unit_list"],
+            _("Units"): frame["unit_list"].map(unit_list_words),
         }
     )
     return html_table(
