@@ -41,7 +41,7 @@ $(STAMP): pyproject.toml requirements.lock
 
 venv: $(STAMP) ## create or update .venv from pyproject.toml
 
-$(DEMO_STAMP): $(STAMP) src/insights/demo.py
+$(DEMO_STAMP): $(STAMP) $(wildcard src/insights/demo/*.py)
 	$(PY) -m insights.cli demo-data --out data/demo
 
 demo-data: $(DEMO_STAMP) ## generate the deterministic demo export in data/demo/

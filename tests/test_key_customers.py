@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 
 from insights import key_customers as kc
-from insights.params import KeyCustomerParams, KeyCustomerWeights
+from insights import key_reasons
+from insights.attention import run_rate_warning
+from insights.params import AttentionParams, KeyCustomerParams, KeyCustomerWeights
 
 ONLY_REVENUE_AND_MARGIN = KeyCustomerWeights(
     revenue=1, margin=1, growth=0, loyalty=0, repeat=0, breadth=0, reference=0
@@ -123,9 +125,9 @@ def test_reasons_in_words_at_most_three():
 
 
 def test_reason_wording_for_revenue_buckets_and_growth():
-    assert kc._top_bucket(1, 100) == 1
-    assert kc._top_bucket(1, 20) == 5
-    assert kc._top_bucket(3, 20) == 20
+    assert key_reasons._top_bucket(1, 100) == 1
+    assert key_reasons._top_bucket(1, 20) == 5
+    assert key_reasons._top_bucket(3, 20) == 20
     only_growth = KeyCustomerWeights(
         revenue=0, margin=0, growth=1, loyalty=0, repeat=0, breadth=0, reference=0
     )
@@ -195,3 +197,59 @@ def test_reasons_are_written_for_the_head_of_the_ranking_only(monkeypatch):
     assert head["reasons"].iloc[:2].tolist() == full["reasons"].iloc[:2].tolist()
     assert head["reasons"].iloc[2:].isna().all()
     pd.testing.assert_frame_equal(head.drop(columns="reasons"), full.drop(columns="reasons"))
+
+
+def test_a_customer_far_below_its_run_rate_is_not_called_loyal():
+    # A bought 100 a quarter from 2024Q4 to 2026Q1, then 5 in 2026Q2 and 5 in 2026Q3: its
+    # latest two quarters average 5 against a run-rate of 100 over the four quarters before
+    # them (2025Q2..2026Q1), so the attention list calls it declining at 5%. D bought 100
+    # in each of the eight quarters and is not declining.
+    q = pd.Period("2024Q4", "Q")
+    activity = pd.DataFrame({
+        "customer_id": ["A"] * 8 + ["D"] * 8,
+        "quarter": [q + i for i in range(8)] * 2,
+        "revenue": [100.0] * 6 + [5.0, 5.0] + [100.0] * 8,
+        "purchases": [1] * 16,
+    })  # fmt: skip
+    warning = run_rate_warning(activity, quarter=pd.Period("2026Q3", "Q"), params=AttentionParams())
+    assert warning.declining["customer_id"].tolist() == ["A"]
+    only_loyalty = KeyCustomerWeights(
+        revenue=0, margin=0, growth=0, loyalty=1, repeat=0, breadth=0, reference=0
+    )
+    result = kc.score_key_customers(
+        _features(), params=KeyCustomerParams(weights=only_loyalty), activity=activity,
+        as_of="2026-09-30", decline=warning.declining,
+    )
+    reasons = result.table.set_index("customer_id")["reasons"]
+    # tenure 900 days = 2.5 years; 1200 days = 3.3 years
+    assert reasons["A"] == ("buying far below its own run-rate: 5% of it in the latest 2 quarters; "
+                            "customer for 2.5 years")  # fmt: skip
+    assert reasons["D"] == "customer for 3.3 years, bought in 8 of the last 8 quarters"
+    without = kc.score_key_customers(
+        _features(), params=KeyCustomerParams(weights=only_loyalty), activity=activity,
+        as_of="2026-09-30",
+    ).table.set_index("customer_id")
+    assert without["reasons"]["A"] == "customer for 2.5 years, bought in 8 of the last 8 quarters"
+    assert without["score"].tolist() == result.table.set_index("customer_id")["score"].tolist()
+
+
+def test_the_decline_reason_reads_in_russian_with_the_attention_lists_words():
+    from insights.reporting.i18n import set_language
+    from insights.reporting.phrases import key_reasons as say
+
+    set_language("ru")
+    text = say("buying far below its own run-rate: 5% of it in the latest 2 quarters; customer for 2.5 years")
+    assert text.startswith("покупает намного меньше своего обычного темпа: 5")
+    assert "в последних 2 кварталах" in text and "run-rate" not in text
+
+
+def test_a_big_customer_left_out_of_the_key_list_is_said_to_be_declining():
+    # weights revenue = margin = 1 rank A (the biggest, loss-making) 2nd; with top_n = 1 it is
+    # "revenue only", and its decline comes first in why it is not key
+    decline = pd.DataFrame({"customer_id": ["A"], "compared_quarters": [1],
+                            "compared_run_rate": [100.0], "compared_revenue": [20.0]})  # fmt: skip
+    params = KeyCustomerParams(weights=ONLY_REVENUE_AND_MARGIN, top_n=1)
+    result = kc.score_key_customers(_features(), params=params, decline=decline)
+    why = kc.compare_key_vs_revenue(result).table.set_index("customer_id").loc["A", "why"]
+    assert why.startswith("buying far below its own run-rate: 20% of it in the latest quarter; ")
+    assert "loss-maker" in why

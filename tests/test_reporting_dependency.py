@@ -114,7 +114,8 @@ def test_group_sentences_and_table_escape_names():
     portfolio = steps.group_portfolio(tx, as_of="2026-09-30")
     labels = {"1": EVIL}
     text = rd.describe_group(portfolio, labels=labels)
-    assert "fleet" in text and "80.0%" in text  # fleet 80 of 100
+    assert "The Fleet unit brings 80.0%" in text  # fleet 80 of 100
+    assert "buys from Fleet, Service." in text and "fleet, service" not in text  # labels, not codes
     assert "50.0% of customers buy from two or more units" in text
     assert ESCAPED in text and "<script>" not in text
     table = rd.group_top_table(portfolio, labels=labels)

@@ -204,3 +204,44 @@ def test_mean_p_alive_by_group_leaves_out_one_time_buyers():
     assert np.isnan(table.loc["lost", "mean_p_alive"])  # BG/NBD's 100% is no evidence
     assert table.loc["regular", "mean_p_alive"] == pytest.approx(0.6)
     assert table.loc["lost", "customers"] == 2
+
+
+def test_segment_changes_say_customers_in_the_right_russian_plural():
+    from insights.reporting.i18n import set_language
+
+    result = SimpleNamespace(status="ok", reason="", table=pd.DataFrame({
+        "kind": ["segment", "segment"], "item": ["lost", "regular"], "now": [4.0, 21.0],
+        "previous_quarter": [3.0, 25.0], "year_ago": [np.nan, np.nan],
+    }))  # fmt: skip
+    set_language("ru")
+    text = attention_text.describe_changes(result, labels={}, currency="RUB")
+    assert "4 клиента против 3" in text and "21 клиент против 25" in text
+    assert "4 клиентов" not in text
+
+
+def _express(verdict: str) -> SimpleNamespace:
+    return SimpleNamespace(label=verdict, verdict=verdict, can_answer=True, one_time_share=0.0,
+                           stressed=False)  # fmt: skip
+
+
+def test_a_green_express_test_beside_a_dominant_client_in_decline_says_it_counts_heads():
+    from insights.reporting.headline import describe_headline
+
+    table = pd.DataFrame({
+        "customer_id": ["big"], "reasons": [("declining",)], "at_stake": [210.0],
+        "revenue_share": [0.57], "shortfall_quarter": [95.0], "compared_quarters": [2],
+        "compared_run_rate": [100.0], "compared_revenue": [5.0], "account_manager": ["Ann"],
+    })  # fmt: skip
+    needs = SimpleNamespace(table=table)
+    head = {"top1_share": 0.57, "hhi_band": "high", "revenue_quarter_change": -0.17}
+    conc = SimpleNamespace(total_revenue=368.0)
+    text = describe_headline(head, express=_express("green"), concentration=conc, attention=needs,
+                             labels={"big": "Big Co"}).unescape()  # fmt: skip
+    assert text.index("Express test") < text.index("counts customers, not revenue")
+    assert "counts customers, not revenue" in text and "Big Co, who brings 57.0% of revenue" in text
+    # a small decline (under attention.exposure_min_share) or a yellow test: no such sentence
+    small = SimpleNamespace(table=table.assign(revenue_share=[0.05]))
+    assert "counts customers" not in describe_headline(head, express=_express("green"),
+                                                       concentration=conc, attention=small)  # fmt: skip
+    assert "counts customers" not in describe_headline(head, express=_express("yellow"),
+                                                       concentration=conc, attention=needs)  # fmt: skip

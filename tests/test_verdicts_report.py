@@ -69,6 +69,22 @@ def test_corporate_headline_names_the_single_manager_exposure(reports):
     assert manager in headline and "Key-person exposure" in headline
 
 
+def test_corporate_key_customer_table_flags_the_leaving_client_instead_of_calling_it_loyal(reports):
+    meta, text = reports["corporate"]
+    name = meta["attention"][0]["customer"]
+    table = _between(text, "Key customers: more than the biggest buyers", "Key customers against the revenue ranking")
+    row = table[table.index(name):][:400]
+    assert "buying far below its own run-rate: 5% of it in the latest 2 quarters" in row
+    assert "bought in 8 of the last 8 quarters" not in row
+
+
+def test_corporate_headline_does_not_let_the_green_express_test_hide_the_leaving_client(reports):
+    meta, text = reports["corporate"]
+    headline = _between(text, "Headline", "Needs attention")
+    assert meta["headline"]["express_test"].startswith("green")  # corporate's base is healthy by count
+    assert "counts customers, not revenue" in headline and meta["attention"][0]["customer"] in headline
+
+
 @pytest.mark.parametrize("unit", UNITS)
 def test_attention_never_exceeds_revenue_and_lists_each_customer_once(reports, unit):
     meta, _ = reports[unit]
@@ -99,6 +115,8 @@ def test_every_window_named_in_the_text_is_a_param_of_the_unit(reports, project,
     allowed = {life.lost_days, life.new_days, life.regular_window_days,
                express.min_history_days, att.horizon_days or life.lost_days,
                att.winback_max_days}  # fmt: skip
+    for own in life.by_unit.values():  # the group's rules table names each unit's own windows
+        allowed |= {own.lost_days, own.new_days, own.regular_window_days}
     named = {
         int(m.replace(",", ""))
         for m in re.findall(r"(?:last|than|under) ([\d,]+) days(?! ago)", text)

@@ -20,8 +20,10 @@ everyone 0.5):
 
 score = Σ_c w_c · x_c / Σ_c w_c over the components the data has (weights from
 params.key_customers.weights). Components the data lacks are left out and named.
-Classification (``CLASSIFICATION_RULE``): image, profitable, other; loss-makers flagged
-separately. Overrides from params are applied visibly in the ``override`` column.
+A customer buying far below its own run-rate (the attention list's *declining*, passed in as
+``decline``) is never described as loyal: its reasons start with the decline and the
+loyalty words keep only its tenure. Classification (``CLASSIFICATION_RULE``): image,
+profitable, other; loss-makers flagged separately. Overrides from params are applied visibly in the ``override`` column.
 """
 
 from __future__ import annotations
@@ -32,19 +34,27 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+# The components in words live in insights.key_reasons; their names stay importable from here.
+from insights.key_reasons import (  # noqa: F401
+    COMPONENTS,
+    DECLINE_WORDS,
+    OVERRIDE_IMAGE,
+    REGULARITY_QUARTERS,
+    decline_reason,
+    top_reasons,
+)
 from insights.params import KeyCustomerParams
 from insights.schema import require_columns
 
-COMPONENTS = ("revenue", "margin", "growth", "loyalty", "repeat", "breadth", "reference")
 #: The classification rule, shown in the report next to the table.
 CLASSIFICATION_RULE = (
     "Image: marked as a reference customer in the data or listed as an image customer in "
     "the unit's params. Profitable: contribution (revenue after discounts minus cost) above "
     "{threshold} of revenue. Other: the rest. Loss-maker (any class): contribution below zero."
 )
-OVERRIDE_IMAGE = "image (params)"
 OVERRIDE_EXCLUDED = "excluded (params)"
-REGULARITY_QUARTERS = 8
+#: Columns of the ``decline`` frame (``attention.RunRateWarning.declining``).
+DECLINE_COLUMNS = ("customer_id", "compared_quarters", "compared_run_rate", "compared_revenue")
 #: Rows of the ranking whose reasons are written out (reports and exports show at most 100).
 REASON_ROWS = 1000
 NEEDED = ("customer_id", "revenue_12m", "trend", "tenure_days", "frequency", "recency_days")
@@ -158,72 +168,6 @@ def combine_score(components: pd.DataFrame, weights: Mapping[str, float]) -> pd.
     return score.rename("score")
 
 
-def _top_bucket(rank: float, n: int) -> int:
-    """Smallest of 1, 5, 10, 20, 25, 50, 100 (%) that contains rank out of n."""
-    percent = 100.0 * rank / max(n, 1)
-    return next(b for b in (1, 5, 10, 20, 25, 50, 100) if percent <= b + 1e-9)
-
-
-def _reason(component: str, row: pd.Series, *, scored: int, p_alive: bool) -> str:
-    """One component of one customer in words (never starting with a formula character)."""
-    if component == "revenue":
-        bucket = _top_bucket(row["revenue_rank"], scored)
-        return f"top-{bucket}% revenue" if bucket < 100 else "revenue in the last 12 months"
-    if component == "margin":
-        if pd.notna(row["margin_rate"]):
-            return f"margin {row['margin_rate']:.0%}"
-        return f"contribution {row['contribution']:,.0f}"
-    if component == "growth":
-        if pd.isna(row["growth"]):
-            return "new revenue in the last 12 months"
-        way = "up" if row["growth"] >= 0 else "down"
-        return f"revenue {way} {abs(row['growth']):.0%} on the 12 months before"
-    if component == "loyalty":
-        text = f"customer for {row['tenure_years']:.1f} years"
-        if pd.notna(row["regularity"]):
-            bought = round(row["regularity"] * REGULARITY_QUARTERS)
-            text += f", bought in {bought} of the last {REGULARITY_QUARTERS} quarters"
-        return text
-    if component == "repeat":
-        if p_alive:
-            return f"P(active) {row['p_alive']:.0%}"
-        days = int(row["recency_days"])
-        last = {0: "today", 1: "yesterday"}.get(days, f"{days} days ago")
-        return f"{int(row['frequency'])} purchases, the last {last}"
-    if component == "breadth":
-        lines = int(row["product_line_count"])
-        return f"buys {lines} product line{'s' if lines != 1 else ''}"
-    return "image customer (params)" if row["override"] == OVERRIDE_IMAGE else "reference customer"
-
-
-def top_reasons(
-    components: pd.DataFrame,
-    details: pd.DataFrame,
-    weights: Mapping[str, float],
-    *,
-    p_alive: bool = False,
-    count: int = 3,
-    scored: int | None = None,
-) -> pd.Series:
-    """Return each customer's ``count`` strongest components in words, joined by "; ".
-
-    Strength is the weighted contribution w_c · x_c; components with x_c = 0 or missing
-    are never a reason; ties keep the order of ``COMPONENTS``. ``scored`` is the number of
-    customers scored (for "top-5% revenue"; default: the rows of ``details``), so the
-    reasons of a few rows can be asked for.
-    """
-    weighted = pd.DataFrame(
-        {c: components[c] * weights.get(c, 0.0) for c in COMPONENTS if c in components}
-    )
-    scored = len(details) if scored is None else scored
-    reasons = []
-    for index, row in weighted.iterrows():
-        strong = row[row > 0].sort_values(ascending=False, kind="mergesort").index[:count]
-        words = [_reason(c, details.loc[index], scored=scored, p_alive=p_alive) for c in strong]
-        reasons.append("; ".join(words))
-    return pd.Series(reasons, index=components.index, name="reasons", dtype="string")
-
-
 def classify_customers(
     details: pd.DataFrame, *, min_margin_share: float = 0.0
 ) -> tuple[pd.Series, pd.Series]:
@@ -268,11 +212,28 @@ class KeyCustomers:
         return rows.sort_values(["contribution", "customer_id"], kind="mergesort")
 
 
+def _decline_by_customer(decline: pd.DataFrame | None) -> pd.DataFrame:
+    """Return revenue / run-rate (``ratio``) and ``quarters`` compared, by customer_id."""
+    if decline is None:
+        decline = pd.DataFrame(columns=list(DECLINE_COLUMNS))
+    require_columns(decline, DECLINE_COLUMNS, where="score_key_customers(decline=...)")
+    rows = decline.drop_duplicates("customer_id").set_index("customer_id")
+    rate = rows["compared_run_rate"].astype("float64")
+    return pd.DataFrame({"ratio": rows["compared_revenue"].astype("float64") / rate.where(rate > 0),
+                         "quarters": rows["compared_quarters"].astype("float64")},
+                        index=rows.index.astype(str))  # fmt: skip
+
+
 def _details(
-    scored: pd.DataFrame, regularity: pd.Series | None, p_alive: pd.Series | None, image: set
+    scored: pd.DataFrame,
+    regularity: pd.Series | None,
+    p_alive: pd.Series | None,
+    image: set,
+    decline: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The per-customer numbers behind the components and the reasons."""
     ids = scored["customer_id"]
+    declining = _decline_by_customer(decline)
     contribution = scored.get("margin_total", pd.Series(np.nan, index=scored.index))
     total = scored.get("monetary_total", scored["revenue_12m"]).astype("float64")
     prev = scored.get("revenue_prev_12m", pd.Series(0.0, index=scored.index)).astype("float64")
@@ -291,6 +252,8 @@ def _details(
             "product_line_count": scored.get("product_line_count", np.nan),
             "is_image": reference.fillna(False).astype(bool) | ids.isin(image),
             "override": np.where(ids.isin(image), OVERRIDE_IMAGE, ""),
+            "decline_ratio": ids.astype(str).map(declining["ratio"]).astype("float64"),
+            "decline_quarters": ids.astype(str).map(declining["quarters"]).astype("float64"),
         },
         index=scored.index,
     )
@@ -303,6 +266,7 @@ def score_key_customers(
     activity: pd.DataFrame | None = None,
     as_of=None,
     p_alive: pd.Series | None = None,
+    decline: pd.DataFrame | None = None,
 ) -> KeyCustomers:
     """Score key customers from the customer features frame (see the module docstring).
 
@@ -319,6 +283,11 @@ def score_key_customers(
         The analysis date (for regularity).
     p_alive : Series, optional
         P(alive) per customer_id from the clv module; otherwise the proxy is used.
+    decline : DataFrame, optional
+        The customers buying far below their own run-rate (``attention.run_rate_warning``'s
+        ``declining``: ``customer_id``, ``compared_quarters``, ``compared_run_rate``,
+        ``compared_revenue``). Their reasons start with the decline and never call them
+        loyal; the score is unchanged.
 
     Returns
     -------
@@ -346,7 +315,7 @@ def score_key_customers(
     raw = params.weights.model_dump()
     used = [c for c in COMPONENTS if components[c].notna().any() and raw[c] > 0]
     weights = {c: raw[c] / sum(raw[u] for u in used) for c in used}
-    details = _details(scored, regularity, p_alive, image)
+    details = _details(scored, regularity, p_alive, image, decline)
     details.loc[scored["customer_id"].isin(excluded).to_numpy(), "override"] = OVERRIDE_EXCLUDED
     table = _assemble(scored, details, components, weights, params=params, p_alive=p_alive)
     missing = tuple(c for c in COMPONENTS if components[c].isna().all())
@@ -435,8 +404,8 @@ def compare_key_vs_revenue(result: KeyCustomers, *, top_n: int | None = None) ->
         ``table``: the union of both lists with ``customer_id``, ``key_rank``,
         ``revenue_rank``, ``score``, ``revenue_12m``, ``list`` ("both", "key only",
         "revenue only") and ``why``: the reasons for a key-only customer; for a
-        revenue-only one its two weakest components (the reference
-        flag aside), "loss-maker" or the exclusion.
+        revenue-only one its decline against its run-rate, the exclusion, "loss-maker"
+        and its two weakest components (the reference flag aside).
     """
     top_n = int(top_n or result.top_n)
     table = result.table
@@ -465,6 +434,8 @@ def _why(row: pd.Series, result: KeyCustomers) -> str:
     if row["list"] != "revenue only":
         return str(row["reasons"])
     notes = []
+    if pd.notna(row.get("decline_ratio", np.nan)):
+        notes.append(decline_reason(row["decline_ratio"], int(row["decline_quarters"])))
     if row["override"] == OVERRIDE_EXCLUDED:
         notes.append("excluded in params")
     if row["loss_maker"]:

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from insights.params_yaml import MAX_PARAMS_BYTES, YamlLimitError, load_yaml_limited
 from insights.schema import CANONICAL
 
 #: A unit name: lowercase letters, digits, ``_`` and ``-``, starting with a letter.
@@ -147,13 +148,35 @@ class GateParams(_Section):
     accept_total_mismatch: bool = False
 
 
-class LifecycleParams(_Section):
-    """Lifecycle segment windows (domain.md); units with long buying cycles lengthen them."""
+class LifecycleWindows(_Section):
+    """One unit's lifecycle segment windows (domain.md defaults)."""
 
     lost_days: PositiveDays = 365
     new_days: PositiveDays = 90
     regular_window_days: PositiveDays = 180
     regular_min_purchases: Annotated[int, Field(ge=2, le=1000)] = 3
+
+
+class LifecycleParams(LifecycleWindows):
+    """Lifecycle segment windows (domain.md); units with long buying cycles lengthen them."""
+
+    # multi-unit reports: unit -> that unit's own windows (a customer is segmented with its
+    # main unit's, as in that unit's report); customers of other units use the windows above
+    by_unit: dict[str, LifecycleWindows] = {}
+
+    @field_validator("by_unit")
+    @classmethod
+    def _unit_names(cls, value: dict[str, LifecycleWindows]) -> dict[str, LifecycleWindows]:
+        bad = sorted(u for u in value if not UNIT_NAME.fullmatch(u))
+        if bad:
+            raise ValueError(f"unit names {bad} must be lowercase letters, digits, '_' or '-', "
+                             "starting with a letter")
+        return value
+
+    def windows_of(self, unit: str) -> LifecycleParams:
+        """Return ``unit``'s own windows (``by_unit``) as params, else these windows."""
+        own = self.by_unit.get(unit)
+        return LifecycleParams(**own.model_dump()) if own is not None else self
 
 
 class ExpressTestParams(_Section):
@@ -458,72 +481,12 @@ def load_params(path: str | Path) -> Params:
         raise ParamsError(f"{path}: {path.stat().st_size} bytes; a params file holds at most "
                           f"{MAX_PARAMS_BYTES} (is this the right file?).")
     try:
-        raw = _load_yaml_limited(path.read_text(encoding="utf-8"), origin=str(path))
+        raw = load_yaml_limited(path.read_text(encoding="utf-8"), origin=str(path))
+    except YamlLimitError as exc:
+        raise ParamsError(str(exc)) from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ParamsError(f"{path}: not valid YAML: {exc}") from None
     params = parse_params(raw, origin=str(path))
     if params.unit != path.stem:
         raise ParamsError(f"{path}: unit: {params.unit!r} must equal the file name {path.stem!r}.")
     return params
-
-
-#: Limits of a params file: bytes, aliases (``*name``), nesting depth and values once
-#: aliases are expanded. Real params are a few KB and a handful of levels; a YAML "billion
-#: laughs" file breaks one of these at once and is refused before it is expanded.
-MAX_PARAMS_BYTES, MAX_YAML_ALIASES, MAX_YAML_DEPTH, MAX_YAML_NODES = 1 << 20, 100, 32, 100_000
-
-
-class _LimitedLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` counting aliases and depth while it composes the node graph."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.aliases, self.depth = 0, 0
-
-    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
-        if self.check_event(yaml.AliasEvent):
-            self.aliases += 1
-            if self.aliases > MAX_YAML_ALIASES:
-                raise ParamsError(f"more than {MAX_YAML_ALIASES} aliases (*name)")
-        self.depth += 1
-        try:
-            if self.depth > MAX_YAML_DEPTH:
-                raise ParamsError(f"nested deeper than {MAX_YAML_DEPTH} levels")
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
-
-
-def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
-    """Return how many values ``node`` stands for once aliases are expanded (memoised)."""
-    if id(node) not in sizes:
-        sizes[id(node)] = 1  # a cycle counts once; the constructor refuses nothing here
-        if isinstance(node, yaml.SequenceNode):
-            sizes[id(node)] += sum(_expanded_size(child, sizes) for child in node.value)
-        elif isinstance(node, yaml.MappingNode):
-            sizes[id(node)] += sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
-    return sizes[id(node)]
-
-
-def _load_yaml_limited(text: str, *, origin: str) -> object:
-    """Parse YAML like ``yaml.safe_load`` within the limits above; never expand a bomb.
-
-    The error names the limit broken, never the value.
-    """
-    loader = _LimitedLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        try:
-            too_big = _expanded_size(node, {}) > MAX_YAML_NODES
-        except RecursionError:
-            too_big = True
-        if too_big:
-            raise ParamsError(f"more than {MAX_YAML_NODES} values once aliases are expanded")
-        return loader.construct_document(node)
-    except ParamsError as exc:
-        raise ParamsError(f"{origin}: refused: {exc}; a params file is a short list of settings "
-                          "(is it a YAML alias bomb?).") from None
-    finally:
-        loader.dispose()

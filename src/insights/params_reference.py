@@ -75,6 +75,7 @@ _FIELD_NOTES = {
     "lifecycle.lost_days": "no purchase for this many days = lost",
     "lifecycle.new_days": "first purchase within this many days = new",
     "lifecycle.regular_window_days": "window in which regulars make regular_min_purchases",
+    "lifecycle.by_unit": "reports spanning several units: unit -> that unit's lifecycle windows (the four keys above), so each customer is segmented with its main unit's windows, as in that unit's report",
     "express_test.natural_churn_share": "one-time share at or below this is green (about 3% is natural churn)",
     "express_test.max_unknown_customer_share": "above this share of rows without a customer the test is red",
     "express_test.max_lost_share": "green needs at most this share of last year's active customers lost since",

@@ -318,7 +318,8 @@ def _customer_steps(base: dict) -> dict:
     for when, as_of in (("now", base["as_of"]), ("prev", base["as_of_prev"]),
                         ("year", base["as_of_year"])):
         features_at = features.build_customer_features(tx, as_of=as_of, **feature_args)
-        segments_at = segments.assign_lifecycle(features_at, params=params.lifecycle)
+        segments_at = steps.lifecycle_segments(tx, features_at, as_of=as_of, params=params.features,
+                                               lifecycle=params.lifecycle)  # fmt: skip
         done[f"features_{when}"], done[f"segments_{when}"] = features_at, segments_at
         done["express" if when == "now" else f"express_{when}"] = segments.express_test(
             features_at, segments_at, history_days=history_days(data, as_of), **express_args
@@ -371,11 +372,14 @@ def _dependency_steps(base: dict, done: dict) -> dict:
 
 
 def _value_steps(base: dict, done: dict) -> dict:
-    """Key customers, segments, RFM, clusters, lifetime value by group."""
+    """The run-rate early warning, key customers, segments, RFM, clusters, lifetime value by group."""
     params, features_now, segments_now = base["params"], done["features_now"], done["segments_now"]
+    warning = attention.run_rate_warning(done["activity"], quarter=base["quarter"],
+                                         params=params.attention)  # fmt: skip
     key = key_customers.score_key_customers(
         features_now, params=params.key_customers, activity=done["activity"],
         as_of=base["as_of"], p_alive=done["p_alive"],
+        decline=warning.declining if warning.status == "ok" else None,
     )
     movement = segments.segment_transitions(
         done["segments_prev"], segments_now, prev_revenue=done["features_prev"]
@@ -388,6 +392,7 @@ def _value_steps(base: dict, done: dict) -> dict:
     )
     clv_result = done["clv"]
     return {
+        "warning": warning,
         "key": key,
         "key_vs_revenue": key_customers.compare_key_vs_revenue(key),
         "lifecycle": segments.segment_summary(features_now, segments_now),
@@ -404,11 +409,9 @@ def _value_steps(base: dict, done: dict) -> dict:
 
 
 def _attention_steps(base: dict, done: dict) -> dict:
-    """The run-rate early warning, the one "needs attention" list and what changed."""
-    params, period = base["params"], base["quarter"]
-    warning = attention.run_rate_warning(done["activity"], quarter=period, params=params.attention)
+    """The one "needs attention" list (from the run-rate early warning) and what changed."""
+    params, period, warning = base["params"], base["quarter"], done["warning"]
     return {
-        "warning": warning,
         "attention": attention.build_attention(
             done["features_now"], warning=warning, params=params.attention,
             lost_days=params.lifecycle.lost_days, key=done["key"], managers=done["managers"],

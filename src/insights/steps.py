@@ -12,10 +12,11 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from insights import clv, concentration, key_person, mix
-from insights.engine.duckdb import Source, check_source
-from insights.features import purchases, revenue
-from insights.params import ClvParams
+from insights import clv, concentration, key_person, mix, segments
+from insights.engine.dialect import Query
+from insights.engine.duckdb import Source, check_source, run_sql
+from insights.features import build_customer_features, purchases, revenue
+from insights.params import UNIT_NAME, ClvParams, FeatureParams, LifecycleParams
 from insights.schema import MIX_DIMENSIONS
 
 
@@ -130,3 +131,58 @@ def build_clv(
     """Fit and score lifetime value as of ``as_of``: ``clv_data`` into ``clv.build_clv``."""
     return clv.build_clv(clv_data(transactions, as_of=as_of, params=params, engine=engine),
                          params=params)
+
+
+def lifecycle_segments(
+    transactions: Source,
+    features: pd.DataFrame,
+    *,
+    as_of,
+    params: FeatureParams,
+    lifecycle: LifecycleParams,
+) -> pd.DataFrame:
+    """Assign lifecycle segments; in a multi-unit report, each customer as its own unit does.
+
+    Without ``lifecycle.by_unit`` (or a ``unit`` column) this is
+    ``segments.assign_lifecycle(features, params=lifecycle)``. With it, a customer whose main
+    unit (``features["unit"]``: the unit bringing most of its revenue) is listed there is
+    segmented on that unit's rows only, with that unit's windows: the segment it has in that
+    unit's own report. Other customers keep ``lifecycle``'s windows on all their rows.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id`` and ``segment``, in ``features``' order (as ``assign_lifecycle``).
+    """
+    out = segments.assign_lifecycle(features, params=lifecycle)
+    if not lifecycle.by_unit or "unit" not in features.columns:
+        return out
+    main_unit = features["unit"].astype("string")
+    for unit in lifecycle.by_unit:
+        mine = main_unit.eq(unit).fillna(False).to_numpy(dtype=bool)
+        if not mine.any():
+            continue
+        windows = lifecycle.windows_of(unit)
+        own = build_customer_features(unit_rows(transactions, unit=unit, engine=params.engine),
+                                      as_of=as_of, params=params, lifecycle=windows)  # fmt: skip
+        by_id = segments.assign_lifecycle(own, params=windows).set_index("customer_id")["segment"]
+        found = features.loc[mine, "customer_id"].astype(str).map(by_id)
+        out.loc[mine, "segment"] = found.where(found.notna(), out.loc[mine, "segment"])
+    return out
+
+
+def unit_rows(transactions: Source, *, unit: str, engine: str = "duckdb") -> pd.DataFrame:
+    """Return the rows of one business unit (``unit`` column) as a frame.
+
+    A DataFrame is filtered in memory; a Parquet dataset or a table is filtered by the
+    engine and the unit's rows come back as a frame. ``unit`` must be a unit name
+    (``params.UNIT_NAME``): it is written into the SQL as a literal.
+    """
+    if not UNIT_NAME.fullmatch(unit):
+        raise ValueError(f"unit_rows: {unit!r} is not a unit name (lowercase letters, digits, _ or -).")
+    if isinstance(transactions, pd.DataFrame):
+        return transactions[transactions["unit"].astype("string").eq(unit).fillna(False)]
+    def build(dialect) -> Query:
+        return Query(setup=(), select=f"SELECT * FROM source WHERE CAST(unit AS {dialect.text}) = '{unit}'")
+
+    return run_sql(build, engine=engine, source=transactions)

@@ -12,6 +12,7 @@ import pandas as pd
 from insights.reporting.core import (
     Html,
     bullet_list,
+    fmt_customers,
     fmt_int,
     fmt_money,
     fmt_share,
@@ -237,8 +238,9 @@ def _change_item(row, labels, currency: str) -> Html:
         )
     if row.kind == "segment":
         return sentence(
-            _("Segment {name}: {now} customers against {prev} at the previous quarter's end."),
-            name=label_code("segment", row.item), now=fmt_int(row.now), prev=fmt_int(row.previous_quarter),
+            _("Segment {name}: {now} against {prev} at the previous quarter's end."),
+            name=label_code("segment", row.item), now=fmt_customers(int(row.now)),
+            prev=fmt_int(row.previous_quarter),
         )  # fmt: skip
     return sentence(
         _("Mix {name}: {now} of 12-month revenue against {year} a year earlier."),

@@ -188,8 +188,31 @@ def describe_lifecycle(summary: pd.DataFrame) -> Html:
 def lifecycle_rules_table(params) -> Html:
     """Return the lifecycle rules (``params.lifecycle``) as a table in the report's language.
 
-    The same rules as ``segments.lifecycle_rules``, first match wins.
+    The same rules as ``segments.lifecycle_rules``, first match wins. With per-unit windows
+    (``lifecycle.by_unit``, a report spanning several units) there is one rule column per
+    unit, and the caption says each customer follows its main unit's rules.
     """
+    by_unit = dict(getattr(params, "by_unit", None) or {})
+    if not by_unit:
+        return _rules_table([(None, params)], caption=_("Segment rules (first match wins)"))
+    columns = [(label_code("unit", unit), windows) for unit, windows in by_unit.items()]
+    return _rules_table(columns, caption=_(
+        "Segment rules (first match wins), per unit: each customer is segmented on its main "
+        "unit's purchases (the unit bringing most of its revenue) with that unit's rules, as "
+        "in that unit's own report."))
+
+
+def _rules_table(columns: list, *, caption: str) -> Html:
+    """Return the rules of each (unit label or None, windows) as one table, a column each."""
+    codes = ["lost", "new", "regular", "one-time", "occasional"]
+    frame = pd.DataFrame({_("Segment"): [label_code("segment", code) for code in codes]})
+    for label, windows in columns:
+        frame[label or _("Rule")] = _rules(windows)
+    return html_table(frame, caption=caption)
+
+
+def _rules(params) -> list[str]:
+    """Return the five rules of one set of windows, in match order, in the report's language."""
     rows = [
         ("lost", _("no purchase in the last {days} days").format(days=fmt_int(params.lost_days))),
         ("new", _("first purchase in the last {days} days").format(days=fmt_int(params.new_days))),
@@ -198,11 +221,7 @@ def lifecycle_rules_table(params) -> Html:
         ("one-time", _("one purchase ever")),
         ("occasional", _("everyone else (bought more than once, but not often lately)")),
     ]
-    frame = pd.DataFrame(
-        {_("Segment"): [label_code("segment", code) for code, _rule in rows],
-         _("Rule"): [rule for _code, rule in rows]}
-    )
-    return html_table(frame, caption=_("Segment rules (first match wins)"))
+    return [rule for _code, rule in rows]
 
 
 def describe_movement(transitions, flows: pd.DataFrame, *, top: int = 2) -> Html:

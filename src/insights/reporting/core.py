@@ -1,14 +1,14 @@
 """Executive HTML building blocks: escaped sentences, tables, KPI cards, verdict badges.
 
-Every data-derived string reaches HTML through ``escape_text``: HTML-escaped, with bidi and
-zero-width characters removed and very long names shortened. ``Html`` marks text that is
-already safe; only the functions in this package build it, so a notebook cell that shows an
-``Html`` value shows escaped content.
+Every data-derived string reaches HTML through ``escape_text``: HTML-escaped by MarkupSafe,
+with bidi and zero-width characters removed and very long names shortened. ``Html`` (a
+``markupsafe.Markup``) marks text that is already safe; only the functions in this package
+build it, so a notebook cell that shows an ``Html`` value shows escaped content, and Jinja2
+templates take it as safe without escaping it twice.
 """
 
 from __future__ import annotations
 
-import html
 import math
 import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup, escape
 
 from insights.reporting import locale_formats
 from insights.reporting.i18n import _, current_language, current_locale, ngettext
@@ -27,17 +28,29 @@ from insights.safety import clean_display_text, pseudonym
 NAME_LENGTH = 40
 
 
-class Html(str):
-    """A string of safe HTML; Jupyter renders it via ``_repr_html_``."""
+class Html(Markup):
+    """A string of safe HTML (a ``markupsafe.Markup``); Jupyter renders it via ``_repr_html_``.
+
+    Adding a plain string escapes it first (``escape_text``: MarkupSafe, plus the display
+    clean-up); ``repr`` shows the HTML source as a string literal, the way a notebook
+    prints any text, while the cell's rich output renders it.
+    """
 
     __slots__ = ()
 
     def _repr_html_(self) -> str:
         return str(self)
 
+    def __repr__(self) -> str:
+        return str.__repr__(self)
+
     def __add__(self, other: object) -> Html:
         right = other if isinstance(other, Html) else escape_text(other)
         return Html(str(self) + str(right))
+
+    def __radd__(self, other: object) -> Html:
+        left = other if isinstance(other, Html) else escape_text(other)
+        return Html(str(left) + str(self))
 
 
 def escape_text(value: object, *, max_length: int = 200) -> Html:
@@ -48,7 +61,7 @@ def escape_text(value: object, *, max_length: int = 200) -> Html:
     """
     if isinstance(value, Html):
         return value
-    return Html(html.escape(clean_display_text(value, max_length=max_length), quote=True))
+    return Html(escape(clean_display_text(value, max_length=max_length)))
 
 
 def sentence(template: str, **values: object) -> Html:
@@ -60,8 +73,8 @@ def sentence(template: str, **values: object) -> Html:
     >>> sentence("{name} brings {share} of revenue.", name="<b>A&B</b>", share="57.0%")
     '&lt;b&gt;A&amp;B&lt;/b&gt; brings 57.0% of revenue.'
     """
-    safe = {key: escape_text(val, max_length=1000) for key, val in values.items()}
-    return Html(html.escape(template, quote=False).format(**safe))
+    safe = {key: str(escape_text(val, max_length=1000)) for key, val in values.items()}
+    return Html(str(escape(template)).format(**safe))
 
 
 def paragraph(*sentences: str, css_class: str = "lead") -> Html:

@@ -336,9 +336,9 @@ def headline_facts(
 
     facts: list[tuple[float, Html]] = []
     table = getattr(attention, "table", pd.DataFrame())
-    declining = table[table["reasons"].map(lambda r: "declining" in r)] if len(table) else table
-    if len(declining) and declining["revenue_share"].iloc[0] >= dominant_share:
-        row = declining.iloc[0]
+    declining = _declining(attention)
+    row = _dominant_decline(attention, dominant_share=dominant_share)
+    if row is not None:
         facts.append((float(row["at_stake"]), sentence(
             _("{name} ({share} of 12-month revenue) is buying far below its own run-rate."),
             name=label_of(row["customer_id"], labels), share=fmt_share(row["revenue_share"]),
@@ -375,6 +375,20 @@ def headline_facts(
     return sorted(facts, key=lambda fact: -fact[0])
 
 
+def _declining(attention) -> pd.DataFrame:
+    """Return the attention list's rows with the "declining" reason, largest stake first."""
+    table = getattr(attention, "table", pd.DataFrame())
+    return table[table["reasons"].map(lambda r: "declining" in r)] if len(table) else table
+
+
+def _dominant_decline(attention, *, dominant_share: float):
+    """Return the first declining row when it brings at least ``dominant_share`` of revenue."""
+    declining = _declining(attention)
+    if len(declining) and declining["revenue_share"].iloc[0] >= dominant_share:
+        return declining.iloc[0]
+    return None
+
+
 def describe_headline(
     headline: dict,
     *,
@@ -390,9 +404,11 @@ def describe_headline(
     """Return the verdict under the cards: the three main facts by money at stake, then the test.
 
     The facts are ``headline_facts``; without any (no warning signs, no dependency) the
-    sentence says how spread the revenue is.
+    sentence says how spread the revenue is. A green express test next to a dominant
+    customer in decline says that the test counts customers, not revenue.
     """
     from insights.reporting.core import paragraph, sentence
+    from insights.reporting.dependency import label_of
 
     facts = headline_facts(headline, concentration=concentration, attention=attention,
                            managers=managers, labels=labels, currency=currency,
@@ -411,6 +427,12 @@ def describe_headline(
 
     parts.append(sentence(_("Express test: {label}. {reason}"), label=verdict_label(express.label),
                           reason=express_reason(express)))
+    leaving = _dominant_decline(attention, dominant_share=dominant_share)
+    if express.verdict == "green" and leaving is not None:  # green counts heads, not money
+        parts.append(sentence(
+            _("The express test counts customers, not revenue: its green does not cover {name}, "
+              "who brings {share} of revenue and is buying far below its own run-rate."),
+            name=label_of(leaving["customer_id"], labels), share=fmt_share(leaving["revenue_share"])))
     change = headline["revenue_quarter_change"]
     if change is not None:
         parts.append(

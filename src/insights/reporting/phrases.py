@@ -82,6 +82,13 @@ _REASONS: tuple[tuple[str, Callable[[re.Match], str]], ...] = (
          when=_when(m.group(2)))),
     (r"buys (\d+) product lines?",
      lambda m: ngettext("buys {n} product line", "buys {n} product lines", int(m.group(1))).format(n=fmt_int(_num(m.group(1))))),
+    (r"buying far below its own run-rate: (\d+)% of it in the latest quarter",
+     lambda m: _("buying far below its own run-rate: {pct} of it in the latest quarter").format(
+         pct=_pct(m.group(1)))),
+    (r"buying far below its own run-rate: (\d+)% of it in the latest (\d+) quarters",
+     lambda m: ngettext("buying far below its own run-rate: {pct} of it in the latest {n} quarter",
+                        "buying far below its own run-rate: {pct} of it in the latest {n} quarters",
+                        int(m.group(2))).format(pct=_pct(m.group(1)), n=fmt_int(_num(m.group(2))))),
     (r"image customer \(params\)", lambda m: _("image customer (params)")),
     (r"reference customer", lambda m: _("reference customer")),
     (r"excluded in params", lambda m: _("excluded in params")),

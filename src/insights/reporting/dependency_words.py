@@ -1,0 +1,122 @@
+"""Shared words of the dependency sections: customer labels, HHI numbers, scope and verdicts.
+
+``customer_label_map`` is how every section names a customer: the name when the unit's params
+allow it (``report.show_customer_names``, per unit in a group report), else a stable
+pseudonym; always shortened and escaped on the way to HTML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from insights.reporting.core import NAME_LENGTH, Html, customer_labels, escape_text, fmt_number
+from insights.reporting.i18n import N_, _
+
+#: Stress-test verdicts in words.
+_VERDICT_WORDS = {
+    "severe": N_("severe: less than half of revenue would be left"),
+    "high": N_("high: less than three quarters would be left"),
+    "moderate": N_("moderate: less than 90% would be left"),
+    "low": N_("low"),
+    "unknown": N_("unknown"),
+}
+
+
+def verdict_words(verdict: str) -> str:
+    """Return a stress-test verdict code in words, in the report's language."""
+    return _(_VERDICT_WORDS.get(verdict, verdict))
+
+
+def scope_words(scope: str) -> str:
+    """Return "the group's" or "the unit's" for ``scope`` ("group" or "unit")."""
+    return _("the group's") if scope == "group" else _("the unit's")
+
+
+class CustomerLabels(Mapping):
+    """customer_id -> display label, computed when a label is asked for.
+
+    A report names a few dozen customers out of up to millions, so labels are not built for
+    every customer up front; each label is the one ``customer_labels`` gives its row.
+    """
+
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        *,
+        show_names: bool,
+        salt: str,
+        max_length: int = NAME_LENGTH,
+        unit_policy: Mapping[str, bool] | None = None,
+    ) -> None:
+        columns = [c for c in ("customer_id", "customer_name", "unit") if c in frame.columns]
+        self._rows = frame[columns].set_index(frame["customer_id"].astype(str))
+        self._show_names, self._salt, self._max_length = show_names, salt, max_length
+        self._units = dict(unit_policy or {})
+
+    def __getitem__(self, customer_id: str) -> str:
+        row = self._rows.loc[[customer_id]].iloc[:1]  # KeyError for an unknown id
+        show, salt = self._show_names, self._salt
+        unit = row["unit"].iloc[0] if "unit" in row.columns else None
+        if unit is not None and not pd.isna(unit) and str(unit) in self._units:
+            show, salt = self._units[str(unit)], str(unit)  # as that unit's own report labels it
+        labels = customer_labels(row, show_names=show, salt=salt, max_length=self._max_length)
+        return str(labels.iloc[0])
+
+    def __iter__(self):
+        return iter(self._rows.index)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
+def customer_label_map(
+    frame: pd.DataFrame,
+    *,
+    show_names: bool,
+    salt: str,
+    max_length: int = NAME_LENGTH,
+    unit_policy: Mapping[str, bool] | None = None,
+) -> Mapping[str, str]:
+    """Return customer_id -> display label (name if allowed, else pseudonym) for ``frame``.
+
+    ``frame`` is the features frame (``customer_id``, optionally ``customer_name`` and
+    ``unit``); ``show_names`` is params.report.show_customer_names; a name longer than
+    ``max_length`` (params.report.max_name_length) is shortened with an ellipsis.
+    ``unit_policy`` (params.report.unit_name_policy, for reports spanning several units)
+    labels a customer whose main unit is listed as that unit's own report does: by name
+    when its value is true, else by the pseudonym salted with that unit. Labels are
+    computed on lookup.
+    """
+    return CustomerLabels(
+        frame, show_names=show_names, salt=salt, max_length=max_length, unit_policy=unit_policy
+    )
+
+
+def fmt_hhi(value: float) -> str:
+    """Format an HHI: whole points, one decimal below 10 (a base of thousands of customers).
+
+    >>> fmt_hhi(3800.0), fmt_hhi(0.35)
+    ('3,800', '0.3')
+    """
+    return fmt_number(value, digits=0 if pd.isna(value) or value >= 10 else 1)
+
+
+def label_of(customer_id: object, labels: Mapping[str, str] | None) -> str:
+    """Return the display label of one customer: from ``labels``, else its id."""
+    return (labels or {}).get(str(customer_id), str(customer_id))
+
+
+def long_text(value: object, *, max_length: int = 600) -> Html:
+    """Escape a long computed value (a reason, a list), cut at ``max_length`` characters."""
+    return escape_text(value, max_length=max_length)
+
+
+def join_items(items, *, sep: str = "; ") -> Html:
+    """Escape each item (cut at 200 characters, a label's longest) and join them into one Html.
+
+    >>> join_items(["<b>", "A&B"])
+    '&lt;b&gt;; A&amp;B'
+    """
+    return Html(sep.join(str(escape_text(item, max_length=200)) for item in items))
