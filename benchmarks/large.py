@@ -9,7 +9,7 @@ process, measured by ``measure.run_measured``: wall time and the peak of the mem
 over every process of the run (the CLI, the kernel, ingest workers, nbconvert). Seconds
 per million rows at each size show whether the cost grows linearly. One run per size.
 
-Results go to ``benchmarks/results.json`` under ``"large"``.
+Results go to ``benchmarks/results.json`` under ``"large"``, rewritten after each size.
 
     python benchmarks/large.py [--sizes 10m,30m,100m] [--format csv|parquet]
 """
@@ -105,12 +105,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     meta = run_meta()
     project()
-    sizes = {}
+    sizes: dict[str, dict] = {}
     for label in [s.strip() for s in args.sizes.split(",") if s.strip()]:
         sizes[label] = publish(label, args.format)
         print(f"{label}: {sizes[label]}", flush=True)
-    meta["load_avg_after"] = [round(x, 2) for x in os.getloadavg()]
-    save("large", meta | {"sizes": sizes})
+        meta["load_avg_after"] = [round(x, 2) for x in os.getloadavg()]
+        save("large", meta | {"sizes": sizes})  # after each size: a long run stopped keeps these
     return 0
 
 

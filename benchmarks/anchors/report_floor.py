@@ -31,6 +31,9 @@ def publish(workdir: Path) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell(source, metadata=meta) for source, meta in CELLS]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    notebook.metadata["language_info"] = {"name": "python"}
     source, executed = workdir / "floor.ipynb", workdir / "floor-run.ipynb"
     nbformat.write(notebook, source)
     papermill.execute_notebook(str(source), str(executed), parameters={"unit": "floor"},
