@@ -164,27 +164,26 @@ def clv_inputs() -> tuple[Path, Path, str]:
 
 
 def bench_clv(*, runs: int, cdnow_only: bool = False) -> dict:
-    """BG/NBD fit at 1M customers and the four CLV stages on CDNOW, ours against lifetimes."""
+    """BG/NBD fit at 1M customers (unless ``cdnow_only``), else the four CLV stages on CDNOW,
+    ours against lifetimes."""
     cdnow, synthetic, end = clv_inputs()
     work = BENCH / "clv"
     work.mkdir(parents=True, exist_ok=True)
-    out = {}
     if not cdnow_only:
-        out["clv"] = interleave({
+        return {"clv": interleave({
             "ours": {"label": "insights.clv fit_bgnbd", "anchor": False,
                      "command": stage("clv_fit", data=str(synthetic), as_of=end)},
             "lifetimes": {"label": "lifetimes BetaGeoFitter, weights= on distinct rows",
                           "anchor": True, "command": anchor("clv_lifetimes.py", "fit",
                                                             str(synthetic), end, str(work))},
-        }, runs=runs)
-    out["cdnow"] = interleave({
+        }, runs=runs)}
+    return {"cdnow": interleave({
         "ours": {"label": "insights: summary, BG/NBD, Gamma-Gamma, scoring", "anchor": False,
                  "command": stage("clv_cdnow", data=str(cdnow), as_of=CDNOW_AS_OF)},
         "lifetimes": {"label": "lifetimes: the same four stages", "anchor": True,
                       "command": anchor("clv_lifetimes.py", "cdnow", str(cdnow), CDNOW_AS_OF,
                                         str(work))},
-    }, runs=runs)
-    return out
+    }, runs=runs)}
 
 
 def git_commit() -> dict:
@@ -218,16 +217,15 @@ def main(argv: list[str] | None = None) -> int:
     only = [m.strip() for m in args.only.split(",") if m.strip()]
     meta = run_meta() | {"runs": args.runs, "rows": SIZES[args.rows]}
     measures: dict[str, dict] = {}
-    if "ingest" in only:
-        measures["ingest"] = bench_ingest(args.rows, runs=args.runs)
-    if "report" in only:
-        measures["report"] = bench_report(runs=args.runs)
-    if "features" in only:
-        measures["features"] = bench_features(args.rows, runs=args.runs)
-    if "clv" in only or "cdnow" in only:
-        measures |= bench_clv(runs=args.runs, cdnow_only="clv" not in only)
-    meta["load_avg_after"] = [round(x, 2) for x in os.getloadavg()]
-    save("bench", meta | {"measures": measures})
+    steps = {"ingest": lambda: {"ingest": bench_ingest(args.rows, runs=args.runs)},
+             "features": lambda: {"features": bench_features(args.rows, runs=args.runs)},
+             "report": lambda: {"report": bench_report(runs=args.runs)},
+             "cdnow": lambda: bench_clv(runs=args.runs, cdnow_only=True),
+             "clv": lambda: {"clv": bench_clv(runs=args.runs)["clv"]}}
+    for name in (n for n in steps if n in only):
+        measures |= steps[name]()
+        meta["load_avg_after"] = [round(x, 2) for x in os.getloadavg()]
+        save("bench", meta | {"measures": measures})  # after each measure: a stopped run keeps these
     done = subprocess.run([PY, str(HERE / "readme_table.py")], check=False)
     return done.returncode
 
