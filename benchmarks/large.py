@@ -11,7 +11,7 @@ per million rows at each size show whether the cost grows linearly. One run per 
 
 Results go to ``benchmarks/results.json`` under ``"large"``, rewritten after each size.
 
-    python benchmarks/large.py [--sizes 10m,30m,100m] [--format csv|parquet]
+    python benchmarks/large.py [--sizes 10m,30m,100m] [--format csv|parquet] [--add]
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from measure import run_measured  # noqa: E402
-from run import BENCH, PY, SIZES, run_meta, save  # noqa: E402
+from run import BENCH, PY, RESULTS, SIZES, git_commit, run_meta, save  # noqa: E402
 from synth import write_synthetic  # noqa: E402
 
 PROJECT = BENCH / "large-project"
@@ -90,7 +90,8 @@ def publish(label: str, fmt: str) -> dict:
     executed = json.loads((PROJECT / "reports" / unit / QUARTER / "report.ipynb").read_text())
     rows = SIZES[label]
     shutil.rmtree(PROJECT / "data" / "cache", ignore_errors=True)  # disk: the next size's turn
-    return {"rows": rows, "format": fmt, "data_bytes": data.stat().st_size,
+    return {"rows": rows, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "commit": git_commit()["commit"], "format": fmt, "data_bytes": data.stat().st_size,
             "wall_s": run["wall_s"], "peak_mb": run["peak_mb"],
             "notebook_s": round(float(executed["metadata"]["papermill"]["duration"]), 1),
             "s_per_million_rows": round(run["wall_s"] / (rows / 1e6), 2),
@@ -102,10 +103,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10m,30m,100m")
     parser.add_argument("--format", default="csv", choices=("csv", "parquet"))
+    parser.add_argument("--add", action="store_true",
+                        help="keep the sizes already in results.json (each records its commit)")
     args = parser.parse_args(argv)
     meta = run_meta()
     project()
     sizes: dict[str, dict] = {}
+    if args.add and RESULTS.exists():  # keep the sizes recorded before, each with its own meta
+        sizes = json.loads(RESULTS.read_text()).get("large", {}).get("sizes", {})
     for label in [s.strip() for s in args.sizes.split(",") if s.strip()]:
         sizes[label] = publish(label, args.format)
         print(f"{label}: {sizes[label]}", flush=True)

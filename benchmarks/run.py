@@ -36,8 +36,8 @@ sys.path.insert(0, str(HERE))
 from measure import machine, run_measured, summarize  # noqa: E402
 from synth import write_synthetic  # noqa: E402
 
-SIZES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000, "30m": 30_000_000,
-         "100m": 100_000_000}
+SIZES = {"100k": 100_000, "1m": 1_000_000, "3m": 3_000_000, "10m": 10_000_000,
+         "30m": 30_000_000, "100m": 100_000_000}
 PY = sys.executable
 CLV_CUSTOMERS = 1_000_000
 CDNOW_AS_OF = "1997-09-30"
