@@ -157,8 +157,11 @@ def test_large_unit_rows_judge_the_100m_goal_only():
                        for label, rows, seconds, mb in [("10m", 10**7, 100.0, 3000.0),
                                                         ("100m", 10**8, 950.0, 20000.0)]}}
     rows = [r for r in readme_table.render({"large": large}).splitlines() if r.startswith("| 1")]
-    assert rows[0].endswith("| - | - |")
+    assert len(rows) == 2 and rows[0].endswith("| - | - |")
     assert "| 950 s | 9.5 s | 20,000 MB |" in rows[1] and rows[1].endswith("| **no** |")
+    del large["sizes"]["100m"]  # a record without the 100M unit says so
+    rows = [r for r in readme_table.render({"large": large}).splitlines() if r.startswith("| 1")]
+    assert rows[-1].startswith("| 100M |") and rows[-1].endswith("| not measured |")
 
 
 def test_readme_tables_are_generated_from_the_committed_results():
