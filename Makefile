@@ -24,11 +24,11 @@ override QUARTER := $(value QUARTER)
 override FROM := $(value FROM)
 export UNIT QUARTER FROM
 
-.PHONY: help report reports check test test-fast lint lab unit demo-data bench clean distclean venv lock test-floors messages
+.PHONY: help report reports check test test-fast lint lab unit demo-data bench bench-100m clean distclean venv lock test-floors messages
 
 help: ## list the targets
 	@echo "insights: make <target> [UNIT=fleet] [QUARTER=2026Q3]"
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-10s %s\n", $$1, $$2}'
 
 # The environment is installed from requirements.lock (exact versions, tested by CI); the
 # package itself goes in editable on top, without re-resolving anything.
@@ -108,9 +108,14 @@ $(LAB_SETTINGS): .jupyter/lab/overrides.json $(LAB_STAMP)
 lab: $(LAB_STAMP) $(LAB_SETTINGS) ## JupyterLab on the project root; .py notebooks open as notebooks
 	$(VENV)/bin/jupyter lab --notebook-dir=.
 
-bench: $(STAMP) ## benchmarks (timings live here, never in make test)
+bench: $(STAMP) ## benchmarks, ours beside each anchor: benchmarks/results.json and the README tables
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) benchmarks/run.py
+
+bench-100m: $(STAMP) ## publish synthetic units of 10M, 30M and 100M transactions; time and memory
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	$(PY) benchmarks/large.py
+	$(PY) benchmarks/readme_table.py
 
 clean: ## remove generated reports, demo data and caches (keeps .venv)
 	rm -rf data/demo reports/*/ reports/index.html .pytest_cache .ruff_cache
