@@ -164,7 +164,7 @@ def _top_bucket(rank: float, n: int) -> int:
     return next(b for b in (1, 5, 10, 20, 25, 50, 100) if percent <= b + 1e-9)
 
 
-def _reason(component: str, row: pd.Series, *, scored: int, p_alive: bool) -> str:
+def _reason(component: str, row: Mapping, *, scored: int, p_alive: bool) -> str:
     """One component of one customer in words (never starting with a formula character)."""
     if component == "revenue":
         bucket = _top_bucket(row["revenue_rank"], scored)
@@ -216,11 +216,16 @@ def top_reasons(
         {c: components[c] * weights.get(c, 0.0) for c in COMPONENTS if c in components}
     )
     scored = len(details) if scored is None else scored
+    names = np.asarray(weighted.columns)
+    # strongest first; a stable sort of the negated values keeps ties in COMPONENTS order
+    order = np.argsort(-weighted.to_numpy(dtype="float64"), axis=1, kind="stable")
+    strength = np.take_along_axis(weighted.to_numpy(dtype="float64"), order, axis=1)
+    rows = details.loc[weighted.index]
     reasons = []
-    for index, row in weighted.iterrows():
-        strong = row[row > 0].sort_values(ascending=False, kind="mergesort").index[:count]
-        words = [_reason(c, details.loc[index], scored=scored, p_alive=p_alive) for c in strong]
-        reasons.append("; ".join(words))
+    for ranked, values, row in zip(order, strength, rows.itertuples(index=False), strict=True):
+        fields = dict(zip(rows.columns, row, strict=True))
+        strong = names[ranked[values > 0]][:count]
+        reasons.append("; ".join(_reason(c, fields, scored=scored, p_alive=p_alive) for c in strong))
     return pd.Series(reasons, index=components.index, name="reasons", dtype="string")
 
 
