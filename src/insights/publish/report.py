@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,7 @@ from insights.publish.artifacts import (
     XLSX_MAX_ROWS,
     write_artifacts,
 )
-from insights.publish.html import export_html
+from insights.publish.html import export_html, prepare_export
 from insights.publish.notebook import NOTEBOOK, NOTEBOOK_PARAMETERS, REFUSALS, run_notebook
 from insights.publish.runlog import (
     INDEX_LOCK,
@@ -170,6 +171,9 @@ def _publish_locked(unit, quarter, params, params_file, unit_dir, *, root, progr
     record_run(unit_dir, quarter=quarter, status="started", error="")
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=unit_dir))
     staging.chmod(0o755)
+    # nbconvert's import and template compilation overlap the kernel's run (this process waits)
+    warm_up = threading.Thread(target=prepare_export, name="insights-export", daemon=True)
+    warm_up.start()
     try:
         executed = run_notebook(
             root / NOTEBOOK,
@@ -189,6 +193,7 @@ def _publish_locked(unit, quarter, params, params_file, unit_dir, *, root, progr
         published_quarter = str(parse_quarter(summary["quarter"]))
         use_report_params(params.report)
         title = report_title(params.report.title or unit.title(), published_quarter)
+        warm_up.join()
         html = export_html(executed, title=title)
         write_text(staging / "report.html", html)
         meta = build_metadata(summary, root=root, started=started, finished=time.time())
