@@ -1,7 +1,8 @@
 # insights: customer-base research toolkit.
 # `make` (or `make help`) lists the targets. UNIT and QUARTER are read by the
-# recipes from the environment ("$$UNIT"), never pasted into a shell line, and
-# the `insights` command validates UNIT against params/ before anything runs.
+# recipes from the environment ("$$UNIT"), never pasted into a shell line; the shell
+# checks UNIT (CHECK_UNIT) before make builds anything, and the `insights` command
+# validates it again against params/ before anything runs.
 
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
@@ -23,6 +24,11 @@ override UNIT := $(value UNIT)
 override QUARTER := $(value QUARTER)
 override FROM := $(value FROM)
 export UNIT QUARTER FROM
+# UNIT must fully match [a-z][a-z0-9_-]* and name a file in params/ (as insights.params.UNIT_NAME
+# and publish.resolve_unit require); tested in the shell, so no extra Python process per run.
+CHECK_UNIT = [[ "$$UNIT" =~ ^[a-z][a-z0-9_-]*$$ && -f "params/$$UNIT.yaml" ]] || { \
+  printf 'insights: unit %q is not a unit: name a file in params/ (lowercase letters, digits, _ or -)\n' \
+  "$$UNIT" >&2; exit 2; }
 
 .PHONY: help report reports check test test-fast lint lab unit demo-data bench bench-100m clean distclean venv lock test-floors messages
 
@@ -47,12 +53,12 @@ $(DEMO_STAMP): $(STAMP) $(wildcard src/insights/demo/*.py)
 demo-data: $(DEMO_STAMP) ## generate the deterministic demo export in data/demo/
 
 report: $(STAMP) ## publish one unit's quarterly report: make report UNIT=fleet [QUARTER=2026Q3]
-	$(PY) -m insights.cli check-unit --unit "$$UNIT"
+	@$(CHECK_UNIT)
 	@$(MAKE) --no-print-directory $(DEMO_STAMP)
 	$(PY) -m insights.cli report --unit "$$UNIT" --quarter "$$QUARTER"
 
 check: $(STAMP) ## read, clean and gate one unit's data, publish nothing: make check UNIT=fleet [QUARTER=2026Q3]
-	$(PY) -m insights.cli check-unit --unit "$$UNIT"
+	@$(CHECK_UNIT)
 	@$(MAKE) --no-print-directory $(DEMO_STAMP)
 	$(PY) -m insights.cli check --quarter "$$QUARTER" -- "$$UNIT"
 

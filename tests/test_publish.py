@@ -150,7 +150,7 @@ def test_charts_get_alt_text_from_their_section():
 
 
 def test_exports_longer_than_a_spreadsheet_list_are_csv_only(tmp_path, monkeypatch):
-    monkeypatch.setattr("insights.publish.report.XLSX_MAX_ROWS", 2)
+    monkeypatch.setattr("insights.publish.artifacts.XLSX_MAX_ROWS", 2)
     short, long = pd.DataFrame({"a": [1, 2]}), pd.DataFrame({"a": [1, 2, 3]})
     written = write_artifacts(tmp_path, summary={}, tables={"export_short": short, "export_long": long})
     assert {p.name for p in written} == {"summary.json", "export_short.csv", "export_short.xlsx",

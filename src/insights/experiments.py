@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from insights.periods import parse_quarter
 from insights.schema import require_columns
@@ -252,6 +251,8 @@ def wilson_interval(x: int, n: int, *, confidence: float = 0.95) -> tuple[float,
     >>> [round(v, 4) for v in wilson_interval(0, 10)]
     [0.0, 0.2775]
     """
+    from scipy import stats  # here, not at import: the report's publishing process never needs it
+
     z = stats.norm.ppf(1 - (1 - confidence) / 2)
     centre = (x + z * z / 2) / (n + z * z)
     half = z / (n + z * z) * math.sqrt(x * (n - x) / n + z * z / 4)
@@ -287,6 +288,8 @@ def welch_interval(
     if se == 0:
         return d, d
     df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    from scipy import stats
+
     t = stats.t.ppf(1 - (1 - confidence) / 2, df)
     return float(d - t * se), float(d + t * se)
 

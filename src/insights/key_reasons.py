@@ -26,7 +26,7 @@ def _top_bucket(rank: float, n: int) -> int:
     return next(b for b in (1, 5, 10, 20, 25, 50, 100) if percent <= b + 1e-9)
 
 
-def _reason(component: str, row: pd.Series, *, scored: int, p_alive: bool) -> str:
+def _reason(component: str, row: Mapping, *, scored: int, p_alive: bool) -> str:
     """One component of one customer in words (never starting with a formula character)."""
     if component == "revenue":
         bucket = _top_bucket(row["revenue_rank"], scored)
@@ -89,10 +89,16 @@ def top_reasons(
         {c: components[c] * weights.get(c, 0.0) for c in COMPONENTS if c in components}
     )
     scored = len(details) if scored is None else scored
+    names = np.asarray(weighted.columns)
+    values = weighted.to_numpy(dtype="float64")
+    # strongest first; a stable sort of the negated values keeps ties in COMPONENTS order
+    order = np.argsort(-values, axis=1, kind="stable")
+    strength = np.take_along_axis(values, order, axis=1)
+    rows = details.loc[weighted.index]
     reasons = []
-    for index, row in weighted.iterrows():
-        strong = row[row > 0].sort_values(ascending=False, kind="mergesort").index[:count]
-        about = details.loc[index]
+    for ranked, ranked_values, row in zip(order, strength, rows.itertuples(index=False), strict=True):
+        about = dict(zip(rows.columns, row, strict=True))
+        strong = names[ranked[ranked_values > 0]][:count]
         words = [_reason(c, about, scored=scored, p_alive=p_alive) for c in strong]
         if pd.notna(about.get("decline_ratio", np.nan)):
             words.insert(0, decline_reason(about["decline_ratio"], int(about["decline_quarters"])))

@@ -291,7 +291,8 @@ def prepare_report(
     use_report_params(params.report)  # the language and code labels of every text and chart
     root = Path(root)
     data = data if data is not None else load_unit(params, root=root)
-    period = resolve_quarter(data, quarter, params=params)
+    period = parse_quarter(quarter) if quarter else _latest_complete(data, params=params)
+    coverage = quarter_coverage(data, period, params=params)  # as resolve_quarter: GateError
     as_of = quarter_end(period)
     base = {"params": params, "data": data, "quarter": period, "as_of": as_of,
             "as_of_prev": quarter_end(period - 1), "as_of_year": quarter_end(period - 4),
@@ -302,8 +303,7 @@ def prepare_report(
     done |= _value_steps(base, done)
     done |= _attention_steps(base, done)
     done |= _behaviour_steps(base, done)
-    return ReportData(**base, **done, rows_after=count_after(data, period),
-                      coverage=quarter_coverage(data, period, params=params),
+    return ReportData(**base, **done, rows_after=count_after(data, period), coverage=coverage,
                       run_facts=quality_text.run_facts(params, data.sources, root=root))
 
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.decomposition import PCA
 
 from insights.clustering.fit import (
     MINIBATCH_ABOVE,
@@ -391,6 +390,8 @@ def _project(
     x: np.ndarray, labels: pd.DataFrame, rows: np.ndarray, seed: int
 ) -> tuple[pd.DataFrame, tuple[float, ...]]:
     """PCA of the scaled features to 2-D on the fixed-seed sample (all rows up to its size)."""
+    from sklearn.decomposition import PCA  # here: scikit-learn loads only when clusters are built
+
     n_comp = min(2, x.shape[1])
     pca = PCA(n_components=n_comp, svd_solver="full", random_state=seed).fit(x[rows])
     points = pca.transform(x[rows])

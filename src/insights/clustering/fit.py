@@ -13,13 +13,13 @@ k-means.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.metrics import adjusted_rand_score
-from sklearn.metrics.pairwise import euclidean_distances
-from threadpoolctl import threadpool_limits
+
+if TYPE_CHECKING:  # scikit-learn (about 0.7 s to import) is imported where a fit runs
+    from sklearn.cluster import KMeans, MiniBatchKMeans
 
 #: A cluster holding fewer than max(2, this share of customers) is "tiny": its members are
 #: fitted out and assigned to the nearest of k clusters fitted on everyone else.
@@ -63,6 +63,8 @@ def silhouette_scores(matrix: np.ndarray, label_sets: list[np.ndarray]) -> list[
     cluster; ``s(i) = 0`` in a singleton (Rousseeuw 1987; as ``sklearn.metrics.
     silhouette_score``). The distance matrix is built once, in blocks, for all labellings.
     """
+    from sklearn.metrics.pairwise import euclidean_distances
+
     x = np.asarray(matrix, dtype="float64")
     onehots = [np.eye(int(labels.max()) + 1)[labels] for labels in label_sets]
     stacked = np.hstack(onehots)
@@ -128,6 +130,9 @@ def _kmeans(k: int, x: np.ndarray, n_init: int, seed: int) -> KMeans | MiniBatch
     Runs single-threaded: on these sizes OpenMP start-up dominates, and on a busy machine
     threaded k-means is many times slower. The result does not depend on the thread count.
     """
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+    from threadpoolctl import threadpool_limits
+
     if len(x) > MINIBATCH_ABOVE:
         model = MiniBatchKMeans(n_clusters=k, n_init=n_init, random_state=seed, batch_size=4096)
     else:
@@ -174,6 +179,8 @@ def measure_stability(
     sample as ``choose_k`` (every row when there are at most ``sample_size``); their seeds
     come from ``numpy.random.SeedSequence(random_state).spawn(runs)``.
     """
+    from sklearn.metrics import adjusted_rand_score
+
     x = np.asarray(matrix, dtype="float64")
     rows = sample_rows(len(x), size=sample_size, random_state=random_state)
     seeds = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(random_state).spawn(runs)]

@@ -120,11 +120,14 @@ def plot_clv_by_group(table: pd.DataFrame, *, column: str, currency: str = "RUB"
 
 
 def plot_p_alive(customers: pd.DataFrame, *, ax=None):
-    """Draw the distribution of P(alive) over customers (``ClvResult.customers``)."""
+    """Draw the distribution of P(alive) over customers (``ClvResult.customers``): a seaborn histogram."""
     ax = new_axes(ax, figsize=(6.0, 3.5))
     if "p_alive" not in customers or customers.empty:
         return _nothing_to_draw(ax, N_("Probability customers are still buying"))
-    ax.hist(customers["p_alive"], bins=np.linspace(0, 1, 21), color=PALETTE["main"])
+    import seaborn as sns
+
+    sns.histplot(x=customers["p_alive"].to_numpy(dtype=float), bins=np.linspace(0, 1, 21),
+                 color=PALETTE["main"], ax=ax)  # fmt: skip
     ax.axvline(0.5, color=PALETTE["red"], linestyle="--", label=fmt_share(0.5, digits=0))
     share_axis(ax.xaxis)
     ax.set_xlabel(_("probability the customer is still active"))

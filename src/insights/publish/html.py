@@ -7,7 +7,9 @@ is built from the section headings.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import functools
 import html
 import re
 from importlib import resources
@@ -32,8 +34,9 @@ def _css() -> str:
     )
 
 
-def export_html(notebook: nbformat.NotebookNode, *, title: str) -> str:
-    """Export an executed notebook to the executive HTML report and return it as text."""
+@functools.cache
+def _exporter():
+    """Return the report's nbconvert exporter, built once per process (its templates compile once)."""
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
@@ -48,7 +51,28 @@ def export_html(notebook: nbformat.NotebookNode, *, title: str) -> str:
         config=config, template_name="insights_report", extra_template_basedirs=[_template_dir()]
     )
     exporter.register_preprocessor("nbconvert.preprocessors.TagRemovePreprocessor", enabled=True)
-    body, _resources = exporter.from_notebook_node(
+    return exporter
+
+
+def prepare_export() -> None:
+    """Import nbconvert and render a two-cell notebook with the report's exporter, discarding it.
+
+    ``publish.report`` runs this in a background thread while the kernel runs the report
+    notebook (the publishing process is idle then), so the real export finds nbconvert
+    imported and its templates compiled. A failure here is left to the real export to report.
+    """
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("## Contents"),
+        nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
+            "display_data", data={"text/html": "<p>ready</p>", "text/plain": "ready"})]),
+    ])  # fmt: skip
+    with contextlib.suppress(Exception):
+        _exporter().from_notebook_node(notebook, resources={"report_title": "", "report_css": ""})
+
+
+def export_html(notebook: nbformat.NotebookNode, *, title: str) -> str:
+    """Export an executed notebook to the executive HTML report and return it as text."""
+    body, _resources = _exporter().from_notebook_node(
         _without_stderr(notebook),
         resources={
             "report_title": title, "report_css": _css(),

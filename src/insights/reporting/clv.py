@@ -9,10 +9,10 @@ only through ``labels`` (``reporting.dependency.customer_label_map``) and always
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from insights.clv.build import ClvResult, HoldoutResult, summarize_base_value
 from insights.reporting.core import (
     Html,
     fmt_date,
@@ -30,6 +30,10 @@ from insights.reporting.i18n import _
 from insights.reporting.labels import label_code, label_column
 from insights.reporting.phrases import sentence_of
 
+if TYPE_CHECKING:  # insights.clv (and scipy.optimize) is imported where a result is described,
+    # so that processes that only publish (``insights report``'s own) never load it
+    from insights.clv.build import ClvResult, HoldoutResult
+
 
 def describe_clv(result: ClvResult, *, currency: str = "RUB") -> Html:
     """Say what the base is expected to bring over the horizon, and how concentrated it is.
@@ -41,6 +45,8 @@ def describe_clv(result: ClvResult, *, currency: str = "RUB") -> Html:
             sentence("{reason}", reason=long_text(sentence_of(result.reason))),
             sentence(_("The historical lifetime revenue below does not depend on the model.")),
         )
+    from insights.clv.build import summarize_base_value
+
     figures = summarize_base_value(result.customers, result.lifetime)
     what = _("margin") if result.margin_share < 1.0 else _("revenue")
     model = {"mbgnbd": "MBG/NBD", "bgnbd": "BG/NBD"}.get(result.model, result.model)
@@ -72,6 +78,8 @@ def describe_clv(result: ClvResult, *, currency: str = "RUB") -> Html:
 
 def describe_lifetime_revenue(result: ClvResult, *, currency: str = "RUB") -> Html:
     """Say how far repeat customers' lifetime revenue is above their first purchase."""
+    from insights.clv.build import summarize_base_value
+
     figures = summarize_base_value(result.customers, result.lifetime)
     if not figures["customers"]:
         return paragraph(sentence(_("There are no customers up to this date.")))

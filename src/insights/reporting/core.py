@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 
 from insights.reporting import locale_formats
 from insights.reporting.i18n import _, current_language, current_locale, ngettext
-from insights.safety import clean_display_text, pseudonym
+from insights.safety import clean_display_text, pseudonym, pseudonym_key
 
 #: Default display length of a name in tables and sentences.
 NAME_LENGTH = 40
@@ -316,11 +316,13 @@ def customer_labels(
     escaping happens when they reach HTML.
     """
     ids = frame["customer_id"]
+    # the key is found once, not once per customer (finding it searches for the project root)
+    key = pseudonym_key() if len(ids) else None
     if show_names and "customer_name" in frame.columns:
         names = frame["customer_name"].map(
             lambda n: clean_display_text(n, max_length=max_length), na_action="ignore"
         )
-        fallback = ids.map(lambda i: pseudonym(i, salt=salt))
+        fallback = ids.map(lambda i: pseudonym(i, salt=salt, key=key))
         labels = names.where(names.notna() & (names.astype("string") != ""), fallback)
         return labels.astype("string").rename("customer")
-    return ids.map(lambda i: pseudonym(i, salt=salt)).astype("string").rename("customer")
+    return ids.map(lambda i: pseudonym(i, salt=salt, key=key)).astype("string").rename("customer")

@@ -1,12 +1,17 @@
 """The report's section headings and their one-paragraph introductions, in the report's language.
 
-The notebook shows each section's heading and intro with one call, ``section("headline")``,
-instead of a static markdown cell, so that they follow ``report.language`` like every other
-text. Level 2 sections are ``<h2>``, level 3 ``<h3>``: the publisher numbers them into the
-table of contents (``publish.html._number_headings``).
+The notebook shows each section -- heading, intro, text, tables and charts -- with one call
+per cell, ``show("lifecycle", <texts, tables and Axes>)``, instead of a static markdown cell
+and a cell per output, so that headings follow ``report.language`` like every other text and
+the kernel runs a few dozen cells rather than ninety. Level 2 sections are ``<h2>``, level 3
+``<h3>``: the publisher numbers them into the table of contents
+(``publish.html._number_headings``).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 from insights.reporting.core import Html, escape_text
 from insights.reporting.i18n import N_, _
@@ -117,3 +122,55 @@ def section(key: str) -> Html:
     level, title, intro = SECTIONS[key]
     paragraphs = "".join(f'<p class="intro">{escape_text(_(text), max_length=2000)}</p>' for text in intro)
     return Html(f"<h{level}>{escape_text(_(title))}</h{level}>{paragraphs}")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A report section as a notebook shows it: its heading and intro, then each part in order.
+
+    Built by ``show``; displaying it (the last expression of a cell) emits one output per
+    part, in order, so one notebook cell holds a whole section. ``Html`` parts are shown as
+    HTML, an Axes from ``insights.plots`` as its figure (then closed, so the inline backend
+    does not draw it a second time at the end of the cell), anything else as IPython shows it.
+    """
+
+    heading: Html | None
+    parts: tuple[Any, ...]
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        for part in self.outputs():
+            display(part)
+            if _is_figure(part):
+                import matplotlib.pyplot as plt
+
+                plt.close(part)
+
+    def outputs(self) -> list[Any]:
+        """Return what displaying the section shows, in order (an Axes becomes its figure)."""
+        shown: list[Any] = [] if self.heading is None else [self.heading]
+        for part in self.parts:
+            if part is None:
+                continue
+            figure = getattr(part, "figure", None)
+            shown.append(figure if _is_figure(figure) else part)
+        return shown
+
+
+def show(key: str | None, *parts: Any) -> Section:
+    """Return a section to display: the heading and intro of ``key`` (``section``), then ``parts``.
+
+    ``key`` None shows the parts without a heading (the title block). Each part is what a
+    ``reporting`` function returns (``Html``) or a ``plots`` function returns (an Axes);
+    ``None`` parts are skipped.
+
+    >>> [str(p) for p in show("trend", Html("<p>Up.</p>")).outputs()]
+    ['<h3>Is dependency growing?</h3>', '<p>Up.</p>']
+    """
+    return Section(None if key is None else section(key), tuple(parts))
+
+
+def _is_figure(value: object) -> bool:
+    """Return True for a matplotlib Figure (checked without importing matplotlib)."""
+    return hasattr(value, "savefig") and hasattr(value, "axes")
