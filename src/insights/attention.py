@@ -270,10 +270,18 @@ def _signals(
         "single_manager": (frame["revenue_share"] >= params.exposure_min_share)
         & (pd.Series(shares, index=frame.index).fillna(0.0) >= params.manager_share),
     }
-    frame["reasons"] = [
-        tuple(code for code in REASONS if flags[code].iloc[i]) for i in range(len(frame))
-    ]
+    frame["reasons"] = _reason_tuples(flags)
     return frame
+
+
+def _reason_tuples(flags: dict[str, pd.Series]) -> list[tuple[str, ...]]:
+    """Each row's reason codes in ``REASONS`` order, from one bit mask per row (no row loop)."""
+    codes = list(REASONS)
+    bits = np.zeros(len(next(iter(flags.values()))), dtype=np.int64)
+    for position, code in enumerate(codes):
+        bits |= flags[code].to_numpy(dtype=bool).astype(np.int64) << position
+    combos = [tuple(c for p, c in enumerate(codes) if mask >> p & 1) for mask in range(1 << len(codes))]
+    return [combos[mask] for mask in bits.tolist()]
 
 
 def _attention_table(listed: pd.DataFrame) -> pd.DataFrame:
