@@ -22,6 +22,7 @@ from insights.params import load_params
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "quarterly_report.py"
+pytestmark = pytest.mark.xdist_group(name="pipeline")  # one prepare_report for the module
 
 
 @pytest.fixture(scope="module")

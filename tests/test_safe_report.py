@@ -17,7 +17,7 @@ from conftest import copy_demo_reports
 
 from insights.publish.report import publish_report
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(name="safe_report")]  # one publication
 OTHER_KEY = "second-pseudonym-key-for-e2e-2"
 
 
