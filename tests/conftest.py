@@ -155,7 +155,9 @@ _SKIPPED_SERVICES: list[str] = []
 
 
 def pytest_runtest_logreport(report):
-    if report.skipped and _is_service(report.nodeid):
+    # the report's keywords carry the services mark: under xdist the controller, which
+    # decides the exit status, never collects and so never fills _SERVICE_IDS
+    if report.skipped and (_is_service(report.nodeid) or "services" in getattr(report, "keywords", {})):
         _SKIPPED_SERVICES.append(report.nodeid)
 
 
