@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import DEMO_REPORTS_GROUP
 
 import insights
 from insights.publish.report import list_units, run_notebook
@@ -22,7 +21,7 @@ from insights.publish.report import list_units, run_notebook
 ROOT = Path(__file__).resolve().parents[1]
 STARTER = Path("notebooks") / "exploratory" / "unit_walkthrough.py"
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(name=DEMO_REPORTS_GROUP)]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

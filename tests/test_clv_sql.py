@@ -266,16 +266,6 @@ def test_build_clv_from_postgres_equals_frame(fleet, fleet_table):
     _assert_same_clv(build_clv(fleet_table, as_of=AS_OF, params=ClvParams()), expected)
 
 
-@pytest.fixture(scope="module")
-def spark():
-    pytest.importorskip("pyspark")
-    from insights.engine.spark import spark_session
-
-    session = spark_session(master="local[2]", app_name="insights-clv-tests")
-    yield session
-    session.stop()
-
-
 def test_purchase_summary_on_spark_equals_frame(spark, fleet):
     tx, path = fleet
     pd.testing.assert_frame_equal(

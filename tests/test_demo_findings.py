@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import write_demo_exports
 
-from insights import clustering, concentration, demo, features, key_customers, pipeline, segments
+from insights import clustering, concentration, features, key_customers, pipeline, segments
 from insights.params import load_params
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,7 +21,7 @@ AS_OF = pd.Timestamp("2026-09-30")
 def root(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("demo")
     shutil.copytree(ROOT / "params", folder / "params")
-    demo.write_demo_exports(folder / "data" / "demo")
+    write_demo_exports(folder / "data" / "demo")
     return folder
 
 

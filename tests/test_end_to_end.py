@@ -1,7 +1,9 @@
 """End to end: demo data -> papermill -> nbconvert -> a published, safe, reproducible report.
 
-Slow (a few report runs); part of `make test`. Runs in a temporary copy of the project so
-the repository's own reports/ is never touched.
+Slow; part of `make test`. Reads the demo units published once per run in a temporary
+project (conftest's ``demo_reports``, by ``insights reports``); the tests that re-publish or
+break something do it in their own copy (``demo_copy``), so the repository's own reports/ is
+never touched.
 """
 
 import csv
@@ -11,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import copy_project, set_report_language
+from conftest import set_report_language, write_demo_exports
 
 from insights import cli, demo
 from insights.publish.report import PublishError, publish_report
@@ -46,14 +48,13 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    root = copy_project(tmp_path_factory.mktemp("project"))
-    return root
+def project(demo_reports) -> Path:
+    """The project with every demo unit published (read only)."""
+    return demo_reports
 
 
 @pytest.fixture(scope="module")
 def fleet(project) -> Path:
-    assert cli.main(["--root", str(project), "report", "--unit", "fleet"]) == 0
     return project / "reports" / "fleet" / "2026Q3"
 
 
@@ -110,32 +111,34 @@ def test_index_links_the_report(fleet, project):
     assert find_live_script_vectors(index) == []
 
 
-def test_rerun_gives_the_same_report_and_metadata(fleet, project):
+def test_rerun_gives_the_same_report_and_metadata(fleet, demo_copy):
     html_before = (fleet / "report.html").read_bytes()
     meta_before = json.loads((fleet / "metadata.json").read_text(encoding="utf-8"))
-    publish_report("fleet", quarter="2026Q3", root=project)
-    meta_after = json.loads((fleet / "metadata.json").read_text(encoding="utf-8"))
-    assert (fleet / "report.html").read_bytes() == html_before
+    again = publish_report("fleet", quarter="2026Q3", root=demo_copy).report_dir  # in a copy
+    meta_after = json.loads((again / "metadata.json").read_text(encoding="utf-8"))
+    assert (again / "report.html").read_bytes() == html_before
     meta_before.pop("run"), meta_after.pop("run")
     assert meta_after == meta_before
 
 
 def test_corporate_shows_the_planted_dependency(project):
-    result = publish_report("corporate", root=project)
-    head, verdicts = result.metadata["headline"], result.metadata["verdicts"]
-    sections = result.metadata["sections"]
+    published = project / "reports" / "corporate" / "2026Q3"  # the latest complete quarter
+    metadata = json.loads((published / "metadata.json").read_text(encoding="utf-8"))
+    head, verdicts = metadata["headline"], metadata["verdicts"]
+    sections = metadata["sections"]
     assert 0.55 <= head["top1_share"] <= 0.60
     assert verdicts["hhi_band"] == "highly concentrated"
     without_top1 = next(r for r in sections["stress_test"] if r["top_n"] == 1)
     assert without_top1["share_left"] < 0.5 and without_top1["verdict"] == "severe"
     assert sections["trend_quarters"] == 8
     assert sections["key_person"]["revenue_share"] > 0.5  # the planted account manager
-    html = result.report_html.read_text(encoding="utf-8")
+    html = (published / "report.html").read_text(encoding="utf-8")
     assert sections["key_person"]["account_manager"] in html
     assert "regular customers slowed down to occasional buying" in html  # the planted decline
 
 
-def test_failed_run_keeps_the_previous_report_and_is_recorded(fleet, project):
+def test_failed_run_keeps_the_previous_report_and_is_recorded(demo_copy):
+    project, fleet = demo_copy, demo_copy / "reports" / "fleet" / "2026Q3"
     before = (fleet / "report.html").read_bytes()
     params = project / "params" / "fleet.yaml"
     original = params.read_text(encoding="utf-8")
@@ -162,7 +165,7 @@ def test_reports_goes_on_past_a_failed_unit_and_exits_non_zero(tmp_path, capsys)
     (tmp_path / "params" / "broken.yaml").write_text(broken, encoding="utf-8")
     for params in (tmp_path / "params").glob("*.yaml"):
         set_report_language(params, "en")  # the index's English words are checked below
-    demo.write_demo_exports(tmp_path / "data" / "demo")
+    write_demo_exports(tmp_path / "data" / "demo")
     code = cli.main(["--root", str(tmp_path), "reports", "--jobs", "2"])
     assert code == 1
     assert "broken" in capsys.readouterr().err

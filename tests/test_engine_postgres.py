@@ -14,6 +14,7 @@ import pytest
 pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[postgres]')")
 
 import psycopg  # noqa: E402
+from conftest import write_demo_exports
 from test_engine import (  # noqa: E402
     DEPENDENCY_SECTIONS,
     assert_same_result,
@@ -21,7 +22,6 @@ from test_engine import (  # noqa: E402
     random_transactions,
 )
 
-from insights import demo  # noqa: E402
 from insights.engine.duckdb import count_rows, order_date_bounds  # noqa: E402
 from insights.engine.postgres import PostgresTable  # noqa: E402
 from insights.features.customers import (  # noqa: E402
@@ -114,7 +114,7 @@ def test_postgres_dependency_sections_equal_the_frame(loaded):
 def demo_table(postgres, tmp_path_factory):
     """The fleet demo unit's kept transactions (loaded as the report does), in ``demo.fleet``."""
     root = tmp_path_factory.mktemp("demo")
-    demo.write_demo_exports(root / "data" / "demo")
+    write_demo_exports(root / "data" / "demo")
     params = load_params(ROOT / "params" / "fleet.yaml")
     tx = load_unit(params, root=root).transactions
     columns = [c for c in CANONICAL if c in tx.columns]

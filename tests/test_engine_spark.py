@@ -1,7 +1,8 @@
 """The same SQL on a real local Spark equals the embedded DuckDB engine exactly, on demo data.
 
 Needs PySpark (the ``spark`` extra, installed by ``make test``) and Java 17. One Spark
-session for the whole module, local mode, small data: a few seconds after Spark starts.
+session (conftest's ``spark``, shared with test_clv_sql in one xdist group), local mode,
+small data: a few seconds after Spark starts.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import pytest
 
 pytest.importorskip("pyspark", reason="PySpark is not installed (pip install -e '.[spark]')")
 
+from conftest import write_demo_exports
 from test_engine import assert_same_result, assert_windows_equal_revenue_by  # noqa: E402
 
-from insights import demo, steps  # noqa: E402
+from insights import steps  # noqa: E402
 from insights.features.customers import (  # noqa: E402
     build_customer_features,
     customer_quarter_activity,
@@ -30,19 +32,10 @@ AS_OF = pd.Timestamp("2026-09-30")
 
 
 @pytest.fixture(scope="module")
-def spark():
-    from insights.engine.spark import spark_session
-
-    session = spark_session(master="local[2]", app_name="insights-tests")
-    yield session
-    session.stop()
-
-
-@pytest.fixture(scope="module")
 def demo_parquet(tmp_path_factory):
     """Every demo unit's kept transactions (loaded and cleaned as the report does), as Parquet."""
     root = tmp_path_factory.mktemp("demo")
-    demo.write_demo_exports(root / "data" / "demo")
+    write_demo_exports(root / "data" / "demo")
     frames = []
     for unit in ("fleet", "corporate", "retail", "service"):
         params = load_params(ROOT / "params" / f"{unit}.yaml")

@@ -36,7 +36,7 @@ HOSTILE = [
 ]
 COLUMNS = {"Клиент": HOSTILE, "Менеджер": HOSTILE[:4], "Направление": HOSTILE[4:7], "Регион": HOSTILE[:3]}
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(name="hostile_report")]  # one publication
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import write_demo_exports
 from test_hostile_inputs import CASES, Fails
 
-from insights import demo
 from insights.loading import LoadError, load_transactions, text
 from insights.params import load_params, parse_params
 
@@ -50,7 +50,7 @@ def test_hostile_csv_reads_the_same_with_and_without_the_fast_lane(case, tmp_pat
 
 
 def test_demo_exports_read_the_same_and_through_the_fast_lane(tmp_path, monkeypatch):
-    demo.write_demo_exports(tmp_path / "data" / "demo")
+    write_demo_exports(tmp_path / "data" / "demo")
     calls = []
     original = text.plain_rows
     monkeypatch.setattr(text, "plain_rows", lambda *a: calls.append(r := original(*a)) or r)

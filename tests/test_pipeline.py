@@ -15,19 +15,21 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import write_demo_exports
 
-from insights import concentration, demo, pipeline, steps
+from insights import concentration, pipeline, steps
 from insights.params import load_params
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "quarterly_report.py"
+pytestmark = pytest.mark.xdist_group(name="pipeline")  # one prepare_report for the module
 
 
 @pytest.fixture(scope="module")
 def corporate(tmp_path_factory):
     folder = tmp_path_factory.mktemp("project")
     shutil.copytree(ROOT / "params", folder / "params")
-    demo.write_demo_exports(folder / "data" / "demo")
+    write_demo_exports(folder / "data" / "demo")
     params = load_params(folder / "params" / "corporate.yaml")
     before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
     report = pipeline.prepare_report(params, quarter="2026Q3", root=folder)

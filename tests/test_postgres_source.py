@@ -164,11 +164,13 @@ def _comparable(metadata: dict) -> dict:
 
 
 @pytest.mark.slow
-def test_postgres_unit_publishes_the_same_report_as_its_csv_twin(project, with_dsn):
-    from_csv = publish_report("corporate", quarter="2026Q3", root=project)
+def test_postgres_unit_publishes_the_same_report_as_its_csv_twin(project, with_dsn, demo_reports):
+    # the CSV twin: corporate as conftest's demo_reports published it, from the same params
+    assert load_params(demo_reports / "params" / "corporate.yaml") == load_params(project / "params" / "corporate.yaml")
+    from_csv = json.loads((demo_reports / "reports/corporate/2026Q3/metadata.json").read_text(encoding="utf-8"))
     from_pg = publish_report("corporate_pg", quarter="2026Q3", root=project)
     assert from_pg.metadata["data_quality"]["files"][0]["path"] == f"postgres:{TABLE}"
-    same = _comparable(from_csv.metadata)
+    same = _comparable(from_csv)
     assert same["headline"] and same["verdicts"] and same["sections"]  # something real compared
     assert _comparable(from_pg.metadata) == same
     assert from_pg.metadata["data_quality"]["reconciles"] is True

@@ -1,35 +1,42 @@
 """The real report path with names hidden: no name in any file, pseudonyms keyed.
 
-Publishes the retail demo unit (``show_customer_names: false``) through papermill and
-nbconvert twice, under two pseudonym keys. Slow; part of ``make test``.
+The retail demo unit (``show_customer_names: false``) published through papermill and
+nbconvert under two pseudonym keys: the run's own (conftest's ``demo_reports``) and another,
+re-published in a copy of that project. Slow; part of ``make test``.
 """
 
 import csv
 import io
+import os
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import copy_project
+from conftest import copy_demo_reports
 
 from insights.publish.report import publish_report
 
-pytestmark = pytest.mark.slow
-KEYS = ("first-pseudonym-key-for-e2e-01", "second-pseudonym-key-for-e2e-2")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(name="safe_report")]  # one publication
+OTHER_KEY = "second-pseudonym-key-for-e2e-2"
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """Publish retail under each key; return (project, {key: copy of reports/retail})."""
-    project = copy_project(tmp_path_factory.mktemp("private"))
-    saved = {}
+def runs(demo_reports, tmp_path_factory):
+    """Return ([both projects], {key: the files of reports/retail/2026Q3 under that key}).
+
+    The demo reports were published under the run's key; a copy re-publishes retail under
+    another one.
+    """
+    first = os.environ["INSIGHTS_PSEUDONYM_KEY"]
+    second = OTHER_KEY if first != OTHER_KEY else OTHER_KEY[::-1]
+    project = copy_demo_reports(demo_reports, tmp_path_factory.mktemp("private") / "project")
     with pytest.MonkeyPatch.context() as patch:
-        for key in KEYS:
-            patch.setenv("INSIGHTS_PSEUDONYM_KEY", key)
-            result = publish_report("retail", quarter="2026Q3", root=project)
-            saved[key] = {p.name: p.read_bytes() for p in result.report_dir.iterdir()}
-    return project, saved
+        patch.setenv("INSIGHTS_PSEUDONYM_KEY", second)
+        result = publish_report("retail", quarter="2026Q3", root=project)
+    folders = {first: demo_reports / "reports" / "retail" / "2026Q3", second: result.report_dir}
+    saved = {key: {p.name: p.read_bytes() for p in folder.iterdir()} for key, folder in folders.items()}
+    return [demo_reports, project], saved
 
 
 def _customer_names(project: Path) -> set[str]:
@@ -47,20 +54,25 @@ def _text(path: Path) -> str:
 
 
 def test_no_customer_name_appears_in_any_file_of_the_unit(runs):
-    project, _ = runs
-    names = _customer_names(project)
+    projects, _ = runs
+    names = _customer_names(projects[0])
     assert len(names) > 1000  # the demo export names its private customers
-    files = [p for p in (project / "reports").rglob("*") if p.is_file()]
-    assert {"quarantine.csv", "report.ipynb", "runs.jsonl", "index.html"} <= {p.name for p in files}
-    leaks = {p.name: [n for n in names if n in _text(p)][:3] for p in files}
-    assert {name: found for name, found in leaks.items() if found} == {}
+    for project in projects:  # under each key: retail's files, its run log and the index
+        reports = project / "reports"
+        files = [p for p in (reports / "retail").rglob("*") if p.is_file()] + [reports / "index.html"]
+        assert {"quarantine.csv", "report.ipynb", "runs.jsonl", "index.html"} <= {p.name for p in files}
+        texts = {str(p.relative_to(reports)): _text(p) for p in files}  # read once, not once a name
+        leaks = {path: [n for n in names if n in text][:3] for path, text in texts.items()}
+        assert {name: found for name, found in leaks.items() if found} == {}
 
 
 def test_pseudonyms_differ_under_another_key(runs):
     _, saved = runs
+    keys = list(saved)
+    assert len(keys) == 2  # two different keys
     first, second = (pd.read_csv(io.BytesIO(saved[k]["export_key_customers.csv"]), encoding="utf-8-sig",
-                                 dtype=str) for k in KEYS)  # fmt: skip
+                                 dtype=str) for k in keys)  # fmt: skip
     assert first["customer_id"].tolist() == second["customer_id"].tolist()  # the same customers
     assert first["customer"].str.fullmatch(r"C-[0-9A-F]{16}").all()
     assert not set(first["customer"]) & set(second["customer"])
-    assert saved[KEYS[0]]["report.html"] != saved[KEYS[1]]["report.html"]
+    assert saved[keys[0]]["report.html"] != saved[keys[1]]["report.html"]

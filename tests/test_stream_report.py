@@ -2,15 +2,15 @@
 
 ``source.stream: true`` sends the export through ``insights.ingest.stream`` (batches, cleaned by
 the same code, kept as a Parquet dataset) and every analysis scans that dataset with DuckDB
-instead of a pandas frame. The fleet demo unit is published both ways in one temporary
-project; the report, its figures and every published table must be identical -- only the
-params (``stream``) and the run's timing may differ.
+instead of a pandas frame. The fleet demo unit is published streamed in a temporary project
+and held to the same unit published in memory (``stream: auto``, a few MB) by conftest's
+``demo_reports``: the report, its figures and every published table must be identical --
+only the params (``stream``) and the run's timing may differ.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -63,13 +63,11 @@ def test_stream_setting_decides_the_path(project):
 
 
 @pytest.mark.slow
-def test_streamed_unit_publishes_the_same_report(project, tmp_path):
-    digests = []
-    _set_stream(project, "false")
-    digests.append(params_digest(load_params(project / "params" / "fleet.yaml")))
-    in_memory = publish_report("fleet", quarter="2026Q3", root=project)
-    kept = tmp_path / "in_memory"
-    shutil.copytree(in_memory.report_dir, kept)
+def test_streamed_unit_publishes_the_same_report(project, demo_reports):
+    params = load_params(demo_reports / "params" / "fleet.yaml")
+    assert not pipeline.streams(params, root=demo_reports)  # published in memory
+    digests = [params_digest(params)]
+    kept = demo_reports / "reports" / "fleet" / "2026Q3"
     _set_stream(project, "true")
     digests.append(params_digest(load_params(project / "params" / "fleet.yaml")))
     streamed = publish_report("fleet", quarter="2026Q3", root=project)
@@ -104,19 +102,18 @@ def test_a_stream_whose_rows_are_all_rejected_fails_like_the_in_memory_path(tmp_
 
 
 @pytest.mark.slow
-def test_spark_unit_publishes_the_same_report(project, tmp_path):
+def test_spark_unit_publishes_the_same_report(project, demo_reports):
     """features.engine: spark runs every aggregate of the report on a real local Spark.
 
-    On corporate, the smallest demo unit (every section, a tenth of fleet's Spark time).
+    On corporate, the smallest demo unit (every section, a tenth of fleet's Spark time), held
+    to corporate published on DuckDB (the default) by conftest's ``demo_reports``.
     """
     pytest.importorskip("pyspark", reason="PySpark is not installed (pip install -e '.[spark]')")
     path = project / "params" / "corporate.yaml"
     original = path.read_text(encoding="utf-8")
-    _set_stream(project, "auto", unit="corporate")
-    duckdb_run = publish_report("corporate", quarter="2026Q3", root=project)
-    kept = tmp_path / "duckdb"
-    shutil.copytree(duckdb_run.report_dir, kept)
-    digests = [params_digest(load_params(path))]
+    kept = demo_reports / "reports" / "corporate" / "2026Q3"
+    digests = [params_digest(load_params(demo_reports / "params" / "corporate.yaml"))]
+    assert load_params(path) == load_params(demo_reports / "params" / "corporate.yaml")
     path.write_text(path.read_text(encoding="utf-8").replace(
         "features:\n", "features:\n  engine: spark\n", 1), encoding="utf-8")
     digests.append(params_digest(load_params(path)))

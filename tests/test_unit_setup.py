@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from conftest import write_demo_exports
 
 from insights import cli
 from insights.params import load_params
@@ -234,9 +235,7 @@ def test_init_sets_up_typed_exports_that_load_without_rejects(project, suffix):
 
 
 def test_init_on_the_demo_export_finds_what_the_hand_written_params_say(project):
-    from insights import demo
-
-    demo.write_demo_exports(project / "data" / "demo")
+    write_demo_exports(project / "data" / "demo")
     path = project / "data" / "demo" / "fleet.csv"
     assert cli.main(["--root", str(project), "init", "fleet2", "--from", str(path)]) == 0
     guessed = load_params(project / "params" / "fleet2.yaml")

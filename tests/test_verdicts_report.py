@@ -12,11 +12,10 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_REPORTS_GROUP
 
 from insights.params import load_params
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(name=DEMO_REPORTS_GROUP)]
+pytestmark = pytest.mark.slow
 UNITS = ("corporate", "fleet", "retail", "service", "group")
 
 
