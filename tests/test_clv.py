@@ -14,9 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.optimize import approx_fprime
 
-from insights.clv import bgnbd as clv_models
 from insights.clv.build import (
     BgNbdFit,
     GammaGammaFit,
@@ -173,20 +171,6 @@ def test_single_customer_log_likelihood_matches_direct_formula():
     assert got == pytest.approx(_direct_bgnbd_ll(1.0, 2.0, 1.5, 3.0, 2, 3.0, 5.0), rel=1e-12)
     # x = 0: L = (alpha / (alpha + T))^r = (2/7)^1, on paper.
     assert bgnbd_log_likelihood(fit, [0], [0.0], [5.0])[0] == pytest.approx(math.log(2 / 7))
-
-
-@pytest.mark.parametrize("variant", ["bgnbd", "mbgnbd"])
-def test_bgnbd_gradient_matches_finite_differences(calibration, variant):
-    rows = clv_models._Rows.from_arrays(
-        calibration["frequency"], calibration["recency"], calibration["T"]
-    )
-    theta = np.log([0.3, 4.0, 0.8, 2.5])
-
-    def total(t):
-        return rows.weight @ clv_models._loglik_terms(t, rows, variant)[0]
-
-    grad = [rows.weight @ g for g in clv_models._loglik_terms(theta, rows, variant)[1]]
-    np.testing.assert_allclose(grad, approx_fprime(theta, total, 1e-7), rtol=1e-4)
 
 
 def test_probability_alive_hand_values():

@@ -12,8 +12,10 @@ The models and formulas are the published ones:
 
 Fits maximise the log-likelihood with scipy (L-BFGS-B) over the logarithms of the
 parameters with the analytic gradient, on the distinct ``(x, t_x, T)`` rows weighted by how
-many customers share them; the per-row terms that depend on one input only (``x``, ``t_x``
-or ``T``) are computed once per distinct value. This is what makes the fit fast.
+many customers share them (1M simulated customers give about 216,000 rows). The terms of
+one input alone are summed once per distinct ``x`` or ``T`` with pre-summed weights, so each
+step evaluates per row only the log-odds of the likelihood's two terms, one ``exp`` and one
+``log`` (``_objective``). This is what makes the fit fast.
 
 Notation: ``x`` repeat purchases (frequency), ``t_x`` time of the last purchase since the
 first (recency), ``T`` age (time since the first purchase), all in one time unit.
@@ -35,6 +37,8 @@ Variant = Literal["bgnbd", "mbgnbd"]
 
 #: Log-parameter bounds: parameters between about 1e-6 and 1e6.
 LOG_BOUND = 14.0
+#: Above this, 1 + exp(d) == exp(d) in float64, so ln(1 + e^d) = d exactly.
+SOFTPLUS_CAP = 40.0
 
 
 @dataclass(frozen=True)
@@ -80,37 +84,42 @@ def minimize_log_likelihood(objective, start: np.ndarray, bounds: list[tuple[flo
         )
 
 
+def _row_keys(columns) -> tuple[list[np.ndarray], np.ndarray, list[int]]:
+    """Return each column's distinct values, one int64 key per row, and the key's radices."""
+    codes, uniques = zip(*(pd.factorize(np.asarray(c)) for c in columns), strict=True)
+    sizes = [max(len(u), 1) for u in uniques]
+    key = np.zeros(len(codes[0]), dtype=np.int64)
+    for code, size in zip(codes, sizes, strict=True):
+        key = key * size + code
+    return [np.asarray(u) for u in uniques], key, sizes
+
+
+def _split_keys(keys: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
+    """Return the per-column codes packed in ``keys`` (the inverse of ``_row_keys``)."""
+    codes, rest = [], np.asarray(keys)
+    for size in reversed(sizes):
+        codes.append(rest % size)
+        rest = rest // size
+    return codes[::-1]
+
+
 def distinct_rows(*columns) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
     """Return the distinct rows of equal-length columns, each row's index into them, counts.
 
     Hash-based (``pandas.factorize`` per column, then on the combined codes), so linear in
     the number of rows; the distinct rows come in order of first appearance.
     """
-    codes, uniques = zip(*(pd.factorize(np.asarray(c)) for c in columns), strict=True)
-    sizes = [max(len(u), 1) for u in uniques]
-    key = np.zeros(len(codes[0]), dtype=np.int64)
-    for code, size in zip(codes, sizes, strict=True):
-        key = key * size + code
+    uniques, key, sizes = _row_keys(columns)
     inverse, first_keys = pd.factorize(key)
     counts = np.bincount(inverse, minlength=len(first_keys))
-    rows, rest = [], np.asarray(first_keys)
-    for unique, size in zip(reversed(uniques), reversed(sizes), strict=True):
-        rows.append(np.asarray(unique)[rest % size])
-        rest = rest // size
-    return rows[::-1], inverse, counts
-
-
-def _unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return the distinct values and each value's index into them."""
-    codes, uniques = pd.factorize(values)
-    return np.asarray(uniques), codes
+    codes = _split_keys(first_keys, sizes)
+    return [u[c] for u, c in zip(uniques, codes, strict=True)], inverse, counts
 
 
 @dataclass(frozen=True)
 class _Rows:
-    """Distinct (x, t_x, T) rows with weights, and the distinct values of each input."""
+    """(x, t_x, T) rows with weights, each as indexes into the distinct values of each input."""
 
-    x: np.ndarray
     weight: np.ndarray
     ux: np.ndarray
     ix: np.ndarray
@@ -119,51 +128,134 @@ class _Rows:
     uT: np.ndarray
     iT: np.ndarray
 
+    @property
+    def x(self) -> np.ndarray:
+        return self.ux[self.ix]
+
     @classmethod
-    def from_arrays(cls, x, t_x, T) -> _Rows:
-        (x, t_x, T), _, counts = distinct_rows(
-            np.asarray(x, dtype=float), np.asarray(t_x, dtype=float), np.asarray(T, dtype=float)
+    def from_arrays(cls, x, t_x, T, *, distinct: bool = True) -> _Rows:
+        """Return the distinct rows weighted by their counts, or every row with weight 1."""
+        columns = [np.asarray(v, dtype=float) for v in (x, t_x, T)]
+        if not distinct:
+            (ux, ix), (ut, it), (uT, iT) = (_unique(c) for c in columns)
+            return cls(np.ones(len(ix)), ux, ix, ut, it, uT, iT)
+        # No row needs its index into the distinct rows here, so a sort of the int64 keys
+        # (np.unique) finds them faster than a hash table of 10^5..10^6 entries would.
+        (ux, ut, uT), key, sizes = _row_keys(columns)
+        keys, counts = np.unique(key, return_counts=True)
+        ix, it, iT = _split_keys(keys, sizes)
+        return cls(counts.astype(float), ux, ix, ut, it, uT, iT)
+
+
+def _unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the distinct values and each value's index into them."""
+    codes, uniques = pd.factorize(values)
+    return np.asarray(uniques), codes
+
+
+def _sum_by(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    return np.bincount(index, weights=values, minlength=size)
+
+
+@dataclass(frozen=True)
+class _Likelihood:
+    """The weighted sums the BG/NBD log-likelihood needs, computed once per fit.
+
+    ``ln L_i = G(x_i) + r ln α - (r+x_i) ln(α+T_i) + softplus(d_i)`` with ``G`` the Γ and
+    B terms of ``x`` alone and ``d_i = ln a - ln(b+x_i-1) + (r+x_i) [ln(α+T_i) - ln(α+t_x,i)]``
+    (the log-odds of the second term against the first; no second term for x = 0 in
+    BG/NBD). Summed with weights, the first three terms need only the weight per distinct
+    ``x`` and the weight and weighted ``x`` per distinct ``T``; only ``softplus(d)`` and its
+    derivatives are evaluated per row, on the rows with a second term.
+    """
+
+    shift: float
+    total: float
+    ux: np.ndarray
+    w_x: np.ndarray
+    uT: np.ndarray
+    w_T: np.ndarray
+    wx_T: np.ndarray
+    ut: np.ndarray
+    # the rows with a second term: x, weight, index into ux2 (their distinct x), t_x, T
+    x2: np.ndarray
+    w2: np.ndarray
+    ux2: np.ndarray
+    ix2: np.ndarray
+    it2: np.ndarray
+    iT2: np.ndarray
+
+    @classmethod
+    def from_rows(cls, rows: _Rows, variant: Variant) -> _Likelihood:
+        w, x = rows.weight, rows.x
+        two = np.ones(len(w), dtype=bool) if variant == "mbgnbd" else x > 0
+        ux2, ix2 = _unique(x[two])
+        return cls(
+            1.0 if variant == "mbgnbd" else 0.0,
+            float(w.sum()),
+            rows.ux,
+            _sum_by(rows.ix, w, len(rows.ux)),
+            rows.uT,
+            _sum_by(rows.iT, w, len(rows.uT)),
+            _sum_by(rows.iT, w * x, len(rows.uT)),
+            rows.ut,
+            x[two],
+            w[two],
+            ux2,
+            ix2,
+            rows.it[two],
+            rows.iT[two],
         )
-        return cls(x, counts.astype(float), *_unique(x), *_unique(t_x), *_unique(T))
 
 
-def _loglik_terms(theta: np.ndarray, rows: _Rows, variant: Variant):
-    """Return per-row log-likelihood and its gradient (d/d log-parameter), one array each."""
+def _objective(theta: np.ndarray, lik: _Likelihood) -> tuple[float, np.ndarray]:
+    """Return the total log-likelihood and its gradient with respect to the log-parameters."""
+    r, alpha, a, b = np.exp(theta)
+    s, ux, W = lik.shift, lik.ux, lik.total
+    g_x = (gammaln(r + ux) - gammaln(r) + gammaln(a + b) + gammaln(b + ux + s) - gammaln(b)
+           - gammaln(a + b + ux + s))  # fmt: skip
+    dg_a = digamma(a + b) - digamma(a + b + ux + s)
+    log_aT, inv_aT = np.log(alpha + lik.uT), 1.0 / (alpha + lik.uT)
+    log_at, inv_at = np.log(alpha + lik.ut), 1.0 / (alpha + lik.ut)
+    head_T = r * lik.w_T + lik.wx_T
+    # Per row with a second term: log-odds d, softplus(d) and the logistic sigma(d).
+    denom = b + lik.ux2 - 1.0 + s
+    gap = log_aT.take(lik.iT2) - log_at.take(lik.it2)  # ln(α+T) - ln(α+t_x) >= 0
+    rx = r + lik.x2
+    d = (np.log(a) - np.log(denom)).take(lik.ix2) + rx * gap
+    # softplus(d) = ln(1 + e^d) and sigma(d) = e^d / (1 + e^d), with d capped where
+    # 1 + e^d == e^d in float64 (above it softplus(d) = d). One exp and one log per row:
+    # numpy's logaddexp and log1p cost several times more.
+    capped = np.minimum(d, SOFTPLUS_CAP)
+    e_d = np.exp(capped)
+    one_e = 1.0 + e_d
+    ws = lik.w2 * (e_d / one_e)  # weight * sigma(d)
+    ws_x = _sum_by(lik.ix2, ws, len(lik.ux2))
+    softplus = lik.w2 @ np.log(one_e) + lik.w2 @ (d - capped)
+    ll = lik.w_x @ g_x + W * r * np.log(alpha) - head_T @ log_aT + softplus
+    g_r = (lik.w_x @ (digamma(r + ux) - digamma(r)) + W * np.log(alpha) - lik.w_T @ log_aT
+           + ws @ gap)  # fmt: skip
+    d_gap = inv_aT.take(lik.iT2) - inv_at.take(lik.it2)
+    g_alpha = W * r / alpha - head_T @ inv_aT + (ws * rx) @ d_gap
+    g_a = lik.w_x @ dg_a + ws_x.sum() / a
+    g_b = lik.w_x @ (dg_a + digamma(b + ux + s) - digamma(b)) - ws_x @ (1.0 / denom)
+    return float(ll), np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
+
+
+def _loglik_terms(theta: np.ndarray, rows: _Rows, variant: Variant) -> np.ndarray:
+    """Return each row's log-likelihood (``logaddexp`` of the two terms, as in the paper)."""
     r, alpha, a, b = np.exp(theta)
     x = rows.x
-    # Terms of the distinct x values only.
+    s = 1.0 if variant == "mbgnbd" else 0.0
     ux = rows.ux
-    shift = 1.0 if variant == "mbgnbd" else 0.0
-    lg_x = (
-        gammaln(r + ux)
-        - gammaln(r)
-        + gammaln(a + b)
-        + gammaln(b + ux + shift)
-        - gammaln(b)
-        - gammaln(a + b + ux + shift)
-    )
-    dg_r = digamma(r + ux) - digamma(r)
-    dg_ab = digamma(a + b) - digamma(a + b + ux + shift)
-    dg_b = dg_ab + digamma(b + ux + shift) - digamma(b)
-    log_aT = np.log(alpha + rows.uT)[rows.iT]
-    log_at = np.log(alpha + rows.ut)[rows.it]
-    inv_aT = (1.0 / (alpha + rows.uT))[rows.iT]
-    inv_at = (1.0 / (alpha + rows.ut))[rows.it]
+    lg_x = (gammaln(r + ux) - gammaln(r) + gammaln(a + b) + gammaln(b + ux + s) - gammaln(b)
+            - gammaln(a + b + ux + s))  # fmt: skip
     rx = r + x
-    A3 = -rx * log_aT
-    # Second term: present for x > 0 (BG/NBD) or always (MBG/NBD).
+    A3 = -rx * np.log(alpha + rows.uT)[rows.iT]
     has4 = np.ones_like(x, dtype=bool) if variant == "mbgnbd" else x > 0
-    denom = np.where(has4, b + x - 1.0 + shift, 1.0)
-    A4 = np.where(has4, np.log(a) - np.log(denom) - rx * log_at, -np.inf)
-    lse = np.logaddexp(A3, A4)
-    w4 = np.exp(A4 - lse)
-    w3 = 1.0 - w4
-    ll = lg_x[rows.ix] + r * np.log(alpha) + lse
-    g_r = dg_r[rows.ix] + np.log(alpha) - w3 * log_aT - w4 * log_at
-    g_alpha = r / alpha - rx * (w3 * inv_aT + w4 * inv_at)
-    g_a = dg_ab[rows.ix] + w4 / a
-    g_b = dg_b[rows.ix] - w4 / denom
-    return ll, (g_r * r, g_alpha * alpha, g_a * a, g_b * b)
+    denom = np.where(has4, b + x - 1.0 + s, 1.0)
+    A4 = np.where(has4, np.log(a) - np.log(denom) - rx * np.log(alpha + rows.ut)[rows.it], -np.inf)
+    return lg_x[rows.ix] + r * np.log(alpha) + np.logaddexp(A3, A4)
 
 
 def _check_summary(x, t_x, T) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -198,13 +290,12 @@ def fit_bgnbd(summary: pd.DataFrame, *, variant: Variant = "bgnbd") -> BgNbdFit:
         of customers.
     """
     x, t_x, T = _check_summary(summary["frequency"], summary["recency"], summary["T"])
-    rows = _Rows.from_arrays(x, t_x, T)
-    total = rows.weight.sum()
+    lik = _Likelihood.from_rows(_Rows.from_arrays(x, t_x, T), variant)
+    total = lik.total
 
     def objective(theta):
-        ll, grad = _loglik_terms(theta, rows, variant)
-        w = rows.weight
-        return -np.dot(w, ll) / total, -np.array([np.dot(w, g) for g in grad]) / total
+        ll, grad = _objective(theta, lik)
+        return -ll / total, -grad / total
 
     start = np.log([1.0, max(float(np.mean(T)), 1e-3), 1.0, 1.0])
     result = minimize_log_likelihood(objective, start, [(-LOG_BOUND, LOG_BOUND)] * 4)
@@ -231,9 +322,8 @@ def fit_mbgnbd(summary: pd.DataFrame) -> BgNbdFit:
 def bgnbd_log_likelihood(fit: BgNbdFit, x, t_x, T) -> np.ndarray:
     """Return each customer's log-likelihood under ``fit`` (the formula of ``fit_bgnbd``)."""
     x, t_x, T = _check_summary(np.atleast_1d(x), np.atleast_1d(t_x), np.atleast_1d(T))
-    rows = _Rows(x, np.ones_like(x), *_unique(x), *_unique(t_x), *_unique(T))
     theta = np.log([fit.r, fit.alpha, fit.a, fit.b])
-    return _loglik_terms(theta, rows, fit.variant)[0]
+    return _loglik_terms(theta, _Rows.from_arrays(x, t_x, T, distinct=False), fit.variant)
 
 
 def _odds_dropped(fit: BgNbdFit, x, t_x, T) -> np.ndarray:

@@ -48,10 +48,10 @@ def gamma_gamma_log_likelihood(fit: GammaGammaFit, x, m_x) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Spend:
-    """Repeat buyers' (x, m_x) with the sums the Gamma-Gamma likelihood needs only once."""
+    """Repeat buyers' (x, x m_x) with the sums the Gamma-Gamma likelihood needs only once."""
 
     x: np.ndarray
-    m: np.ndarray
+    xm: np.ndarray
     ux: np.ndarray
     count: np.ndarray
     const: tuple[float, float, float]  # sum x ln m + sum x ln x, sum ln m, n
@@ -62,7 +62,7 @@ class _Spend:
         log_m = np.log(m)
         return cls(
             x,
-            m,
+            x * m,
             ux,
             count.astype(float),
             (float(x @ log_m + x @ np.log(x)), float(log_m.sum()), float(x.size)),
@@ -74,12 +74,14 @@ def _gg_objective(theta: np.ndarray, data: _Spend) -> tuple[float, np.ndarray]:
 
     ``sum_i [lnΓ(px_i+q) - lnΓ(px_i) - lnΓ(q) + q ln v + (px_i-1) ln m_i + px_i ln x_i
     - (px_i+q) ln(v + x_i m_i)]``: the Γ terms are summed over distinct x, the ln m and ln x
-    sums are constants, and only ``ln(v + x m)`` is evaluated per customer.
+    sums are constants, and only ``ln(v + x m)`` and ``1/(v + x m)`` are evaluated per
+    customer.
     """
     p, q, v = np.exp(theta)
     x_logs, log_m_sum, n = data.const
     pxu = p * data.ux
-    log_vxm = np.log(v + data.x * data.m)
+    vxm = v + data.xm
+    log_vxm, inv_vxm = np.log(vxm), 1.0 / vxm
     sum_log, sum_x_log = log_vxm.sum(), data.x @ log_vxm
     ll = (
         data.count @ (gammaln(pxu + q) - gammaln(pxu))
@@ -93,7 +95,7 @@ def _gg_objective(theta: np.ndarray, data: _Spend) -> tuple[float, np.ndarray]:
     dg = digamma(pxu + q)
     g_p = data.count @ (data.ux * (dg - digamma(pxu))) + x_logs - sum_x_log
     g_q = data.count @ dg - n * digamma(q) + n * np.log(v) - sum_log
-    g_v = n * q / v - np.sum((p * data.x + q) / (v + data.x * data.m))
+    g_v = n * q / v - p * (data.x @ inv_vxm) - q * inv_vxm.sum()
     return float(ll), np.array([g_p * p, g_q * q, g_v * v])
 
 

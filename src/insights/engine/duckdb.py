@@ -138,7 +138,11 @@ def _connect() -> duckdb.DuckDBPyConnection:
 
 
 def run_duckdb(
-    query: Query, *, source: Source, lookups: dict[str, pd.DataFrame] | None = None
+    query: Query,
+    *,
+    source: Source,
+    lookups: dict[str, pd.DataFrame] | None = None,
+    arrow: bool = False,
 ) -> pd.DataFrame:
     """Run ``query`` on a fresh DuckDB connection with ``source`` and lookup tables attached.
 
@@ -151,6 +155,11 @@ def run_duckdb(
         Transactions with canonical columns, or Parquet data with them.
     lookups : dict of str to DataFrame, optional
         Small tables registered under their key (e.g. ``service_lines``).
+    arrow : bool
+        Fetch the result as an Arrow table and convert it to pandas once (text columns stay
+        Arrow-backed, no Python string per value): several times cheaper than ``.df()`` for
+        a million rows with text. For queries whose columns are text, BIGINT, DOUBLE and
+        TIMESTAMP only (a DECIMAL or HUGEINT would arrive as Python objects).
 
     Returns
     -------
@@ -164,6 +173,8 @@ def run_duckdb(
                 con.register(name, table)
         for statement in query.setup:
             con.execute(statement)
+        if arrow:
+            return con.sql(query.select).to_arrow_table().to_pandas()
         return con.execute(query.select).df()
 
 
@@ -195,10 +206,13 @@ def _spark_columns(path: Source) -> list[str]:
     return list(spark_session().read.parquet(str(path)).columns)
 
 
-def run_sql(build, *, engine: str, source: Source, lookups: dict | None = None) -> pd.DataFrame:
+def run_sql(
+    build, *, engine: str, source: Source, lookups: dict | None = None, arrow: bool = False
+) -> pd.DataFrame:
     """Build the query for the engine's SQL dialect and run it (DuckDB, Spark or PostgreSQL).
 
     A PostgresTable source always runs in its own database (the query is pushed down).
+    ``arrow`` (DuckDB only): fetch the result through Arrow, see ``run_duckdb``.
     """
     if isinstance(source, PostgresTable):
         return run_postgres(build(sql.POSTGRES), source=source, lookups=lookups or {})
@@ -206,7 +220,7 @@ def run_sql(build, *, engine: str, source: Source, lookups: dict | None = None) 
         from insights.engine.spark import run_spark, spark_session
 
         return run_spark(build(sql.SPARK), source=source, lookups=lookups or {}, spark=spark_session())
-    return run_duckdb(build(sql.DUCKDB), source=source, lookups=lookups)
+    return run_duckdb(build(sql.DUCKDB), source=source, lookups=lookups, arrow=arrow)
 
 
 def columns_of(source: Source) -> set[str]:

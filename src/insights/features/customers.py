@@ -235,7 +235,7 @@ def build_customer_features(
             line_bits=lookups["line_bits"] is not None,
             order_key=order_key(transactions, columns, params.engine), **cuts,
         ),
-        engine=params.engine, source=transactions, lookups=lookups,
+        engine=params.engine, source=transactions, lookups=lookups, arrow=True,
     )
     return _finish_customer_features(agg, as_of=stamp, columns=columns)
 
