@@ -16,7 +16,7 @@ import pytest
 from test_hostile_inputs import CASES, Fails
 
 from insights import demo
-from insights.loading import LoadError, blocks, load_transactions, text
+from insights.loading import LoadError, blocks, bytelines, load_transactions, text
 from insights.params import load_params, parse_params
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,14 +55,14 @@ def test_hostile_csv_reads_the_same_with_and_without_the_fast_lane(case, tmp_pat
 def test_demo_exports_read_the_same_and_through_the_fast_lane(tmp_path, monkeypatch):
     demo.write_demo_exports(tmp_path / "data" / "demo")
     calls = []
-    original = blocks._arrow_rows
-    monkeypatch.setattr(blocks, "_arrow_rows", lambda *a: calls.append(r := original(*a)) or r)
+    original = bytelines.arrow_rows
+    monkeypatch.setattr(bytelines, "arrow_rows", lambda *a: calls.append(r := original(*a)) or r)
     for unit in ("fleet", "corporate", "retail", "service"):
         params = load_params(ROOT / "params" / f"{unit}.yaml")
         fast, careful = _both(params, tmp_path, monkeypatch)
         _assert_same(fast, careful)
         assert not any("line by line" in n for s in fast.sources for n in s["notes"])
-        monkeypatch.setattr(blocks, "_arrow_rows", lambda *a: calls.append(r := original(*a)) or r)
+        monkeypatch.setattr(bytelines, "arrow_rows", lambda *a: calls.append(r := original(*a)) or r)
     assert calls  # the demo exports went through Arrow, without falling back
 
 

@@ -1,44 +1,43 @@
 """CSV read in blocks of bytes by Arrow's CSV reader, giving what the exact reader gives.
 
 ``loading.text`` parses records with :mod:`csv` line by line: exact, but a Python loop per
-row. Here the data lines are cut into blocks of bytes (transcoded from cp1251 to UTF-8
-block by block where the encoding needs it) and each block is split into columns by
-``pyarrow.csv`` with quoting off, so the values come out as Arrow strings. That is only
-the same as the exact reader when no record spans lines, so every block is checked with
-NumPy before its rows are trusted:
+row. Here the data lines (after the header, which the exact reader reads) are cut into
+blocks of bytes, transcoded from cp1251 to UTF-8 block by block where the encoding needs
+it, and each block is split into string columns by ``pyarrow.csv``. Arrow and ``csv`` only
+agree on some lines, so each block is checked with NumPy first (``loading.bytelines``):
 
-- line breaks are found with NumPy; each line's delimiters are counted, and only lines
-  with exactly one field per header column and without a quote or NUL byte are taken from
-  Arrow, as the ``i``-th such line (Arrow skips empty lines and, by the handler, lines with
-  another field count); a line whose first field could be blank or repeat the header is
-  looked at again;
-- every other line (a quote, a NUL byte, too few or too many fields, blank) goes through
-  the exact reader on its own, which rejects it with its line, reason and raw text as it
-  always did -- after checking that its record ends on that line;
-- when a record may span lines (a quoted value left open at the end of a line) or a line
-  ends in a bare carriage return, the rest of the file, from the start of that block, is
-  read by the exact reader, and ``sources`` notes it.
+- a block with no NUL byte whose quotes all pair up as plain ``"..."`` values within a line
+  goes to Arrow whole; when Arrow finds every non-empty line to have one field per header
+  column, row ``i`` is the ``i``-th non-empty line;
+- otherwise each line's fields are counted and its quotes checked, and only the lines
+  that pass go to Arrow; so do not lines whose first field may be blank or repeat the
+  header;
+- every other line (too few or too many fields, broken quotes, NUL, a value longer than
+  csv's limit, blank) goes through the exact reader on its own, which keeps or rejects it
+  with its line, reason and raw text as it always did, after checking that its record
+  ends on that line;
+- when a record may span lines (a quoted value left open at a line's end) or a line ends
+  in a bare carriage return, the exact reader reads the rest of the file from the start of
+  that block, and ``sources`` notes it.
 
 Whitespace-delimited files, files whose header region cannot be mapped to bytes and UTF-8
-files with undecodable bytes are read by the exact reader from the start.
+files with undecodable bytes are read by the exact reader throughout.
 """
 
 from __future__ import annotations
 
 import csv
-import functools
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
-from insights.loading import text
+from insights.loading import bytelines, text
 from insights.loading.scan import ByteScan, data_chunks, scan_bytes
 from insights.loading.table import RowReject, Table
 
@@ -46,8 +45,6 @@ from insights.loading.table import RowReject, Table
 COLUMNAR = True
 #: Bytes of the file read at a time (a block ends at the last line break in it).
 BLOCK_BYTES = 32 << 20
-#: Characters Python's ``str.strip`` removes that are ASCII.
-_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
@@ -241,7 +238,7 @@ def _read_block(block: bytes, line: int, state: _State) -> _Piece | None:
     starts = np.concatenate(([0], breaks + 1))
     starts = starts[starts < len(arr)]
     ends = np.append(breaks, len(arr))[: len(starts)]  # the line feed, or the block's end
-    lone = _bare_returns(block, arr)
+    lone = bytelines.bare_returns(block, arr)
     if len(lone):
         state.fallback = line + int(np.searchsorted(starts, lone[0], side="right")) - 1
         return None
@@ -259,7 +256,7 @@ def _read_block(block: bytes, line: int, state: _State) -> _Piece | None:
     good[at] = True
     keep = np.ones(len(at), dtype=bool)
     if table is not None:
-        keep = ~_suspects(table.column(0), records.header_norm[0])
+        keep = ~bytelines.suspects(table.column(0), records.header_norm[0])
     rest = np.union1d(np.flatnonzero(~good & ~empty), at[~keep])
     texts = [block[starts[i]:ends[i] + 1].decode("utf-8", errors="surrogateescape") for i in rest]
     found = _exact_lines(texts, line + rest, state)
@@ -286,10 +283,10 @@ def _plain_block(block: bytes, arr: np.ndarray, breaks: np.ndarray, empty: np.nd
     at = np.flatnonzero(~empty)
     delimiter = state.records.extra["delimiter"]
     if not len(at) or b"\x00" in block or (
-            b'"' in block and not _plain_quotes(arr, breaks, ord(delimiter))):
+            b'"' in block and not bytelines.plain_quotes(arr, breaks, ord(delimiter))):
         return at, None
     wrong: list[int] = []
-    table = _arrow_rows(block, delimiter, len(state.records.header_norm), wrong)
+    table = bytelines.arrow_rows(block, delimiter, len(state.records.header_norm), wrong)
     return at, None if wrong else table
 
 
@@ -300,146 +297,15 @@ def _careful_block(block: bytes, arr: np.ndarray, breaks: np.ndarray, starts: np
     width, delimiter = len(state.records.header_norm), ord(state.records.extra["delimiter"])
     marks = np.flatnonzero(arr == delimiter)
     fields = np.diff(np.searchsorted(marks, np.append(starts, len(arr)))) + 1
-    odd = _nul_lines(block, arr, starts) | long
+    odd = bytelines.nul_lines(block, arr, starts) | long
     if b'"' in block:
-        odd |= _quoting(arr, starts, ends, marks, fields, delimiter)
+        odd |= bytelines.quoting(arr, starts, ends, marks, fields, delimiter)
     good = ~empty & ~odd & (fields == width)
     at = np.flatnonzero(good)
     if not len(at):
         return at, None
-    body = _only_lines(block, starts, ends, good, empty)
-    return at, _arrow_rows(body, state.records.extra["delimiter"], width, [])
-
-
-def _plain_quotes(arr: np.ndarray, breaks: np.ndarray, delimiter: int) -> bool:
-    """Return True when every quote of the block is part of a plain ``"..."`` value.
-
-    Quotes pair up in order; each pair opens at a line's start or after a delimiter,
-    closes before a delimiter or the line's end, and no line break falls inside a pair.
-    A pair holding a delimiter passes here; Arrow then finds a field fewer than counted.
-    """
-    quotes = np.flatnonzero(arr == 34)
-    if len(quotes) % 2:
-        return False
-    opening, closing = quotes[0::2], quotes[1::2]
-    before = arr[np.maximum(opening - 1, 0)]
-    after = arr[np.minimum(closing + 1, len(arr) - 1)]
-    return bool(((before == delimiter) | (before == 10) | (opening == 0)).all()
-                and ((after == delimiter) | (after == 10) | (after == 13)
-                     | (closing + 1 == len(arr))).all()
-                and not (np.searchsorted(quotes, breaks) % 2).any())
-
-
-def _nul_lines(block: bytes, arr: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Return which lines hold a NUL byte."""
-    found = np.zeros(len(starts), dtype=bool)
-    if b"\x00" in block:
-        found[np.searchsorted(starts, np.flatnonzero(arr == 0), side="right") - 1] = True
-    return found
-
-
-def _quoting(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray, marks: np.ndarray,
-             fields: np.ndarray, delimiter: int) -> np.ndarray:
-    """Return the lines whose quotes are not plain ``"..."`` values; fix the others' counts.
-
-    A plain quoted value opens right after a delimiter or at the line's start, closes right
-    before a delimiter or the line's end and holds no quote: csv and Arrow read it alike.
-    Delimiters inside such values are taken off ``fields`` (in place).
-    """
-    quotes = np.flatnonzero(arr == 34)
-    owner = np.searchsorted(starts, quotes, side="right") - 1
-    ordinal = np.arange(len(quotes)) - np.searchsorted(quotes, starts)[owner]
-    opening = ordinal % 2 == 0
-    before = arr[np.maximum(quotes - 1, 0)]
-    after = arr[np.minimum(quotes + 1, len(arr) - 1)]
-    opens = (quotes == starts[owner]) | (before == delimiter)
-    closes = (quotes + 1 == ends[owner]) | (after == delimiter) | (
-        (after == 13) & (quotes + 2 == ends[owner]))
-    wrong = np.zeros(len(starts), dtype=bool)
-    wrong[owner[np.where(opening, ~opens, ~closes)]] = True
-    wrong |= np.bincount(owner, minlength=len(starts)) % 2 == 1
-    first = np.flatnonzero(opening[:-1] & (owner[:-1] == owner[1:]))
-    inside = np.searchsorted(marks, quotes[first + 1]) - np.searchsorted(marks, quotes[first])
-    fields -= np.bincount(owner[first], weights=inside, minlength=len(starts)).astype(fields.dtype)
-    return wrong
-
-
-def _only_lines(block: bytes, starts: np.ndarray, ends: np.ndarray, good: np.ndarray,
-                empty: np.ndarray) -> bytes:
-    """Return the block's good lines (all of it when every other line is empty)."""
-    if (good | empty).all():
-        return block
-    at = np.flatnonzero(good)
-    cuts = np.flatnonzero(np.diff(at) != 1)
-    first = np.concatenate(([at[0]], at[cuts + 1]))
-    last = np.concatenate((at[cuts], [at[-1]]))
-    return b"".join(block[starts[a]:ends[b] + 1] for a, b in zip(first, last, strict=True))
-
-
-def _bare_returns(block: bytes, arr: np.ndarray) -> np.ndarray:
-    """Return the positions of carriage returns not followed by a line feed."""
-    if b"\r" not in block:
-        return np.empty(0, dtype=np.int64)
-    returns = np.flatnonzero(arr == 13)
-    after = np.minimum(returns + 1, len(arr) - 1)
-    return returns[(returns + 1 == len(arr)) | (arr[after] != 10)]
-
-
-def _arrow_rows(block: bytes, delimiter: str, width: int, wrong: list) -> pa.Table:
-    """Split lines of ``width`` fields, quoted plainly or not, into string columns.
-
-    Lines with another number of fields are skipped and listed in ``wrong``.
-    """
-    names = [f"f{i}" for i in range(width)]
-
-    def skip(row) -> str:
-        wrong.append(row)
-        return "skip"
-
-    return pacsv.read_csv(
-        pa.py_buffer(block),
-        read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"',
-                                         double_quote=True, escape_char=False,
-                                         newlines_in_values=False, ignore_empty_lines=True,
-                                         invalid_row_handler=skip),
-        convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
-                                             strings_can_be_null=False, null_values=[],
-                                             quoted_strings_can_be_null=False,
-                                             check_utf8=False))
-
-
-def _suspects(first: pa.ChunkedArray, header: str) -> np.ndarray:
-    """Return the rows whose first field may be blank or repeat the header's first name.
-
-    Exact for ASCII values (Python strips these spaces and lower-cases as it casefolds);
-    a non-ASCII value is a suspect unless it holds a character that is neither a space nor
-    one whose casefolding only gives characters of the header's first name.
-    """
-    column = first.combine_chunks()
-    trimmed = pc.ascii_lower(pc.utf8_trim(column, _ASCII_SPACE))
-    hit = pc.or_(pc.equal(pc.binary_length(trimmed), 0), pc.equal(trimmed, header))
-    result = hit.to_numpy(zero_copy_only=False)
-    other = ~pc.string_is_ascii(column).to_numpy(zero_copy_only=False)
-    if other.any():
-        rows = np.flatnonzero(other)
-        maybe = pc.match_substring_regex(column.take(pa.array(rows)), _only(header))
-        result[rows] = maybe.to_numpy(zero_copy_only=False)
-    return result
-
-
-@functools.cache
-def _only(header: str) -> str:
-    """Return an RE2 pattern matching text made only of spaces and letters of ``header``."""
-    letters = set(header)
-    codes = [c for c in range(0x110000) if not 0xD800 <= c < 0xE000
-             and (chr(c).isspace() or set(chr(c).casefold()) <= letters)]
-    ranges, start = [], codes[0] if codes else 0
-    for prev, code in zip(codes, codes[1:] + [-1], strict=True):
-        if code != prev + 1:
-            ranges.append(f"\\x{{{start:x}}}" + (f"-\\x{{{prev:x}}}" if prev > start else ""))
-            start = code
-    return "^[" + "".join(ranges) + "]*$"
+    body = bytelines.only_lines(block, starts, ends, good, empty)
+    return at, bytelines.arrow_rows(body, state.records.extra["delimiter"], width, [])
 
 
 def _exact_lines(texts: list[str], lines: np.ndarray, state: _State) -> tuple[_Piece, int] | None:
@@ -549,7 +415,7 @@ def _batches(pieces: Iterator[_Piece], head: Table, state: _State, extra: dict,
 
 def _table(head: Table, piece: _Piece, *, note: str | None) -> Table:
     """Return a Table over a piece's rows that hands its columns to pandas as Arrow strings."""
-    table = Table(header=list(head.header), lines=piece.lines, dtype="str",
+    table = Table(header=list(head.header), lines=cast(Sequence[int], piece.lines), dtype="str",
                   duplicates=head.duplicates, notes=head.notes, rejects=list(piece.rejects))
     if note is not None:
         table.notes.append(note)
