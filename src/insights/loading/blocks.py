@@ -80,7 +80,7 @@ def read_csv(entry: str, data: bytes, source, scan: ByteScan | None = None) -> t
         return text.read_csv(entry, data, source, scan)
     state, offset = opened
     head = _header_table(state)
-    pieces = list(_pieces(lambda at: io.BytesIO(data[at:]), offset, state, None))
+    pieces = list(_pieces(lambda at: io.BufferedReader(_View(data, at)), offset, state, None))
     table = _table(head, _merge(pieces, len(head.header)), note=_note(state))
     return table, _extra(state)
 
@@ -107,6 +107,27 @@ def stream_csv(entry: str, path: Path, source, scan: ByteScan,
 
     pieces = _pieces(reopen, offset, state, max(int(batch_rows), 1))
     return head, _batches(pieces, head, state, extra, max(int(batch_rows), 1)), extra
+
+
+class _View(io.RawIOBase):
+    """In-memory bytes read from an offset on, a chunk at a time (no copy of the rest)."""
+
+    def __init__(self, data: bytes, at: int) -> None:
+        self.view, self.at = memoryview(data), at
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self.view) if size is None or size < 0 else self.at + size
+        chunk = bytes(self.view[self.at:end])
+        self.at += len(chunk)
+        return chunk
+
+    def readinto(self, buffer) -> int:
+        chunk = self.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
 
 
 def _open(entry: str, opener, source, encoding: str,
@@ -245,11 +266,14 @@ def _read_block(block: bytes, line: int, state: _State) -> _Piece | None:
     length = ends - starts
     empty = (length == 0) | ((length == 1) & (arr[starts] == 13))
     long = length > csv.field_size_limit()  # csv refuses a value this long: let it say so
-    at, table = _plain_block(block, arr, breaks, empty | long, state) if not long.any() else (
-        np.empty(0, dtype=np.int64), None)
-    if table is None or table.num_rows != len(at):
-        at, table = _careful_block(block, arr, breaks, starts, ends, empty, long, state)
-    if table is not None and table.num_rows != len(at):
+    try:
+        at, table = _plain_block(block, arr, breaks, empty | long, state) if not long.any() \
+            else (np.empty(0, dtype=np.int64), None)
+        if table is None or table.num_rows != len(at):
+            at, table = _careful_block(block, arr, breaks, starts, ends, empty, long, state)
+    except pa.ArrowInvalid:  # e.g. a line longer than Arrow's block: the exact reader reads it
+        table, at = None, np.empty(1, dtype=np.int64)
+    if (table is not None and table.num_rows != len(at)) or (table is None and len(at)):
         state.fallback = line  # Arrow split lines otherwise than counted: trust neither
         return None
     good = np.zeros(len(starts), dtype=bool)
