@@ -33,7 +33,7 @@ def as_text(values: pd.Series) -> pd.Series:
     return text.str.strip().str.strip("\u200b\u200c\u200d\u2060\ufeff").str.strip()
 
 
-def printable_ascii(text: pd.Series) -> pa.Array | None:
+def printable_ascii(text: pd.Series) -> pa.Array | pa.ChunkedArray | None:
     """Return the Arrow strings of a text Series when all are printable ASCII, else None.
 
     Printable ASCII (space to tilde) holds no invisible character, and stripping it only
@@ -42,13 +42,14 @@ def printable_ascii(text: pd.Series) -> pa.Array | None:
     if not isinstance(text.array, pd.arrays.ArrowStringArray) or text.hasnans:
         return None
     strings = pa.array(text.array)
-    data = strings.buffers()[2]
-    if data is not None and np.count_nonzero(np.frombuffer(data, dtype=np.uint8) - 0x20 >= 0x5F):
-        return None
+    for chunk in strings.chunks if isinstance(strings, pa.ChunkedArray) else [strings]:
+        data = chunk.buffers()[2]
+        if data is not None and np.count_nonzero(np.frombuffer(data, dtype=np.uint8) - 0x20 >= 0x5F):
+            return None
     return strings
 
 
-def _str_series(strings: pa.Array, index: pd.Index) -> pd.Series:
+def _str_series(strings: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
     """Return Arrow strings as a Series of the ``str`` dtype on ``index``."""
     return pd.Series(strings.to_pandas(types_mapper=_STR_TYPES.get).array, index=index, copy=False)
 
