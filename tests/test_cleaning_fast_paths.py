@@ -418,3 +418,22 @@ def test_clean_reason_texts_for_each_rule():
                                          "date_too_old", "other_currency", "bad_number",
                                          "duplicate_row", "other_currency", "bad_flag"]
     assert rejected["source_line"].tolist() == [2, 3, 4, 5, 6, 7, 9, 10, 12]
+
+
+# --- text --------------------------------------------------------------------------------
+
+def test_printable_ascii_text_is_stripped_as_the_general_path_strips_it():
+    from insights.cleaning.text import as_text, printable_ascii, strip_invisible
+
+    rng = np.random.default_rng(7)
+    pieces = np.array(["a", "B7", " ", "  x ", "", "-1,5", "~", "q q"])
+    values = ["".join(rng.choice(pieces, size=3)) for _ in range(2000)]
+    # two Arrow chunks, as a batch concatenated from pieces arrives
+    text = pd.concat([pd.Series(values[:700], dtype="str"), pd.Series(values[700:], dtype="str")],
+                     ignore_index=True)
+    assert printable_ascii(text) is not None
+    expected = text.str.strip().str.strip("\u200b\u200c\u200d\u2060\ufeff").str.strip()
+    pd.testing.assert_series_equal(as_text(text), expected)
+    assert not strip_invisible(text)[1].any()
+    tabbed = pd.Series([" a\t", "b"], dtype="str")  # a tab is not printable: the general path
+    assert printable_ascii(tabbed) is None and as_text(tabbed).tolist() == ["a", "b"]

@@ -1,10 +1,10 @@
-"""The plain-line fast lane of the CSV reader gives exactly what csv.reader gives.
+"""The fast lanes of the CSV reader give exactly what csv.reader gives record by record.
 
-``loading.text.plain_rows`` splits blocks of lines that need no CSV parsing; everything
-else goes record by record through csv.reader. Every CSV file of the hostile battery and
-every demo export is read with the fast lane and with it switched off
-(``PLAIN_BLOCK_LINES = 0``): the frames, the structural rejects and the sources must be
-identical.
+``loading.blocks`` reads blocks of bytes with Arrow and sends only the lines that need care
+to the exact reader; ``loading.text.plain_rows`` splits blocks of lines that need no CSV
+parsing. Every CSV file of the hostile battery and every demo export is read with both
+lanes and with both switched off (``blocks.COLUMNAR = False``, ``PLAIN_BLOCK_LINES = 0``):
+the frames, the structural rejects and the sources must be identical.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from conftest import write_demo_exports
 from test_hostile_inputs import CASES, Fails
 
-from insights.loading import LoadError, load_transactions, text
+from insights.loading import LoadError, blocks, bytelines, load_transactions, text
 from insights.params import load_params, parse_params
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +26,7 @@ CSV_CASES = [c for c in CASES if not callable(c.data) and not c.data.startswith(
 def _both(params, root: Path, monkeypatch):
     fast = load_transactions(params, root=root)
     monkeypatch.setattr(text, "PLAIN_BLOCK_LINES", 0)
+    monkeypatch.setattr(blocks, "COLUMNAR", False)
     careful = load_transactions(params, root=root)
     monkeypatch.undo()
     return fast, careful
@@ -34,7 +35,9 @@ def _both(params, root: Path, monkeypatch):
 def _assert_same(fast, careful) -> None:
     pd.testing.assert_frame_equal(fast.frame, careful.frame, check_exact=True)
     pd.testing.assert_frame_equal(fast.rejected, careful.rejected, check_exact=True)
-    assert fast.sources == careful.sources
+    # the one difference allowed: a note that the exact reader took over from some line on
+    assert [s | {"notes": [n for n in s["notes"] if not n.startswith("read line by line")]}
+            for s in fast.sources] == careful.sources
 
 
 @pytest.mark.parametrize("case", CSV_CASES, ids=[c.id for c in CSV_CASES])
@@ -52,16 +55,15 @@ def test_hostile_csv_reads_the_same_with_and_without_the_fast_lane(case, tmp_pat
 def test_demo_exports_read_the_same_and_through_the_fast_lane(tmp_path, monkeypatch):
     write_demo_exports(tmp_path / "data" / "demo")
     calls = []
-    original = text.plain_rows
-    monkeypatch.setattr(text, "plain_rows", lambda *a: calls.append(r := original(*a)) or r)
+    original = bytelines.arrow_rows
+    monkeypatch.setattr(bytelines, "arrow_rows", lambda *a: calls.append(r := original(*a)) or r)
     for unit in ("fleet", "corporate", "retail", "service"):
         params = load_params(ROOT / "params" / f"{unit}.yaml")
-        fast = load_transactions(params, root=tmp_path)
-        monkeypatch.setattr(text, "PLAIN_BLOCK_LINES", 0)
-        careful = load_transactions(params, root=tmp_path)
-        monkeypatch.setattr(text, "PLAIN_BLOCK_LINES", 4096)
+        fast, careful = _both(params, tmp_path, monkeypatch)
         _assert_same(fast, careful)
-    assert calls and all(r is not None for r in calls)  # no structural damage: all fast
+        assert not any("line by line" in n for s in fast.sources for n in s["notes"])
+        monkeypatch.setattr(bytelines, "arrow_rows", lambda *a: calls.append(r := original(*a)) or r)
+    assert calls  # the demo exports went through Arrow, without falling back
 
 
 def test_plain_rows_parses_whole_line_records_and_refuses_the_rest():

@@ -126,13 +126,14 @@ def judge_date_order(evidence: Evidence, *, date_format: str | None, dayfirst: b
 def thousands_evidence(text: pd.Series, files: pd.Series, lines: pd.Series) -> Evidence:
     """Return which values hold a lone thousands-like group and which surely group thousands."""
     evidence = Evidence()
+    sign = "[-\u2212]?"  # the minus sign itself, not an escape: pandas then matches with Arrow
     for mark in (".", ","):
         m, other = re.escape(mark), re.escape("," if mark == "." else ".")
-        evidence.add(f"lone{mark}", text.str.fullmatch(rf"[-\u2212]?[0-9]{{1,3}}{m}[0-9]{{3}}"),
+        evidence.add(f"lone{mark}", text.str.fullmatch(rf"{sign}[0-9]{{1,3}}{m}[0-9]{{3}}"),
                      text, files, lines)
         evidence.add(f"grouped{mark}", text.str.fullmatch(
-            rf"[-\u2212]?[0-9]{{1,3}}(?:{m}[0-9]{{3}}){{2,}}(?:{other}[0-9]+)?"
-            rf"|[-\u2212]?[0-9]{{1,3}}(?:{m}[0-9]{{3}})+{other}[0-9]+"), text, files, lines)
+            rf"{sign}[0-9]{{1,3}}(?:{m}[0-9]{{3}}){{2,}}(?:{other}[0-9]+)?"
+            rf"|{sign}[0-9]{{1,3}}(?:{m}[0-9]{{3}})+{other}[0-9]+"), text, files, lines)
     return evidence
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,35 @@ def as_text(values: pd.Series) -> pd.Series:
     if values.dtype == object or pd.api.types.is_float_dtype(values.dtype):
         values = values.map(_cell_text, na_action="ignore")
     text = values.astype("str").fillna("")
+    printable = printable_ascii(text)
+    if printable is not None:  # only spaces can be stripped: one Arrow pass, same result
+        return _str_series(pc.utf8_trim(printable, " "), text.index)
     return text.str.strip().str.strip("\u200b\u200c\u200d\u2060\ufeff").str.strip()
+
+
+def printable_ascii(text: pd.Series) -> pa.Array | pa.ChunkedArray | None:
+    """Return the Arrow strings of a text Series when all are printable ASCII, else None.
+
+    Printable ASCII (space to tilde) holds no invisible character, and stripping it only
+    removes spaces; the check is one pass over the bytes.
+    """
+    if not isinstance(text.array, pd.arrays.ArrowStringArray) or text.hasnans:
+        return None
+    strings = pa.array(text.array)
+    for chunk in strings.chunks if isinstance(strings, pa.ChunkedArray) else [strings]:
+        data = chunk.buffers()[2]
+        if data is not None and np.count_nonzero(np.frombuffer(data, dtype=np.uint8) - 0x20 >= 0x5F):
+            return None
+    return strings
+
+
+def _str_series(strings: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    """Return Arrow strings as a Series of the ``str`` dtype on ``index``."""
+    return pd.Series(strings.to_pandas(types_mapper=_STR_TYPES.get).array, index=index, copy=False)
+
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)
+_STR_TYPES = {pa.string(): _STR, pa.large_string(): _STR}
 
 
 #: Characters nobody sees: C0/C1 controls, zero-width characters, bidi marks, overrides and
@@ -41,7 +71,7 @@ def strip_invisible(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     Tabs and line breaks inside a value become one space; other control, zero-width and
     bidi characters are removed; the result is stripped again.
     """
-    if text.empty:
+    if text.empty or printable_ascii(text) is not None:
         return text, pd.Series(False, index=text.index)
     odd = text.str.contains(INVISIBLE.pattern + "|[\u2028\u2029]", regex=True)
     if not odd.any():

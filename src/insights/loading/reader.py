@@ -31,12 +31,12 @@ import numpy as np
 import pandas as pd
 
 from insights.cleaning import QUARANTINE_COLUMNS
+from insights.loading.blocks import read_csv, stream_csv
 from insights.loading.columnar import read_parquet, stream_parquet
 from insights.loading.database import read_postgres
 from insights.loading.fixed import read_fixed_width
 from insights.loading.scan import ByteScan, data_chunks, file_chunks, scan_bytes
 from insights.loading.table import LoadError, Table, looks_like_data
-from insights.loading.text import read_csv, stream_csv
 from insights.loading.workbook import read_excel
 from insights.params import Params
 from insights.schema import CANONICAL, REQUIRED
