@@ -57,7 +57,7 @@ def escape_text(value: object, *, max_length: int = 200) -> Html:
     """Return ``value`` as escaped HTML text; ``Html`` values pass through unchanged.
 
     >>> escape_text('<img src=x onerror="alert(1)">')
-    '&lt;img src=x onerror=&quot;alert(1)&quot;&gt;'
+    '&lt;img src=x onerror=&#34;alert(1)&#34;&gt;'
     """
     if isinstance(value, Html):
         return value
