@@ -8,6 +8,7 @@ raw text) and ``sources`` must be equal; the expected rejects are written out by
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -16,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from insights.cleaning import clean_transactions
-from insights.loading import LoadError, blocks, iter_batches, load_transactions, text
+from insights.loading import LoadError, blocks, bytelines, iter_batches, load_transactions, text
 from insights.params import Params
 
 HEADER = "customer_id;order_date;amount;customer_name"
@@ -196,3 +197,15 @@ def test_rows_in_equal_kept_plus_rejected_on_the_fast_path(tmp_path_factory, lin
     pd.testing.assert_frame_equal(fast.frame, exact.frame, check_exact=True)
     pd.testing.assert_frame_equal(fast.rejected, exact.rejected, check_exact=True)
     assert _without_fallback_note(fast.sources) == exact.sources
+
+
+@pytest.mark.parametrize("header", ["customer_id", "клиент", "код клиента", "ınn", "straße", "σίσυφοσ", ""])
+def test_the_letters_pattern_equals_its_definition_code_point_by_code_point(header):
+    letters = set(header)
+    codes = [c for c in range(0x110000) if not 0xD800 <= c < 0xE000
+             and (chr(c).isspace() or set(chr(c).casefold()) <= letters)]
+    pattern = bytelines.only_letters(header)
+    named = set()
+    for low, high in re.findall(r"\\x\{([0-9a-f]+)\}(?:-\\x\{([0-9a-f]+)\})?", pattern):
+        named.update(range(int(low, 16), int(high or low, 16) + 1))
+    assert named == set(codes)
