@@ -11,10 +11,11 @@ only the params (``stream``) and the run's timing may differ.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
-from conftest import copy_project
+from conftest import SPARK_TEST_JVM_OPTIONS, copy_project
 
 from insights import pipeline
 from insights.gate import GateError
@@ -102,7 +103,7 @@ def test_a_stream_whose_rows_are_all_rejected_fails_like_the_in_memory_path(tmp_
 
 
 @pytest.mark.slow
-def test_spark_unit_publishes_the_same_report(project, demo_reports):
+def test_spark_unit_publishes_the_same_report(project, demo_reports, monkeypatch):
     """features.engine: spark runs every aggregate of the report on a real local Spark.
 
     On corporate, the smallest demo unit (every section, a tenth of fleet's Spark time), held
@@ -117,6 +118,9 @@ def test_spark_unit_publishes_the_same_report(project, demo_reports):
     path.write_text(path.read_text(encoding="utf-8").replace(
         "features:\n", "features:\n  engine: spark\n", 1), encoding="utf-8")
     digests.append(params_digest(load_params(path)))
+    if "PYSPARK_SUBMIT_ARGS" not in os.environ:  # the kernel's JVM lives a minute: quick JIT
+        monkeypatch.setenv("PYSPARK_SUBMIT_ARGS", f'--driver-java-options "{SPARK_TEST_JVM_OPTIONS}" pyspark-shell')
+    monkeypatch.setenv("INSIGHTS_SPARK_PARTITIONS", "2")  # a small unit: fewer shuffle tasks
     try:
         spark_run = publish_report("corporate", quarter="2026Q3", root=project)
     finally:
