@@ -137,3 +137,15 @@ def test_an_empty_quarter_is_no_quarter_in_either_language(ru):
     """A failed run without a quarter is shown as "latest quarter", never crashes the index."""
     with pytest.raises(ValueError):
         core.fmt_quarter("")
+
+
+def test_the_movement_heatmaps_not_yet_row_is_translated():
+    from insights.reporting.labels import label_code
+    from insights.segments import NOT_YET
+
+    set_language("ru")
+    try:
+        assert label_code("segment", NOT_YET) == "(ещё не клиент)"
+    finally:
+        set_language("en")
+    assert label_code("segment", NOT_YET) == NOT_YET
