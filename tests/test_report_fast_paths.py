@@ -90,3 +90,22 @@ def test_labels_of_a_whole_unit_at_once_equal_labels_one_at_a_time(show_names, m
     with pytest.raises(KeyError):
         batch["nobody"]
     assert dependency.label_of("nobody", batch) == "nobody"
+
+
+@pytest.mark.parametrize("show_names", [False, True])
+def test_many_labels_at_once_equal_one_lookup_each_including_unit_policies(show_names, monkeypatch):
+    frame = pd.DataFrame({
+        "customer_id": ["a1", "b2", "c3", "d4", "e5"],
+        "customer_name": ["ООО «Ромашка»", None, "Иванов И. И.", "A very long customer name that goes on", "Beta"],
+        "unit": ["fleet", "retail", "retail", None, "corporate"],
+    })  # fmt: skip
+    policy = {"retail": True, "corporate": False}
+    monkeypatch.setattr(dependency_words, "BATCH_LABELS", 0)  # lookups label their own row
+    single = dependency.customer_label_map(frame, show_names=show_names, salt="group", max_length=20,
+                                           unit_policy=policy)  # fmt: skip
+    batch = dependency.customer_label_map(frame, show_names=show_names, salt="group", max_length=20,
+                                          unit_policy=policy)  # fmt: skip
+    asked = ["e5", "nobody", "a1", "c3", "a1", "d4", "b2"]
+    assert dependency_words.labels_of(asked, batch) == [dependency.label_of(c, single) for c in asked]
+    assert batch.many(["c3"])[0] == "Иванов И. И."  # retail's own report names its customers
+    assert dependency_words.labels_of(["a1"], {"a1": "x"}) == ["x"]  # a plain mapping works too

@@ -20,7 +20,7 @@ from insights.reporting.core import (
     paragraph,
     sentence,
 )
-from insights.reporting.dependency import label_of
+from insights.reporting.dependency_words import label_of, labels_of
 from insights.reporting.i18n import N_, _
 from insights.reporting.labels import label_code, label_dimension
 from insights.safety import neutralize_frame
@@ -166,9 +166,10 @@ def describe_win_back(
 
 def attention_records(attention, *, labels: Mapping[str, str] | None) -> list[dict]:
     """Return the list as JSON-ready objects for ``summary.json`` (``attention``)."""
+    names = labels_of(attention.table["customer_id"], labels)
     return [
         {
-            "customer": label_of(r.customer_id, labels),
+            "customer": name,
             "account_manager": None if pd.isna(r.account_manager) else str(r.account_manager),
             "reasons": list(r.reasons),
             "reason_text": r.reason_text,
@@ -176,7 +177,7 @@ def attention_records(attention, *, labels: Mapping[str, str] | None) -> list[di
             "shortfall_quarter": float(r.shortfall_quarter),
             "action": r.action,
         }
-        for r in attention.table.itertuples()
+        for r, name in zip(attention.table.itertuples(), names, strict=True)
     ]
 
 
@@ -191,14 +192,14 @@ def attention_exports(attention, *, labels: Mapping[str, str] | None) -> dict[st
     names stay ASCII); each table carries the manager's name in its ``account_manager`` column.
     """
     frame = attention.table.assign(
-        customer=[label_of(c, labels) for c in attention.table["customer_id"]],
+        customer=labels_of(attention.table["customer_id"], labels),
         reasons=attention.table["reasons"].map(" ".join),
         reason_text=attention.table["reasons"].map(reason_words),
         action=attention.table["reasons"].map(action_words),
     )
     frame = neutralize_frame(frame[list(EXPORT_COLUMNS)].reset_index(drop=True))
     gone = attention.win_back
-    win_back = gone.assign(customer=[label_of(c, labels) for c in gone["customer_id"]])
+    win_back = gone.assign(customer=labels_of(gone["customer_id"], labels))
     columns = ["customer", "customer_id", "account_manager", "recency_days", "monetary_total"]
     tables = {
         "export_attention": frame,

@@ -62,6 +62,7 @@ class CustomerLabels(Mapping):
         self._show_names, self._salt, self._max_length = show_names, salt, max_length
         self._units = dict(unit_policy or {})
         self._known: dict[str, str] = {}
+        self._ids: frozenset[str] | None = None  # every customer id, built by the first ``many``
 
     def __getitem__(self, customer_id: str) -> str:
         if not self._known and not self._units and len(self._rows) <= BATCH_LABELS:
@@ -78,6 +79,26 @@ class CustomerLabels(Mapping):
         labels = customer_labels(row, show_names=show, salt=salt, max_length=self._max_length)
         self._known[customer_id] = label = str(labels.iloc[0])
         return label
+
+    def many(self, customer_ids) -> list[str]:
+        """Return the labels of ``customer_ids`` in order, the unknown ones in one vectorised pass.
+
+        Each label equals the one a lookup of that id gives; an id that is not a customer
+        stays as it is (as ``label_of`` does).
+        """
+        wanted = [str(c) for c in customer_ids]
+        if self._ids is None:
+            self._ids = frozenset(self._rows.index)
+        missing = [c for c in dict.fromkeys(wanted) if c not in self._known and c in self._ids]
+        rows = self._rows.loc[missing]
+        rows = rows[~rows.index.duplicated()]
+        own = (rows["unit"].astype("str").where(rows["unit"].notna(), "") if "unit" in rows.columns
+               else pd.Series("", index=rows.index))  # fmt: skip
+        for unit, part in rows.groupby(own.where(own.isin(list(self._units)), ""), sort=False):
+            show, salt = (self._units[unit], unit) if unit else (self._show_names, self._salt)
+            labels = customer_labels(part, show_names=show, salt=salt, max_length=self._max_length)
+            self._known.update(zip(part.index, labels.astype(str), strict=True))
+        return [self._known.get(c, c) for c in wanted]
 
     def __iter__(self):
         return iter(self._rows.index)
@@ -121,6 +142,13 @@ def fmt_hhi(value: float) -> str:
 def label_of(customer_id: object, labels: Mapping[str, str] | None) -> str:
     """Return the display label of one customer: from ``labels``, else its id."""
     return (labels or {}).get(str(customer_id), str(customer_id))
+
+
+def labels_of(customer_ids, labels: Mapping[str, str] | None) -> list[str]:
+    """Return ``label_of`` for every id, in one pass when ``labels`` is a ``CustomerLabels``."""
+    if isinstance(labels, CustomerLabels):
+        return labels.many(customer_ids)
+    return [label_of(c, labels) for c in customer_ids]
 
 
 def long_text(value: object, *, max_length: int = 600) -> Html:
