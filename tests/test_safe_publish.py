@@ -208,7 +208,9 @@ from insights import cli
 from insights.publish import report
 
 def slow(source, output, *, parameters, **kwargs):
-    Path(parameters["output_dir"], "pid").write_text(str(__import__("os").getpid()))
+    written = Path(parameters["output_dir"], "pid.tmp")  # renamed whole: never read half-written
+    written.write_text(str(__import__("os").getpid()))
+    written.rename(written.with_name("pid"))
     time.sleep(600)
 
 report.run_notebook = slow
