@@ -316,21 +316,6 @@ def set_report_language(params: Path, language: str) -> None:
     params.write_text(text, encoding="utf-8")
 
 
-@pytest.fixture(autouse=True)
-def _restore_report_language():
-    """Each test starts in the code's own language (English) and ends in the language it found.
-
-    The report language is process state: a module fixture that published a (Russian, the
-    default) report must not turn the next unit test's sentences Russian.
-    """
-    from insights.reporting.i18n import SOURCE_LANGUAGE, current_language, set_language
-
-    before = current_language()
-    set_language(SOURCE_LANGUAGE)
-    yield
-    set_language(before)
-
-
 def _publish_demo_project(root: Path) -> None:
     """Make ``root`` a project (English reports) with every demo unit published."""
     from insights import cli
