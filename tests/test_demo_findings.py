@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import write_demo_exports
 
 from insights import clustering, concentration, features, key_customers, pipeline, segments
 from insights.params import load_params
+
+from conftest import write_demo_exports
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = pd.Timestamp("2026-09-30")

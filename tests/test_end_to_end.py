@@ -13,11 +13,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import set_report_language, write_demo_exports
 
 from insights import cli, demo
 from insights.publish.report import PublishError, publish_report
 
+from conftest import set_report_language, write_demo_exports
 from html_scan import find_live_script_vectors
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,7 +14,6 @@ import pytest
 pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[postgres]')")
 
 import psycopg  # noqa: E402
-from conftest import write_demo_exports
 from test_engine import (  # noqa: E402
     DEPENDENCY_SECTIONS,
     assert_same_result,
@@ -33,6 +32,8 @@ from insights.features.customers import (  # noqa: E402
 from insights.params import FeatureParams, load_params  # noqa: E402
 from insights.pipeline import load_unit  # noqa: E402
 from insights.schema import CANONICAL, OPTIONAL_NUMERIC  # noqa: E402
+
+from conftest import write_demo_exports
 
 AS_OF = pd.Timestamp("2026-09-30")
 ROOT = Path(__file__).resolve().parents[1]

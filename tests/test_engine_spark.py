@@ -14,7 +14,6 @@ import pytest
 
 pytest.importorskip("pyspark", reason="PySpark is not installed (pip install -e '.[spark]')")
 
-from conftest import write_demo_exports
 from test_engine import assert_same_result, assert_windows_equal_revenue_by  # noqa: E402
 
 from insights import steps  # noqa: E402
@@ -26,6 +25,8 @@ from insights.features.customers import (  # noqa: E402
 )
 from insights.params import load_params  # noqa: E402
 from insights.pipeline import load_unit  # noqa: E402
+
+from conftest import write_demo_exports
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = pd.Timestamp("2026-09-30")

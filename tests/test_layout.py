@@ -123,9 +123,9 @@ def test_the_report_prints_on_a4(chromium, tmp_path):
 
 @pytest.mark.slow
 def test_the_fleet_report_in_russian_fits_a_phone_and_twelve_a4_pages(chromium, tmp_path_factory):
-    from conftest import copy_project
-
     from insights.publish.report import publish_report
+
+    from conftest import copy_project
 
     project = copy_project(tmp_path_factory.mktemp("layout"), language=None)  # the default: Russian
     result = publish_report("fleet", root=project, update_index=False)

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import write_demo_exports
 from test_hostile_inputs import CASES, Fails
 
 from insights.loading import LoadError, blocks, bytelines, load_transactions, text
 from insights.params import load_params, parse_params
+
+from conftest import write_demo_exports
 
 ROOT = Path(__file__).resolve().parents[1]
 CSV_CASES = [c for c in CASES if not callable(c.data) and not c.data.startswith((b"PK", b"PAR1"))]

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import write_demo_exports
 
 from insights import concentration, pipeline, steps
 from insights.params import load_params
+
+from conftest import write_demo_exports
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "quarterly_report.py"

@@ -20,13 +20,14 @@ import pytest
 pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[postgres]')")
 
 import psycopg  # noqa: E402
-from conftest import copy_project
 from psycopg import sql  # noqa: E402
 
 from insights import demo  # noqa: E402
 from insights.loading import LoadError, load_transactions  # noqa: E402
 from insights.params import ParamsError, load_params, parse_params  # noqa: E402
 from insights.publish.report import publish_report  # noqa: E402
+
+from conftest import copy_project
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = "crm.corporate"

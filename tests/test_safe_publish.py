@@ -19,13 +19,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import set_report_language
 
 from insights import cli
 from insights.params import ParamsError
 from insights.publish import report
 from insights.publish.files import hold_lock
 from insights.publish.report import PublishError, RunInterrupted, build_index, publish_report
+
+from conftest import set_report_language
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTSIDE_FILE = "keep-me.txt"

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import copy_demo_reports
 
 from insights.publish.report import publish_report
+
+from conftest import copy_demo_reports
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(name="safe_report")]  # one publication
 OTHER_KEY = "second-pseudonym-key-for-e2e-2"

@@ -15,7 +15,6 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import SPARK_TEST_JVM_OPTIONS, copy_project
 
 from insights import pipeline
 from insights.gate import GateError
@@ -23,6 +22,8 @@ from insights.params import load_params, parse_params
 from insights.periods import PeriodError
 from insights.publish.report import publish_report
 from insights.publish.runinfo import params_digest
+
+from conftest import SPARK_TEST_JVM_OPTIONS, copy_project
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,12 +15,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import write_demo_exports
 
 from insights import cli
 from insights.params import load_params
 from insights.publish.report import build_index
 from insights.publish.withdraw import WithdrawError, withdraw_report
+
+from conftest import write_demo_exports
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = "ИНН;Контрагент;Дата документа;Номер документа;Сумма без НДС;Примечание"
