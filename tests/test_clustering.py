@@ -492,3 +492,24 @@ def test_report_sentences_and_plots_for_a_fitted_result():
     assert plot_silhouette(result).get_xlabel() == "number of groups (k)"
     assert len(plot_cluster_profiles(result).get_yticklabels()) == 3
     plt.close("all")
+
+
+def test_charts_name_the_groups_in_the_report_language():
+    """The projection's legend and the profile heatmap's rows use the same Russian group
+    names as the report's tables (they once showed the English names in a Russian report)."""
+    import matplotlib.pyplot as plt
+
+    from insights.plots.clusters import plot_cluster_profiles, plot_cluster_projection
+    from insights.reporting.i18n import set_language
+
+    result = build_clusters(_planted(), params=PARAMS, random_state=7)
+    set_language("ru")
+    try:
+        legend = [t.get_text() for t in plot_cluster_projection(result).get_legend().get_texts()]
+        rows = [t.get_text() for t in plot_cluster_profiles(result).get_yticklabels()]
+    finally:
+        set_language("en")
+        plt.close("all")
+    russian = {"частые с крупными тратами", "ушедшие разовые покупатели", "новые клиенты"}
+    assert {label.split(". ", 1)[1] for label in legend} == russian
+    assert {label.split(". ", 1)[1] for label in rows} == russian

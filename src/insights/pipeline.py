@@ -14,6 +14,7 @@ frozen ``ReportData`` whose fields the report's cells display.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -299,8 +300,14 @@ def prepare_report(
             "currency": params.source.currency,
             "min_customers": params.report.min_customers, "root": root}
     done = _customer_steps(base)
-    done |= _dependency_steps(base, done)
-    done |= _value_steps(base, done)
+    # k-means (C code that releases the GIL) runs on the second core while the DuckDB
+    # queries of the dependency steps run here; it reads only features_now, and the fit is
+    # single-threaded and seeded, so the result does not depend on this overlap.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="insights-clusters") as pool:
+        clusters = pool.submit(clustering.build_clusters, done["features_now"],
+                               params=params.clustering, random_state=params.random_state)
+        done |= _dependency_steps(base, done)
+        done |= _value_steps(base, done, clusters=clusters)
     done |= _attention_steps(base, done)
     done |= _behaviour_steps(base, done)
     return ReportData(**base, **done, rows_after=count_after(data, period), coverage=coverage,
@@ -371,8 +378,11 @@ def _dependency_steps(base: dict, done: dict) -> dict:
     }
 
 
-def _value_steps(base: dict, done: dict) -> dict:
-    """The run-rate early warning, key customers, segments, RFM, clusters, lifetime value by group."""
+def _value_steps(base: dict, done: dict, *, clusters: Future[ClusterResult]) -> dict:
+    """The run-rate early warning, key customers, segments, RFM, clusters, lifetime value by group.
+
+    ``clusters`` is the clustering of ``features_now``, being fitted in another thread.
+    """
     params, features_now, segments_now = base["params"], done["features_now"], done["segments_now"]
     warning = attention.run_rate_warning(done["activity"], quarter=base["quarter"],
                                          params=params.attention)  # fmt: skip
@@ -387,24 +397,24 @@ def _value_steps(base: dict, done: dict) -> dict:
     rfm = segments.rfm_segments(
         segments.rfm_scores(features_now, bins=params.rfm.bins), rules=params.rfm.rules
     )
-    clusters = clustering.build_clusters(
-        features_now, params=params.clustering, random_state=params.random_state
-    )
     clv_result = done["clv"]
+    lifecycle = segments.segment_summary(features_now, segments_now)
+    rfm_summary = segments.segment_summary(features_now, rfm, column="rfm_segment")
+    clusters_done = clusters.result()
     return {
         "warning": warning,
         "key": key,
         "key_vs_revenue": key_customers.compare_key_vs_revenue(key),
-        "lifecycle": segments.segment_summary(features_now, segments_now),
+        "lifecycle": lifecycle,
         "lifecycle_rules": segments.lifecycle_rules(params.lifecycle),
         "movement": movement,
         "key_flows": segments.key_flows(movement),
         "rfm": rfm,
-        "rfm_summary": segments.segment_summary(features_now, rfm, column="rfm_segment"),
-        "clusters": clusters,
+        "rfm_summary": rfm_summary,
+        "clusters": clusters_done,
         "lifetime_by_purchases": clv.summarize_lifetime_by_purchases(clv_result.lifetime),
         "clv_by_segment": clv.summarize_clv_by(clv_result, segments_now, column="segment"),
-        "clv_by_cluster": clv.summarize_clv_by(clv_result, clusters.labels, column="cluster_name"),
+        "clv_by_cluster": clv.summarize_clv_by(clv_result, clusters_done.labels, column="cluster_name"),
     }
 
 

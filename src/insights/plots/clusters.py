@@ -13,6 +13,7 @@ import matplotlib
 import numpy as np
 
 from insights.plots.core import PALETTE, colour_key, new_axes, safe_label
+from insights.reporting.clusters import cluster_label
 from insights.reporting.core import fmt_number, fmt_share
 from insights.reporting.i18n import N_, _
 
@@ -83,7 +84,7 @@ def plot_cluster_projection(result, *, ax=None):
             s=6,
             alpha=0.5,
             color=colours[int(cluster) - 1],
-            label=safe_label(f"{cluster}. {name}", max_length=45),
+            label=safe_label(f"{cluster}. {cluster_label(name)}", max_length=45),
             rasterized=True,
         )
     variance = list(result.projection_variance) + [0.0, 0.0]
@@ -129,7 +130,7 @@ def plot_cluster_profiles(result, *, ax=None):
     names = profiles["cluster_name"]
     ax.set_yticks(
         range(data.shape[0]),
-        [safe_label(f"{c}. {names.get(c, '')}", max_length=40) for c in centers.index],
+        [safe_label(f"{c}. {cluster_label(names.get(c, ''))}", max_length=40) for c in centers.index],
     )
     ax.grid(False)
     ax.set_title(_("Group profiles (colour: above/below the typical customer)"))
