@@ -124,7 +124,7 @@ bench-100m: $(STAMP) ## publish synthetic units of 10M, 30M and 100M transaction
 	$(PY) benchmarks/readme_table.py
 
 clean: ## remove generated reports, demo data and caches (keeps .venv)
-	rm -rf data/demo reports/*/ reports/index.html .pytest_cache .ruff_cache
+	rm -rf data/demo data/cache reports/*/ reports/index.html .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
 
 distclean: clean ## clean, and remove .venv

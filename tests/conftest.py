@@ -134,6 +134,20 @@ def pytest_collection_modifyitems_groups(config, items):
             item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")
 
 
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
+def pytest_collection_modifyitems_heavy_first(config, items):
+    """Run the modules holding end-to-end or service tests first, each module kept whole.
+
+    ``--dist loadgroup`` hands tests to the workers in collection order; starting the long
+    ones first keeps both workers busy to the end instead of one finishing a Spark report
+    alone (longest-first scheduling). A module stays contiguous, so its fixtures are set up
+    once per worker as before.
+    """
+    heavy = {item.module.__name__ for item in items if getattr(item, "module", None) is not None
+             and (item.get_closest_marker("slow") or item.get_closest_marker("services"))}
+    items.sort(key=lambda item: getattr(getattr(item, "module", None), "__name__", "") not in heavy)
+
+
 def _group_of(nodeid: str) -> str | None:
     """Return the xdist group suffix of ``nodeid`` (``...::test[p]@group``), or None."""
     return nodeid.rsplit("@", 1)[1] if nodeid.rfind("@") > nodeid.rfind("]") else None

@@ -37,9 +37,12 @@ def corporate(tmp_path_factory):
     return folder, params, report, before
 
 
-def test_prepare_report_is_frozen_and_writes_nothing(corporate):
+def test_prepare_report_is_frozen_and_writes_nothing_but_the_data_cache(corporate):
     folder, _, report, before = corporate
-    assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before
+    cache = Path("data") / "cache"
+    written = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+    assert [p for p in written if cache not in p.parents and p != cache] == before
+    assert [p.name for p in (folder / pipeline.MEMO_CACHE).iterdir()] == ["corporate"]
     with pytest.raises(dataclasses.FrozenInstanceError):
         report.quarter = pd.Period("2026Q2")  # type: ignore[misc]
     assert str(report.quarter) == "2026Q3" and report.as_of == pd.Timestamp("2026-09-30")

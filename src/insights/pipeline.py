@@ -44,6 +44,7 @@ from insights.clv import ClvResult
 from insights.concentration import ConcentrationSummary
 from insights.engine.duckdb import Source, count_rows, order_date_bounds
 from insights.experiments import ExperimentReadout
+from insights.ingest import memo
 from insights.ingest import stream as ingest
 from insights.key_customers import KeyCustomers, KeyVsRevenue
 from insights.key_person import ManagerRisk
@@ -69,6 +70,8 @@ STREAM_BYTES = 1 << 30
 
 #: Where streamed datasets are cached, under the project root (one folder per input).
 INGEST_CACHE = Path("data") / "cache" / "ingest"
+#: Where the cleaned rows of in-memory units are kept between runs (``ingest.memo``).
+MEMO_CACHE = Path("data") / "cache" / "load"
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,9 @@ def load_unit(params: Params, *, root: Path, cache_dir: Path | None = None,
     """Load and clean ``params``' sources; rows in = rows kept + rows rejected.
 
     Streams to a cached Parquet dataset under ``cache_dir`` (default
-    ``<root>/data/cache/ingest``) when ``streams`` says so. Raises ``loading.LoadError`` when
+    ``<root>/data/cache/ingest``) when ``streams`` says so; otherwise reads and cleans in
+    memory, keeping the answer under ``<root>/data/cache/load`` (``cache_dir/memo`` when
+    given) for the next run of the same files, params and code (``ingest.memo``). Raises ``loading.LoadError`` when
     a file cannot be read at all (its message names the file and what to change in the
     params), and ``gate.GateError`` when a column reads two ways or -- with ``check`` --
     when the rows cannot carry a report (``gate.check_rows``: none kept, too many rejected).
@@ -133,10 +138,17 @@ def _load_unit(params: Params, *, root: Path, cache_dir: Path | None) -> UnitDat
         kept = result.dataset if result.rows_kept else _no_rows()  # no part file to scan
         return UnitData(kept, ingest.read_quarantine(result), result.quality,
                         list(result.sources), engine)
+    key = memo.memo_key(params, root=root)
+    entry = (cache_dir / "memo" if cache_dir else root / MEMO_CACHE) / params.unit / str(key)
+    known = memo.recall(entry) if key else None
+    if known is not None:  # the same files, params and code as a run before: its answer
+        return UnitData(known.kept, known.rejected, known.quality, known.sources, engine)
     loaded = loading.load_transactions(params, root=root)
     cleaned = cleaning.clean_transactions(loaded.frame, source=params.source)
     rejected = pd.concat([loaded.rejected, cleaned.rejected], ignore_index=True)
     quality = cleaning.summarize_quality(loaded, cleaned)
+    if key and memo.memo_key(params, root=root) == key:  # unchanged while it was read
+        memo.remember(entry, memo.Loaded(cleaned.kept, rejected, quality, list(loaded.sources)))
     return UnitData(cleaned.kept, rejected, quality, list(loaded.sources), engine)
 
 
@@ -287,7 +299,8 @@ def prepare_report(
     Returns
     -------
     ReportData
-        Frozen; nothing is written anywhere (``report_artifacts`` gives what to publish).
+        Frozen; nothing is written but the data cache (``load_unit``); ``report_artifacts``
+        gives what to publish.
     """
     use_report_params(params.report)  # the language and code labels of every text and chart
     root = Path(root)

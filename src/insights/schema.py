@@ -8,8 +8,10 @@ public function calls on entry.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a frame is checked: `import insights` stays light
+    import pandas as pd
 
 #: Required transaction columns (domain.md, "Data contract").
 REQUIRED = ("customer_id", "order_date", "amount")
@@ -66,8 +68,11 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], *, where: str) 
 
     Examples
     --------
+    >>> import pandas as pd
     >>> require_columns(pd.DataFrame({"customer_id": []}), ["customer_id"], where="f")
     """
+    import pandas as pd
+
     if not isinstance(frame, pd.DataFrame):
         raise ContractError(f"{where}: expected a pandas DataFrame, got {type(frame).__name__}.")
     missing = [c for c in columns if c not in frame.columns]
