@@ -103,3 +103,25 @@ def test_experiment_list_hides_names_unless_allowed_and_keeps_every_customer():
     shown = experiment_list(assignments, features, show_names=True, salt="u")
     assert shown.loc[shown["customer_id"] == "a", "customer"].item() == "'=cmd"  # formula neutralised
     assert assignments["customer_id"].tolist() == ["b", "a", "c"]  # input not mutated
+
+
+def test_key_customer_list_says_class_loss_maker_and_reasons_in_the_report_language():
+    """The export a Russian manager opens reads as the report's key-customer table does
+    (it held the codes 'profitable', 'False' and English reasons)."""
+    import re
+
+    from insights.reporting.i18n import set_language
+
+    result = kc.score_key_customers(_features())
+    english = al.key_customer_list(result, show_names=True, salt="s")
+    assert set(english["loss_maker"]) <= {"yes", "no"}
+    assert set(english["category"]) <= {"profitable", "image", "other"}
+    set_language("ru")
+    try:
+        russian = al.key_customer_list(result, show_names=True, salt="s")
+    finally:
+        set_language("en")
+    assert set(russian["loss_maker"]) <= {"да", "нет"} and len(russian) == len(english)
+    assert not any(re.search("[A-Za-z]{3,}", text) for column in ("category", "reasons")
+                   for text in russian[column])
+    assert (russian["loss_maker"] == english["loss_maker"].map({"yes": "да", "no": "нет"})).all()

@@ -112,3 +112,24 @@ def test_every_report_field_the_notebook_reads_exists():
     used = set(re.findall(r"\breport\.(\w+)", NOTEBOOK.read_text(encoding="utf-8")))
     fields = {f.name for f in dataclasses.fields(pipeline.ReportData)}
     assert used and used <= fields, used - fields
+
+
+def test_every_export_column_is_named_in_the_report_language(corporate):
+    """A Russian unit's export files have Russian headers (the quarantine's rule, order id and
+    currency, the attention list's reasons in words and shortfall were English)."""
+    import re
+
+    from insights.reporting.i18n import set_language
+    from insights.reporting.labels import label_column
+
+    _, params, report, _ = corporate
+    assert params.report.language == "ru"
+    tables = pipeline.report_artifacts(report)["tables"]
+    set_language("ru")
+    try:
+        headers = {name: [label_column(str(c)) for c in frame.columns] for name, frame in tables.items()}
+    finally:
+        set_language("en")
+    assert {"quarantine", "export_attention", "export_key_customers", "export_win_back"} <= set(headers)
+    latin = {name: [h for h in names if re.search("[A-Za-z]", h)] for name, names in headers.items()}
+    assert latin == dict.fromkeys(headers, [])

@@ -1,6 +1,7 @@
 """The verdicts' words on hand-built inputs: changes on the cards, what changed, the trend's
 reading of a leaving client, small samples, and the CLV model picked by holdout error."""
 
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -141,6 +142,26 @@ def test_auto_model_choice_picks_the_smaller_holdout_error_and_says_why():
         {"bgnbd": _holdout(np.nan, "not_applicable")}, fallback="mbgnbd"
     )
     assert model == "mbgnbd" and "no holdout" in why
+
+
+def test_a_model_without_a_finite_holdout_prediction_is_named_not_hidden():
+    """Corporate's MBG/NBD holdout fit degenerates (a ~ 6,800, b ~ 1.2M) and predicts NaN for
+    every customer: the choice must say so, not claim BG/NBD "predicted better" alone."""
+    from insights.reporting.i18n import set_language
+    from insights.reporting.phrases import sentence_of
+
+    model, why = choose_model_by_holdout({"bgnbd": _holdout(1.5), "mbgnbd": _holdout(np.nan)},
+                                         fallback="mbgnbd")  # fmt: skip
+    assert model == "bgnbd"
+    assert why == ("BG/NBD was chosen: MBG/NBD gave no finite prediction for the holdout quarters (its "
+                   "fit degenerated), so the models could not be compared (mean absolute error per "
+                   "customer of BG/NBD: 1.500).")
+    set_language("ru")
+    try:
+        russian = sentence_of(why)
+    finally:
+        set_language("en")
+    assert "MBG/NBD" in russian and "1,5" in russian and not re.search("[a-z]{3,}", russian)
 
 
 def test_the_group_labels_each_customer_as_its_own_unit_report_does():

@@ -216,6 +216,13 @@ def choose_model_by_holdout(holdouts: dict[Variant, HoldoutResult], *,
             "window could compare the models."
         )
     best = min(sorted(errors), key=lambda m: (errors[m], m != "bgnbd"))
+    failed = sorted(m for m, h in holdouts.items() if h.status == "ok" and m not in errors)
+    if failed:  # a degenerate fit (e.g. a and b in the thousands) predicts no finite number
+        return best, (
+            f"{MODEL_NAMES[best]} was chosen: {MODEL_NAMES[failed[0]]} gave no finite prediction "
+            f"for the holdout quarters (its fit degenerated), so the models could not be compared "
+            f"(mean absolute error per customer of {MODEL_NAMES[best]}: {errors[best]:.3f})."
+        )
     shown = "; ".join(f"{MODEL_NAMES[m]} {errors[m]:.3f}" for m in sorted(errors))
     return best, (
         f"{MODEL_NAMES[best]} was chosen because it predicted the holdout quarters better "

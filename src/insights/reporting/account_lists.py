@@ -16,6 +16,8 @@ import pandas as pd
 from insights.key_customers import KeyCustomers
 from insights.reporting.core import customer_labels, fmt_int, fmt_share
 from insights.reporting.i18n import _
+from insights.reporting.key_customers import CLASS_WORDS, OVERRIDE_WORDS
+from insights.reporting.phrases import key_reasons
 from insights.safety import neutralize_frame
 from insights.schema import require_columns
 
@@ -64,7 +66,19 @@ def key_customer_list(
     if result.table.empty:
         return pd.DataFrame(columns=[c for c in KEY_COLUMNS if include_ids or c != "customer_id"])
     rows = result.table[result.table["key_rank"].le(top_n or result.top_n).fillna(False)]
-    return _export(rows, KEY_COLUMNS, show_names=show_names, salt=salt, include_ids=include_ids)
+    return _export(_in_words(rows), KEY_COLUMNS, show_names=show_names, salt=salt,
+                   include_ids=include_ids)
+
+
+def _in_words(rows: pd.DataFrame) -> pd.DataFrame:
+    """Return the key customers with class, loss-maker, override and reasons as the report says them."""
+    words = {
+        "category": lambda v: _(CLASS_WORDS.get(str(v), str(v))),
+        "loss_maker": lambda v: _("yes") if bool(v) else _("no"),
+        "override": lambda v: _(OVERRIDE_WORDS.get(str(v), str(v))) if v else "",
+        "reasons": key_reasons,
+    }
+    return rows.assign(**{c: rows[c].map(say) for c, say in words.items() if c in rows.columns})
 
 
 def customers_at_risk(

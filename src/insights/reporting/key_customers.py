@@ -43,8 +43,8 @@ _COMPONENT_WORDS = {
 
 
 _LISTS = {"both": N_("both"), "key only": N_("key only"), "revenue only": N_("revenue only")}
-_CLASSES = {"profitable": N_("profitable"), "image": N_("image"), "other": N_("other")}
-_OVERRIDES = {OVERRIDE_IMAGE: N_("image (params)"), OVERRIDE_EXCLUDED: N_("excluded (params)")}
+CLASS_WORDS = {"profitable": N_("profitable"), "image": N_("image"), "other": N_("other")}
+OVERRIDE_WORDS = {OVERRIDE_IMAGE: N_("image (params)"), OVERRIDE_EXCLUDED: N_("excluded (params)")}
 
 
 def _rule_text(threshold: float | None, english: str) -> str:
@@ -154,12 +154,12 @@ def key_customer_table(
             _("Rank"): rows["key_rank"],
             _("Customer"): [label_of(c, labels) for c in rows["customer_id"]],
             _("Score"): rows["score"],
-            _("Class"): rows["category"].map(lambda v: _(_CLASSES.get(str(v), str(v))))
+            _("Class"): rows["category"].map(lambda v: _(CLASS_WORDS.get(str(v), str(v))))
             + rows["loss_maker"].map({True: ", " + _("loss-maker"), False: ""}),
             _("Top reasons"): rows["reasons"].map(key_reasons),
             _("Revenue, 12 months"): rows["revenue_12m"],
             _("Margin, all time"): rows["margin_rate"],
-            _("Set by hand"): rows["override"].map(lambda v: _(_OVERRIDES.get(str(v), str(v))) if v else ""),
+            _("Set by hand"): rows["override"].map(lambda v: _(OVERRIDE_WORDS.get(str(v), str(v))) if v else ""),
         }
     )
     formats: dict[str, Any] = {_("Rank"): "int", _("Score"): lambda v: fmt_number(v, digits=2), _("Top reasons"): str,

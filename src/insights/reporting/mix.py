@@ -205,6 +205,7 @@ def group_section(
             "(cross-selling, which the sources recommend).")
         )
     )
-    heading = Html(f"<h2>{escape_text(_('Group portfolio'))}</h2>")
+    title = _("Group portfolio")  # outside the f-string, where pybabel extract finds it
+    heading = Html(f"<h2>{escape_text(title)}</h2>")
     return (heading + intro + describe_group(portfolio, labels=labels)
             + group_top_table(portfolio, labels=labels, currency=currency))

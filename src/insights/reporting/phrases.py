@@ -214,6 +214,11 @@ _OTHER: tuple[tuple[str, Callable[[re.Match], str]], ...] = (
          model=m.group(1),
          errors="; ".join(re.sub(r"([\d.]+)$", lambda x: fmt_number(_num(x.group(1)), digits=2), e)
                           for e in m.group(2).split("; ")))),
+    (r"(MBG/NBD|BG/NBD) was chosen: (MBG/NBD|BG/NBD) gave no finite prediction for the holdout quarters \(its fit degenerated\), so the models could not be compared \(mean absolute error per customer of (?:MBG/NBD|BG/NBD): ([\d.]+)\)\.",
+     lambda m: _("{model} was chosen: {other} gave no finite prediction for the holdout quarters (its fit "
+                 "degenerated), so the models could not be compared (mean absolute error per customer of "
+                 "{model}: {error}).").format(
+         model=m.group(1), other=m.group(2), error=fmt_number(_num(m.group(3)), digits=2))),
     (r"(MBG/NBD|BG/NBD) was chosen by the share of one-time buyers: no holdout window could compare the models\.",
      lambda m: _("{model} was chosen by the share of one-time buyers: no holdout window could compare the "
                  "models.").format(model=m.group(1))),
