@@ -57,7 +57,7 @@ def action_words(codes) -> str:
 
 
 EXPORT_COLUMNS = (
-    "customer", "customer_id", "account_manager", "reasons", "reason_text", "at_stake",
+    "customer", "customer_id", "account_manager", "reason_text", "reason_codes", "at_stake",
     "shortfall_quarter", "revenue_12m", "action",
 )  # fmt: skip
 
@@ -193,7 +193,7 @@ def attention_exports(attention, *, labels: Mapping[str, str] | None) -> dict[st
     """
     frame = attention.table.assign(
         customer=labels_of(attention.table["customer_id"], labels),
-        reasons=attention.table["reasons"].map(" ".join),
+        reason_codes=attention.table["reasons"].map(" ".join),
         reason_text=attention.table["reasons"].map(reason_words),
         action=attention.table["reasons"].map(action_words),
     )

@@ -127,7 +127,7 @@ COLUMN_LABELS = {
     "raw_value": N_("Raw text"), "order_date": N_("Order date"), "amount": N_("Amount"),
     "segment": N_("Segment"), "customer_type": N_("Customer type"), "region": N_("Region"),
     "channel": N_("Channel"), "product_line": N_("Product line"), "acquisition_source": N_("Acquisition source"),
-    "reason_text": N_("Reasons in words"), "shortfall_quarter": N_("Shortfall per quarter"),
+    "reason_text": N_("Reasons"), "reason_codes": N_("Reason codes"), "shortfall_quarter": N_("Shortfall per quarter"),
     "monetary_total": N_("Total spend"), "rule": N_("Rule code"), "amount_value": N_("Amount as a number"),
     "order_id": N_("Order ID"), "unit": N_("Unit"), "customer_name": N_("Customer name"),
     "currency": N_("Currency"), "cost": N_("Cost"), "discount": N_("Discount"),
