@@ -26,6 +26,7 @@ unit: str = "fleet"  # business unit: the stem of a file in params/
 quarter: str = ""  # report quarter such as 2026Q3, empty for the latest complete quarter
 params_file: str = ""  # params file under the project root, empty for params/UNIT.yaml
 output_dir: str = ""  # staging folder set by insights report, empty to write no files
+prepared: str = ""  # set by insights report: the file its thread prepares the report into
 
 # %% tags=["remove_cell"]
 # Setup: one call computes everything the cells below display (insights.pipeline).
@@ -38,7 +39,7 @@ from insights.publish import runinfo
 plots.core.use_report_style()
 root = runinfo.project_root(Path.cwd())
 params = load_params(root / (params_file or f"params/{unit}.yaml"))
-report = pipeline.prepare_report(params, quarter=quarter, root=root)
+report = pipeline.prepare_report(params, quarter=quarter, root=root, prepared=prepared)
 
 # %%
 reporting.sections.show(None, reporting.headline.title_block(params, report.quarter, as_of=report.as_of))

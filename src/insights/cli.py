@@ -174,7 +174,8 @@ def _report(unit: str, quarter: str, root: Path, *, wait: float = 0.0) -> int:
     from insights.publish.report import PublishError, RunInterrupted, UnitError, publish_report
 
     try:
-        result = publish_report(unit, quarter=quarter or None, root=root, wait_seconds=wait)
+        result = publish_report(unit, quarter=quarter or None, root=root, wait_seconds=wait,
+                                prepare=_prepare_meanwhile)
     except (UnitError, ParamsError, PeriodError) as exc:
         print(f"insights: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -190,6 +191,22 @@ def _report(unit: str, quarter: str, root: Path, *, wait: float = 0.0) -> int:
         return EXIT_FAILED
     print(f"published {result.report_html.relative_to(root)}")
     return EXIT_OK
+
+
+def _prepare_meanwhile(params, *, quarter: str | None, root: Path, path: Path) -> None:
+    """``publish_report``'s ``prepare``: the report, prepared while the kernel starts.
+
+    Runs in a thread of ``insights report``; the pipeline is imported there too, not before
+    the kernel starts. Whatever fails here leaves the kernel to prepare the report itself.
+    """
+    from insights.publish import handoff
+
+    def make():
+        from insights.pipeline import report_to_hand_over
+
+        return report_to_hand_over(params, quarter=quarter, root=root)
+
+    handoff.send(path, make)
 
 
 def _check(unit: str, quarter: str, root: Path) -> int:

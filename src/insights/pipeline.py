@@ -57,6 +57,7 @@ from insights.periods import (
     quarter_end,
     quarter_start,
 )
+from insights.publish import handoff
 from insights.reporting import account_lists
 from insights.reporting import attention as attention_text
 from insights.reporting import dependency as dependency_text
@@ -281,7 +282,8 @@ class ReportData:
 
 
 def prepare_report(
-    params: Params, *, quarter: str | None = None, root: Path, data: UnitData | None = None
+    params: Params, *, quarter: str | None = None, root: Path, data: UnitData | None = None,
+    prepared: str | Path = "",
 ) -> ReportData:
     """Load the unit (unless ``data`` is given), pick the quarter and run every report step.
 
@@ -295,6 +297,11 @@ def prepare_report(
         Project root: input paths in ``params`` are relative to it.
     data : UnitData, optional
         Already loaded data (``load_unit``), to skip loading.
+    prepared : str or Path, optional
+        Set by ``insights report`` in the notebook: the file another thread of that run is
+        preparing this same report into (``report_to_hand_over``, ``publish.handoff``); it is
+        used when it arrives and holds the report of these params and quarter, else the
+        report is prepared here.
 
     Returns
     -------
@@ -304,6 +311,11 @@ def prepare_report(
     """
     use_report_params(params.report)  # the language and code labels of every text and chart
     root = Path(root)
+    if prepared:
+        handed = handoff.receive(Path(prepared), timeout=params.report.execution_timeout_seconds)
+        if isinstance(handed, ReportData) and handed.params == params and (
+                not quarter or str(handed.quarter) == str(parse_quarter(quarter))):
+            return handed
     data = data if data is not None else load_unit(params, root=root)
     period = parse_quarter(quarter) if quarter else _latest_complete(data, params=params)
     coverage = quarter_coverage(data, period, params=params)  # as resolve_quarter: GateError
@@ -325,6 +337,16 @@ def prepare_report(
     done |= _behaviour_steps(base, done)
     return ReportData(**base, **done, rows_after=count_after(data, period), coverage=coverage,
                       run_facts=quality_text.run_facts(params, data.sources, root=root))
+
+
+def report_to_hand_over(params: Params, *, quarter: str | None, root: Path) -> ReportData | None:
+    """Return the report for ``insights report`` to hand to the kernel (``publish.handoff``).
+
+    None for a streamed unit: its frames can be large, so the kernel prepares it itself.
+    """
+    if streams(params, root=root):
+        return None
+    return prepare_report(params, quarter=quarter, root=root)
 
 
 def _customer_steps(base: dict) -> dict:

@@ -16,7 +16,7 @@ from insights.publish.runlog import PublishError
 
 NOTEBOOK = Path("notebooks") / "quarterly_report.py"
 #: Parameters the report notebook declares; anything else is refused.
-NOTEBOOK_PARAMETERS = ("unit", "quarter", "params_file", "output_dir")
+NOTEBOOK_PARAMETERS = ("unit", "quarter", "params_file", "output_dir", "prepared")
 #: Errors raised in the notebook that mean "this data cannot be published" (insights.gate);
 #: others (a file that cannot be read, a failing cell) stay a PublishError.
 REFUSALS = frozenset({"GateError"})

@@ -24,6 +24,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,7 @@ import nbformat
 from insights.gate import GateError
 from insights.params import UNIT_NAME, ParamsError, load_params
 from insights.periods import parse_quarter
+from insights.publish import handoff
 from insights.publish import runinfo as runinfo
 from insights.publish.artifacts import (
     SPLIT_BY_MANAGER,
@@ -119,6 +121,7 @@ def publish_report(
     progress: bool | dict = False,
     update_index: bool = True,
     wait_seconds: float = 0,
+    prepare: Callable[..., None] | None = None,
 ) -> PublishResult:
     """Run ``unit``'s quarterly notebook and publish it under ``reports/<unit>/<quarter>/``.
 
@@ -137,6 +140,11 @@ def publish_report(
         the end instead).
     wait_seconds : float
         How long to wait for another run of the same unit to finish (0: refuse at once).
+    prepare : callable, optional
+        ``prepare(params, quarter=, root=, path=)`` runs in a thread of this process while the
+        kernel starts and hands the prepared report over in ``path`` (``publish.handoff``;
+        ``insights report`` passes one); without it the kernel prepares the report itself.
+        The report is the same either way.
 
     Raises
     ------
@@ -159,13 +167,15 @@ def publish_report(
     with locked(unit_dir / LOCK_FILE, wait_seconds=wait_seconds, what=f"unit {unit!r}"):
         try:
             recover_dead_runs(unit_dir)
-            return _publish_locked(unit, quarter, params, params_file, unit_dir, root=root, progress=progress)
+            return _publish_locked(unit, quarter, params, params_file, unit_dir, root=root,
+                                   progress=progress, prepare=prepare)
         finally:
             if update_index:
                 build_index(root=root)
 
 
-def _publish_locked(unit, quarter, params, params_file, unit_dir, *, root, progress) -> PublishResult:
+def _publish_locked(unit, quarter, params, params_file, unit_dir, *, root, progress,
+                    prepare=None) -> PublishResult:
     """Run and publish while holding the unit's lock; record the outcome in ``runs.jsonl``."""
     started = time.time()
     record_run(unit_dir, quarter=quarter, status="started", error="")
@@ -174,6 +184,10 @@ def _publish_locked(unit, quarter, params, params_file, unit_dir, *, root, progr
     # nbconvert's import and template compilation overlap the kernel's run (this process waits)
     warm_up = threading.Thread(target=prepare_export, name="insights-export", daemon=True)
     warm_up.start()
+    handed = staging / handoff.HANDOFF_FILE if prepare is not None else None
+    if handed is not None:  # the report is prepared here while the kernel starts
+        threading.Thread(target=prepare, name="insights-prepare", daemon=True,
+                         args=(params,), kwargs={"quarter": quarter, "root": root, "path": handed}).start()
     try:
         executed = run_notebook(
             root / NOTEBOOK,
@@ -183,11 +197,14 @@ def _publish_locked(unit, quarter, params, params_file, unit_dir, *, root, progr
                 "quarter": quarter or "",
                 "params_file": str(params_file.relative_to(root)),
                 "output_dir": str(staging),
+                "prepared": str(handed or ""),
             },
             cwd=root,
             timeout=params.report.execution_timeout_seconds,
             progress=progress,
         )
+        if handed is not None:
+            handoff.clean_up(handed)
         summary = json.loads((staging / SUMMARY_FILE).read_text(encoding="utf-8"))
         (staging / SUMMARY_FILE).unlink()
         published_quarter = str(parse_quarter(summary["quarter"]))

@@ -220,7 +220,10 @@ _QUOTED = r"'[^']*'|\"[^\"]*\"|«[^»]*»"
 
 def run_facts(params, sources: list[dict], *, root: Path) -> pd.DataFrame:
     """Return the run metadata as (item, value) rows: inputs, params, code and packages."""
-    rows = [(_("Unit"), params.unit), (_("Code version (git)"), runinfo.git_commit(root))]
+    commit = runinfo.git_commit(root)  # "<sha> (with uncommitted changes)" from a dirty tree
+    dirty = commit.endswith(" (with uncommitted changes)")
+    shown = commit.split(" ", 1)[0] + (" " + _("(with uncommitted changes)") if dirty else "")
+    rows = [(_("Unit"), params.unit), (_("Code version (git)"), shown)]
     for source in sources:
         rows.append((_("Input {path}").format(path=source.get("path")), f"SHA-256 {source.get('sha256')}"))
         rows.append((_("Rows read from {path}").format(path=source.get("path")), fmt_int(source.get("rows_read"))))
