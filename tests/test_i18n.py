@@ -78,7 +78,8 @@ def test_russian_numbers_money_shares_dates_and_quarters(ru):
     assert core.fmt_money(14_390_000_000, currency="RUB") == f"14,4{NB}млрд{NB}₽"
     assert core.fmt_money(146_000_000) == f"146{NB}млн{NB}₽"
     assert core.fmt_money(1_234) == f"1,23{NB}тыс.{NB}₽"
-    assert core.fmt_money(-950) == f"-950{NB}₽"
+    assert core.fmt_money(-950) == f"\u2212950{NB}₽"  # the minus sign, not a hyphen
+    assert core.fmt_share(-0.24) == f"\u221224,0{NB}%" and core.fmt_number(-7.34) == "\u22127,3"
     assert core.fmt_share(0.573) == f"57,3{NB}%"
     assert core.fmt_share(0.00004) == f"<0,1{NB}%"
     assert core.fmt_date(date(2026, 9, 30)) == "30 сентября 2026\u202fг."

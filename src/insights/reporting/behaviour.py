@@ -301,7 +301,8 @@ def describe_rfm(summary: pd.DataFrame, *, bins: int = 5, min_customers: int = 1
     if len(risky) and risky["customers"].sum() > 0:
         out.append(sentence(
             _("At risk and cannot-lose-them: {n} customers who used to buy often but not lately; "
-            "contact them first."), n=fmt_int(risky["customers"].sum())))
+              "those of them worth calling are on the \"needs attention\" list, with the money "
+              "at stake."), n=fmt_int(risky["customers"].sum())))
     if not out:
         out.append(sentence(_("No customer is in the Champions or At risk segments.")))
     return paragraph(*out)

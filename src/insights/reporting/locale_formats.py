@@ -20,8 +20,17 @@ _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 QUARTER_PATTERNS = {"ru": "{roman} кв. {year}"}
 
 
+#: The minus sign of a negative number in text: Russian typography writes "−" (U+2212), not
+#: the hyphen CLDR gives. Only in report text; exports keep numbers Excel can read.
+MINUS = "\u2212"
+
+
 def _pattern(digits: int) -> str:
     return "#,##0" + ("." + "0" * digits if digits > 0 else "")
+
+
+def _minus(text: str) -> str:
+    return MINUS + text[1:] if text.startswith("-") else text
 
 
 def format_number(value: float, *, digits: int, locale: Locale) -> str:
@@ -29,9 +38,11 @@ def format_number(value: float, *, digits: int, locale: Locale) -> str:
 
     >>> format_number(1234567.891, digits=2, locale=Locale.parse("ru"))
     '1\\xa0234\\xa0567,89'
+    >>> format_number(-288, digits=0, locale=Locale.parse("ru"))
+    '\u2212288'
     """
     rounded = round(float(value), digits) + 0.0  # + 0.0 turns -0.0 into 0.0
-    return format_decimal(rounded, format=_pattern(digits), locale=locale)
+    return _minus(format_decimal(rounded, format=_pattern(digits), locale=locale))
 
 
 def format_share(value: float, *, digits: int, locale: Locale) -> str:
@@ -42,7 +53,7 @@ def format_share(value: float, *, digits: int, locale: Locale) -> str:
     """
     pattern = locale.percent_formats[None].pattern.split(";")[0]
     pattern = pattern.replace("#,##0", _pattern(digits), 1)
-    return format_percent(round(float(value), digits + 2) + 0.0, format=pattern, locale=locale)
+    return _minus(format_percent(round(float(value), digits + 2) + 0.0, format=pattern, locale=locale))
 
 
 def format_money(value: float, *, currency: str, locale: Locale) -> str:
@@ -59,7 +70,7 @@ def format_money(value: float, *, currency: str, locale: Locale) -> str:
             break
     digits = 0 if scaled >= 100 or size < 1000 else (1 if scaled >= 10 else 2)
     amount = float(round(value)) if size < 1000 else float(value)
-    return format_compact_currency(amount, currency, locale=locale, fraction_digits=digits)
+    return _minus(format_compact_currency(amount, currency, locale=locale, fraction_digits=digits))
 
 
 def format_day(value: date, *, locale: Locale) -> str:
