@@ -64,7 +64,9 @@ reporting.sections.show(
     "attention",
     reporting.attention.describe_attention(report.attention, labels=report.labels, currency=report.currency),
     reporting.attention.attention_table(report.attention, labels=report.labels, currency=report.currency),
-    reporting.attention.describe_win_back(report.attention, labels=report.labels, currency=report.currency),
+    reporting.attention.describe_win_back(
+        report.attention, labels=report.labels, currency=report.currency, split=report.split
+    ),
 )
 
 # %%

@@ -103,6 +103,14 @@ def test_experiment_list_hides_names_unless_allowed_and_keeps_every_customer():
     shown = experiment_list(assignments, features, show_names=True, salt="u")
     assert shown.loc[shown["customer_id"] == "a", "customer"].item() == "'=cmd"  # formula neutralised
     assert assignments["customer_id"].tolist() == ["b", "a", "c"]  # input not mutated
+    from insights.reporting.i18n import set_language
+
+    set_language("ru")
+    try:
+        russian = experiment_list(assignments, features, show_names=False, salt="u")
+    finally:
+        set_language("en")
+    assert russian["group"].tolist() == ["контрольная", "тестовая", "тестовая"]
 
 
 def test_key_customer_list_says_class_loss_maker_and_reasons_in_the_report_language():

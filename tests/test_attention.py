@@ -168,3 +168,33 @@ def test_exports_one_table_per_manager_labelled_as_in_the_report():
     records = attention_records(result, labels=hidden)
     assert [r["customer"] for r in records] == [hidden[c] for c in result.table["customer_id"]]
     assert {"customer", "account_manager", "reasons", "at_stake", "action"} <= set(records[0])
+
+
+def test_the_win_back_list_marks_the_experiment_s_control_group():
+    """A lapsed customer in the win-back experiment's control group must get no offer: the
+    export says which group each one is in and the text counts the control group (the list
+    said "a win-back offer" to all of them while the experiment said "test group only")."""
+    from insights.reporting.attention import attention_exports, describe_win_back
+    from insights.reporting.i18n import set_language
+
+    act = activity(PLANTED)
+    warning = attention.run_rate_warning(act, quarter=Q, params=PARAMS)
+    feats = features(act)
+    feats.loc[feats["customer_id"].isin(["steady", "once"]), "recency_days"] = 500.0
+    result = attention.build_attention(feats, warning=warning, params=PARAMS, lost_days=365)
+    assert sorted(result.win_back["customer_id"]) == ["once", "steady"]
+    split = pd.DataFrame({"customer_id": ["steady", "once", "elsewhere"],
+                          "group": ["control", "test", "control"]})  # fmt: skip
+    table = attention_exports(result, labels=None, split=split)["export_win_back"]
+    groups = dict(zip(table["customer_id"], table["experiment_group"], strict=True))
+    assert groups == {"steady": "control group: no offer this quarter", "once": "test group: make the offer"}
+    text = describe_win_back(result, labels=None, currency="RUB", split=split)
+    assert "1 of them are the win-back experiment" in text and "control group: no offer to them" in text
+    assert "control group" not in describe_win_back(result, labels=None, currency="RUB")
+    set_language("ru")
+    try:
+        russian = attention_exports(result, labels=None, split=split)["export_win_back"]
+    finally:
+        set_language("en")
+    assert set(russian["experiment_group"]) == {"контрольная группа: в этом квартале без предложения",
+                                                "тестовая группа: сделайте предложение"}

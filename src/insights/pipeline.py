@@ -536,6 +536,6 @@ def report_artifacts(report: ReportData) -> dict[str, Any]:
         "export_experiment_groups": account_lists.experiment_list(
             report.split, report.features_now, show_names=show_names, salt=salt
         ),
-        **attention_text.attention_exports(report.attention, labels=export_labels),
+        **attention_text.attention_exports(report.attention, labels=export_labels, split=report.split),
     }
     return {"summary": summary, "tables": tables}

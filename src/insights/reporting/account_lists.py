@@ -15,7 +15,7 @@ import pandas as pd
 
 from insights.key_customers import KeyCustomers
 from insights.reporting.core import customer_labels, fmt_int, fmt_share
-from insights.reporting.i18n import _
+from insights.reporting.i18n import N_, _
 from insights.reporting.key_customers import CLASS_WORDS, OVERRIDE_WORDS
 from insights.reporting.phrases import key_reasons
 from insights.safety import neutralize_frame
@@ -151,6 +151,8 @@ def at_risk_list(
 
 
 EXPERIMENT_COLUMNS = ("customer", "customer_id", "group", "stratum", "value")
+#: The experiment's groups as the export names them.
+GROUP_WORDS = {"test": N_("test"), "control": N_("control")}
 
 
 def experiment_list(
@@ -170,4 +172,5 @@ def experiment_list(
     named = ["customer_id", "customer_name"] if "customer_name" in features.columns else ["customer_id"]
     frame = assignments.merge(features[named], on="customer_id", how="left")
     frame = frame.sort_values(["group", "customer_id"], kind="stable")
+    frame = frame.assign(group=frame["group"].map(lambda g: _(GROUP_WORDS.get(str(g), str(g)))))
     return _export(frame, EXPERIMENT_COLUMNS, show_names=show_names, salt=salt, include_ids=include_ids)

@@ -139,10 +139,28 @@ def attention_table(
     return html_table(frame, formats=formats, caption=caption, currency=currency)
 
 
+#: What the win-back list says of a customer in the win-back experiment (``experiments``).
+EXPERIMENT_WORDS = {"test": N_("test group: make the offer"),
+                    "control": N_("control group: no offer this quarter")}
+
+
+def experiment_groups(customer_ids: pd.Series, split: pd.DataFrame | None) -> pd.Series:
+    """Return each customer's experiment group ("test", "control") or "" (not in the experiment)."""
+    if split is None or split.empty:
+        return pd.Series("", index=customer_ids.index, dtype=object)
+    groups = split.drop_duplicates("customer_id").set_index("customer_id")["group"]
+    return customer_ids.map(groups).fillna("").astype(object)
+
+
 def describe_win_back(
-    attention, *, labels: Mapping[str, str] | None, currency: str, top: int = 10
+    attention, *, labels: Mapping[str, str] | None, currency: str, top: int = 10,
+    split: pd.DataFrame | None = None,
 ) -> Html:
-    """Describe the separate win-back list: customers gone longer than the horizon."""
+    """Describe the separate win-back list: customers gone longer than the horizon.
+
+    ``split`` is this quarter's win-back experiment (``experiments.split_win_back``): its
+    control group gets no offer, and the text says how many of the list that is.
+    """
     gone = attention.win_back
     parts = [
         sentence(
@@ -154,6 +172,12 @@ def describe_win_back(
             old=fmt_int(attention.gone_for_good),
         )
     ]
+    control = int(experiment_groups(gone["customer_id"], split).eq("control").sum()) if len(gone) else 0
+    if control:
+        parts.append(sentence(
+            _("{c} of them are the win-back experiment's control group: no offer to them this "
+              "quarter, or the experiment cannot show what the offer is worth (the list "
+              "says who)."), c=fmt_int(control)))
     if len(gone):
         names = [
             _("{name} ({money} ever)").format(
@@ -181,7 +205,8 @@ def attention_records(attention, *, labels: Mapping[str, str] | None) -> list[di
     ]
 
 
-def attention_exports(attention, *, labels: Mapping[str, str] | None) -> dict[str, pd.DataFrame]:
+def attention_exports(attention, *, labels: Mapping[str, str] | None,
+                      split: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Return export tables: ``export_attention`` (the action list) and ``export_win_back``.
 
     Publishing splits the action list per account manager (``publish.report.SPLIT_BY_MANAGER``:
@@ -199,8 +224,13 @@ def attention_exports(attention, *, labels: Mapping[str, str] | None) -> dict[st
     )
     frame = neutralize_frame(frame[list(EXPORT_COLUMNS)].reset_index(drop=True))
     gone = attention.win_back
-    win_back = gone.assign(customer=labels_of(gone["customer_id"], labels))
-    columns = ["customer", "customer_id", "account_manager", "recency_days", "monetary_total"]
+    win_back = gone.assign(
+        customer=labels_of(gone["customer_id"], labels),
+        experiment_group=experiment_groups(gone["customer_id"], split).map(
+            lambda g: _(EXPERIMENT_WORDS[g]) if g in EXPERIMENT_WORDS else ""),
+    )
+    columns = ["customer", "customer_id", "account_manager", "recency_days", "monetary_total",
+               "experiment_group"]
     tables = {
         "export_attention": frame,
         "export_win_back": neutralize_frame(win_back[columns].reset_index(drop=True)),

@@ -131,7 +131,7 @@ COLUMN_LABELS = {
     "monetary_total": N_("Total spend"), "rule": N_("Rule code"), "amount_value": N_("Amount as a number"),
     "order_id": N_("Order ID"), "unit": N_("Unit"), "customer_name": N_("Customer name"),
     "currency": N_("Currency"), "cost": N_("Cost"), "discount": N_("Discount"),
-    "is_reference": N_("Reference customer"),
+    "is_reference": N_("Reference customer"), "experiment_group": N_("Win-back experiment"),
 }  # fmt: skip
 
 
