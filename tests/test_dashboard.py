@@ -84,3 +84,18 @@ def test_a_russian_unit_gets_a_russian_card_and_page(tmp_path):
 def test_an_empty_reports_folder_says_so(tmp_path):
     page = build_index(root=tmp_path).read_text(encoding="utf-8")
     assert "Отчётов пока нет." in page and '<html lang="ru">' in page  # Russian is the default language
+
+
+def test_a_russian_card_names_the_unit_and_its_first_item_in_russian(tmp_path):
+    """The index named units by their codes and showed the first item's reason codes and the
+    English action; a Russian card says both as the report does."""
+    attention = [{"customer": "АО «Столичный Таксопарк»", "account_manager": "Орлов Д. С.",
+                  "reasons": ["declining", "single_manager"], "at_stake": 1_000_000_000,
+                  "action": "call this week"}]  # fmt: skip
+    params = {"source": {"currency": "RUB"},
+              "report": {"title": "Корпоративные продажи: квартальный отчёт о клиентской базе"}}
+    _publish(tmp_path, "corporate", "2026Q3", language="ru", attention=attention, params=params)
+    page = build_index(root=tmp_path).read_text(encoding="utf-8")
+    assert '<a href="corporate/2026Q3/report.html">Корпоративные продажи</a>' in page
+    assert "покупает намного меньше своего обычного темпа" in page and "позвоните на этой неделе" in page
+    assert "declining" not in page and "single_manager" not in page and "call this week" not in page

@@ -20,6 +20,7 @@ import jinja2
 from markupsafe import Markup
 
 from insights.params import ReportParams
+from insights.reporting.attention import REASON_WORDS, action_words, reason_words
 from insights.reporting.core import fmt_money, fmt_quarter, fmt_share
 from insights.reporting.i18n import LANGUAGES, N_, _, current_language, ngettext, set_language
 from insights.reporting.labels import label_code
@@ -107,6 +108,7 @@ def unit_view(unit: str, metas: list[dict], failure: dict | None, log: list[dict
     latest = metas[0] if metas else None
     return {
         "unit": unit,
+        "name": _unit_name(unit, latest),
         "language": current_language(),
         "latest": _quarter_view(unit, latest) if latest else None,
         "earlier": [_quarter_view(unit, m) for m in metas[1:]],
@@ -116,6 +118,15 @@ def unit_view(unit: str, metas: list[dict], failure: dict | None, log: list[dict
             for r in _withdrawals(log)
         ],
     }
+
+
+def _unit_name(unit: str, meta: dict | None) -> str:
+    """Return the unit's name for a reader: its report title up to a colon, else its code.
+
+    "Продажи автопарков: квартальный отчёт о клиентской базе" -> "Продажи автопарков".
+    """
+    title = (((meta or {}).get("params") or {}).get("report") or {}).get("title") or ""
+    return str(title).split(": ", 1)[0].strip()[:80] or unit
 
 
 def _quarter_view(unit: str, meta: dict) -> dict:
@@ -159,15 +170,18 @@ def _attention_view(items: object, *, currency: str) -> dict | None:
     if not isinstance(items, list) or not items or not isinstance(items[0], dict):
         return None
     first = items[0]
-    reasons = first.get("reasons")
-    reasons = "; ".join(map(str, reasons)) if isinstance(reasons, list) else str(reasons or "")
+    codes = first.get("reasons")
+    codes = [str(c) for c in codes] if isinstance(codes, list) else []
+    known = codes and all(c in REASON_WORDS for c in codes)  # the words the report uses
+    reasons = reason_words(codes) if known else "; ".join(codes)
+    action = action_words(codes) if known else str(first.get("action", "") or "")
     stake = first.get("at_stake")
     return {
         "customer": str(first.get("customer", "") or ""),
         "manager": str(first.get("account_manager", "") or ""),
         "reasons": reasons[:300],
         "at_stake": fmt_money(stake, currency=currency) if isinstance(stake, int | float) else "",
-        "action": str(first.get("action", "") or "")[:300],
+        "action": action[:300],
         "more": len(items) - 1,
     }
 

@@ -209,7 +209,8 @@ def _publish_locked(unit, quarter, params, params_file, unit_dir, *, root, progr
         (staging / SUMMARY_FILE).unlink()
         published_quarter = str(parse_quarter(summary["quarter"]))
         use_report_params(params.report)
-        title = report_title(params.report.title or unit.title(), published_quarter)
+        title = report_title(params.report.title or unit.title(), published_quarter,
+                             named=bool(params.report.title))
         warm_up.join()
         html = export_html(executed, title=title)
         write_text(staging / "report.html", html)
@@ -235,13 +236,18 @@ def _publish_locked(unit, quarter, params, params_file, unit_dir, *, root, progr
     return PublishResult(unit, published_quarter, final, final / "report.html", meta)
 
 
-def report_title(name: str, quarter: str) -> str:
+def report_title(name: str, quarter: str, *, named: bool = False) -> str:
     """Return the report's title in the current language.
 
-    >>> report_title("Fleet", "2026Q3")
-    'Fleet — quarterly customer report 2026Q3'
+    ``named``: ``name`` is the unit's own report title (``report.title``), which already
+    says what the report is, so only the quarter is added.
+
+    >>> report_title("Fleet", "2026Q3"), report_title("Fleet sales: customer report", "2026Q3", named=True)
+    ('Fleet — quarterly customer report 2026Q3', 'Fleet sales: customer report, 2026Q3')
     """
     shown = quarter if current_language() == "en" else fmt_quarter(quarter)
+    if named:
+        return _("{title}, {quarter}").format(title=name, quarter=shown)
     return _("{name} — quarterly customer report {quarter}").format(name=name, quarter=shown)
 
 
