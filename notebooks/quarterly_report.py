@@ -47,7 +47,10 @@ reporting.sections.show(None, reporting.headline.title_block(params, report.quar
 # %%
 reporting.sections.show(
     "headline",
-    reporting.headline.headline_cards(report.headline, currency=report.currency),
+    reporting.headline.headline_cards(
+        report.headline, currency=report.currency, attention=report.attention,
+        labels=report.labels, dominant_share=params.attention.exposure_min_share,
+    ),
     reporting.headline.describe_headline(
         report.headline, express=report.express, concentration=report.concentration,
         attention=report.attention, managers=report.managers, labels=report.labels,

@@ -185,7 +185,9 @@ def test_the_group_labels_each_customer_as_its_own_unit_report_does():
     assert in_group["2"] == retail["2"] and in_group["2"].startswith("C-")
 
 
-def test_headline_facts_come_in_order_of_money_and_name_the_key_person():
+def test_headline_facts_lead_with_the_leaving_client_then_money_and_name_the_key_person():
+    """A dominant client leaving leads even when the key person's exposure is more money;
+    the rest follow by money, and the key person's share is said to include that client."""
     from insights.reporting.headline import headline_facts
 
     table = pd.DataFrame({
@@ -200,14 +202,19 @@ def test_headline_facts_come_in_order_of_money_and_name_the_key_person():
     conc = SimpleNamespace(total_revenue=368.0)
     facts = headline_facts({"top1_share": 0.57}, concentration=conc, attention=needs,
                            managers=managers, labels={"big": "Big Co"})  # fmt: skip
-    money = [m for m, _ in facts]
-    assert money == sorted(money, reverse=True)
-    assert "Key-person exposure" in facts[0][1] and "Ann" in facts[0][1] and "68.9%" in facts[0][1]
-    assert "Big Co" in facts[1][1] and "shortfall of 95 RUB per quarter" in facts[1][1]
+    money = [m for m, _ in facts[1:]]
+    assert money == sorted(money, reverse=True) and facts[0][0] < facts[1][0]
+    assert "Big Co" in facts[0][1] and "shortfall of 95 RUB per quarter" in facts[0][1]
+    assert "Key-person exposure" in facts[1][1] and "Ann" in facts[1][1] and "68.9%" in facts[1][1]
+    assert "That share includes Big Co, the customer who is leaving." in facts[1][1]
     # the same list with a 50% key-person threshold above Ann's share drops that fact
     fewer = headline_facts({"top1_share": 0.57}, concentration=conc, attention=needs,
                            managers=managers, manager_share=0.7)  # fmt: skip
     assert not any("Key-person" in text for _, text in fewer)
+    other_manager = SimpleNamespace(largest=managers.largest | {"account_manager": "Bob"})
+    bob = headline_facts({"top1_share": 0.57}, concentration=conc, attention=needs,
+                         managers=other_manager, labels={"big": "Big Co"})  # fmt: skip
+    assert not any("That share includes" in text for _, text in bob)  # Bob does not serve Big Co
 
 
 def test_mean_p_alive_by_group_leaves_out_one_time_buyers():
@@ -266,3 +273,27 @@ def test_a_green_express_test_beside_a_dominant_client_in_decline_says_it_counts
                                                        concentration=conc, attention=small)  # fmt: skip
     assert "counts customers" not in describe_headline(head, express=_express("yellow"),
                                                        concentration=conc, attention=needs)  # fmt: skip
+
+
+def test_cards_say_why_the_top_share_falls_and_what_the_green_test_leaves_out():
+    """Corporate: the largest client (57%) is leaving; its share card fell 5.9 points (read
+    as good news) and the express test card was a plain green."""
+    head = {
+        "revenue_12m": 4.24e9, "revenue_12m_change": -0.24, "revenue_12m_change_year": -0.369,
+        "revenue_quarter": 4.42e8, "revenue_quarter_change": -0.171, "revenue_quarter_change_year": -0.752,
+        "active_customers": 36, "active_customers_change": -0.027, "active_customers_change_year": 0.0,
+        "top1_share": 0.57, "top1_share_prev": 0.629, "top1_share_year": 0.681, "hhi_band": "highly concentrated",
+        "express_test": "green", "express_test_prev": "green", "express_test_year": "green",
+        "one_time_share": 0.0, "regular_share": 0.472, "lost_share": 0.028,
+    }  # fmt: skip
+    table = pd.DataFrame({"customer_id": ["big"], "reasons": [("declining",)], "at_stake": [2.4e9],
+                          "revenue_share": [0.57], "account_manager": ["Ann"]})  # fmt: skip
+    needs = SimpleNamespace(table=table)
+    plain = headline_cards(head, currency="RUB")
+    told = headline_cards(head, currency="RUB", attention=needs, labels={"big": "Big Co"})
+    assert "Unchanged on the same quarter a year ago." in plain  # not "Up 0.0%"
+    assert "It falls because Big Co is leaving, not because revenue is spreading." in told
+    assert "It counts customers, not revenue: Big Co" in told
+    express_card = told.split('<div class="card ')[-1]
+    assert express_card.startswith("card-warn") and plain.split('<div class="card ')[-1].startswith("card-good")
+    assert "leaving" not in plain and "counts customers" not in plain

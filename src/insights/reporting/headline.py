@@ -138,6 +138,8 @@ _NO_FIGURE = {
 def _change_text(change: float | None, *, key: str, year: bool = False) -> str:
     if change is None:
         return _(_NO_FIGURE[(key, year)])
+    if abs(change) < 0.0005:  # "0.0%" either way: say it in words
+        return _("Unchanged on the same quarter a year ago.") if year else _("Unchanged on the previous quarter.")
     if year:
         text = _("Up {pct} on the same quarter a year ago.") if change >= 0 else _("Down {pct} on the same quarter a year ago.")
     else:
@@ -172,8 +174,18 @@ def _express_change(headline: dict) -> str:
     )
 
 
-def headline_cards(headline: dict, *, currency: str) -> Html:
-    """Render the 5 headline KPI cards, each with its change on the previous quarter and a year ago."""
+def headline_cards(headline: dict, *, currency: str, attention=None, labels=None,
+                   dominant_share: float = 0.10) -> Html:
+    """Render the 5 headline KPI cards, each with its change on the previous quarter and a year ago.
+
+    When the largest customer is leaving (``attention``'s first declining row brings at least
+    ``dominant_share`` of revenue), its card says the share falls because it leaves, and the
+    express test's card that the test counts customers, not that customer's revenue.
+    """
+    from insights.reporting.dependency import label_of
+
+    leaving = _dominant_decline(attention, dominant_share=dominant_share)
+    leaving_name = label_of(leaving["customer_id"], labels) if leaving is not None else ""
     top1 = headline["top1_share"]
     express = headline["express_test"]
     express_tone = {"green": "good", "red": "bad"}.get(express.split(" ")[0], "warn")
@@ -207,7 +219,9 @@ def headline_cards(headline: dict, *, currency: str) -> Html:
             + " "
             + _points_text(top1, headline.get("top1_share_prev"))
             + " "
-            + _points_text(top1, headline.get("top1_share_year"), year=True),
+            + _points_text(top1, headline.get("top1_share_year"), year=True)
+            + (" " + _("It falls because {name} is leaving, not because revenue is spreading.").format(
+                name=leaving_name) if leaving_name and _falling(top1, headline.get("top1_share_prev")) else ""),
             dependency_tone,
         ),
         Card(
@@ -217,11 +231,17 @@ def headline_cards(headline: dict, *, currency: str) -> Html:
               "active customers lost since: {lost}.").format(
                 one=fmt_share(headline["one_time_share"]), regular=fmt_share(headline["regular_share"]),
                 lost=fmt_share(headline.get("lost_share")),
-            ) + " " + _express_change(headline),
-            express_tone,
+            ) + " " + _express_change(headline)
+            + (" " + _("It counts customers, not revenue: {name}'s decline is not in it.").format(
+                name=leaving_name) if leaving_name else ""),
+            express_tone if not leaving_name or express_tone == "bad" else "warn",
         ),
     ]
     return kpi_cards(cards)
+
+
+def _falling(now: float | None, before: float | None) -> bool:
+    return now is not None and before is not None and now < before
 
 
 def build_summary(
@@ -353,12 +373,14 @@ def headline_facts(
         )))  # fmt: skip
     largest = dict(getattr(managers, "largest", {}) or {})
     if largest.get("at_risk_share") is not None and largest["at_risk_share"] >= manager_share:
+        same = row is not None and str(row.get("account_manager")) == str(largest["account_manager"])
         facts.append((float(largest.get("revenue_at_risk") or 0.0), sentence(
             _("Key-person exposure: one account manager, {name}, handles customers bringing {share} "
               "of revenue ({money}); they could follow the manager out."),
             name=largest["account_manager"], share=fmt_share(largest["at_risk_share"]),
             money=fmt_money(largest.get("revenue_at_risk"), currency=currency),
-        )))  # fmt: skip
+        ) + (Html(" ") + sentence(_("That share includes {client}, the customer who is leaving."),
+                                  client=label_of(row["customer_id"], labels)) if same else Html(""))))  # fmt: skip
     top1 = headline["top1_share"]
     if top1 is not None and top1 >= 0.3:
         facts.append((top1 * concentration.total_revenue, sentence(
@@ -372,7 +394,8 @@ def headline_facts(
                      "{n} customers cost more than they bring after discounts and cost ({money} of revenue).", len(losers)),
             n=fmt_int(len(losers)), money=fmt_money(losers["at_stake"].sum(), currency=currency),
         )))  # fmt: skip
-    return sorted(facts, key=lambda fact: -fact[0])
+    first = facts[:1] if row is not None else []  # a dominant client leaving always leads
+    return first + sorted(facts[len(first):], key=lambda fact: -fact[0])
 
 
 def _declining(attention) -> pd.DataFrame:
