@@ -189,7 +189,7 @@ def test_the_win_back_list_marks_the_experiment_s_control_group():
     groups = dict(zip(table["customer_id"], table["experiment_group"], strict=True))
     assert groups == {"steady": "control group: no offer this quarter", "once": "test group: make the offer"}
     text = describe_win_back(result, labels=None, currency="RUB", split=split)
-    assert "1 of them are the win-back experiment" in text and "control group: no offer to them" in text
+    assert "Of this win-back list, 1 are the win-back experiment" in text and "control group: no offer to them" in text
     assert "control group" not in describe_win_back(result, labels=None, currency="RUB")
     set_language("ru")
     try:

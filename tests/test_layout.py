@@ -83,6 +83,32 @@ def print_a4(report_path: Path, *, chromium: str, tmp: Path) -> tuple[int, str]:
     return pages, re.search(r"^Page size:\s+(.*)$", info, re.M).group(1)
 
 
+def test_printed_tables_break_between_words_not_inside_them(chromium, tmp_path):
+    """Corporate's attention table on A4 printed "Менед|жер", "Недобо|р в квартал" and
+    "Столичны|й": cells may wrap between words only (numbers not at all)."""
+    rows = pd.DataFrame({
+        "Клиент": ["АО «Столичный Таксопарк»", "ООО «Сибирь Авто»"],
+        "Менеджер": ["Орлов Д. С.", "Павлова Н. А."],
+        "Причина": ["покупает намного меньше своего обычного темпа; крупный клиент у менеджера, на "
+                    "которого приходится большая доля выручки", "покупает намного меньше своего обычного темпа"],
+        "Под угрозой, сумма": ["2,42\xa0млрд\xa0₽", "132\xa0млн\xa0₽"],
+        "Недобор в квартал": ["1,1\xa0млрд\xa0₽", "35\xa0млн\xa0₽"],
+        "Рекомендуемое действие": ["позвоните на этой неделе: узнайте, почему упали заказы, и согласуйте "
+                                   "следующий заказ; назначьте клиенту второе контактное лицо"] * 2,
+    })  # fmt: skip
+    cell = nbformat.v4.new_code_cell("show()")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": str(html_table(rows))})]
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [cell]
+    path = tmp_path / "report.html"
+    path.write_text(export_html(notebook, title="Таблица"), encoding="utf-8")
+    print_a4(path, chromium=chromium, tmp=tmp_path)
+    printed = subprocess.run(["pdftotext", str(tmp_path / "print.pdf"), "-"], capture_output=True,
+                             text=True, check=True).stdout
+    for words in ("Менеджер", r"Недобор\s+в\s+квартал", "Столичный", r"2,42\s+млрд"):
+        assert re.search(words, printed), (words, printed[:400])
+
+
 def _wide_report() -> str:
     """Export a small notebook holding what breaks phones: a 14-column table, cards, long text."""
     wide = pd.DataFrame({f"column number {i}": [123456.789 * i, 2.5] for i in range(14)})

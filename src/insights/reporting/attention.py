@@ -165,19 +165,21 @@ def describe_win_back(
     parts = [
         sentence(
             _("{n} customers have bought nothing for more than {h} days but less than {m}: a "
-            "win-back offer, not a routine call. {old} customers gone longer are on no list."),
+            "win-back offer, not a routine call."),
             n=fmt_int(len(gone)),
             h=fmt_int(attention.horizon_days),
             m=fmt_int(attention.winback_max_days),
-            old=fmt_int(attention.gone_for_good),
         )
     ]
     control = int(experiment_groups(gone["customer_id"], split).eq("control").sum()) if len(gone) else 0
     if control:
         parts.append(sentence(
-            _("{c} of them are the win-back experiment's control group: no offer to them this "
-              "quarter, or the experiment cannot show what the offer is worth (the list "
-              "says who)."), c=fmt_int(control)))
+            _("Of this win-back list, {c} are the win-back experiment's control group: no offer "
+              "to them this quarter, or the experiment cannot show what the offer is worth (the "
+              "exported list says who)."), c=fmt_int(control)))
+    if attention.gone_for_good:
+        parts.append(sentence(_("{old} customers gone longer are on no list."),
+                              old=fmt_int(attention.gone_for_good)))
     if len(gone):
         names = [
             _("{name} ({money} ever)").format(
