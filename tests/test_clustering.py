@@ -513,3 +513,21 @@ def test_charts_name_the_groups_in_the_report_language():
     russian = {"частые с крупными тратами", "ушедшие разовые покупатели", "новые клиенты"}
     assert {label.split(". ", 1)[1] for label in legend} == russian
     assert {label.split(". ", 1)[1] for label in rows} == russian
+
+
+def test_a_tiered_group_name_is_said_whole_in_the_report_language():
+    """Retail's groups "new customers (lower-value)" and "lapsed one-timers, online-first
+    (lower-value)" kept their English qualifier and tier in a Russian report."""
+    from insights.reporting.clusters import cluster_label
+    from insights.reporting.i18n import set_language
+
+    set_language("ru")
+    try:
+        said = [cluster_label(n) for n in ("new customers (lower-value)",
+                                           "lapsed one-timers, online-first (higher-value)",
+                                           "steady repeat buyers (value tier 3)", "one-timers")]
+    finally:
+        set_language("en")
+    assert said == ["новые клиенты (с более скромными тратами)",
+                    "ушедшие разовые покупатели, преимущественно онлайн (с более крупными тратами)",
+                    "стабильные повторные покупатели (уровень трат 3)", "разовые покупатели"]

@@ -82,11 +82,24 @@ def _header(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+#: Suffixes that tell apart two or more groups of the same name (``clustering.profiles``).
+TIER_WORDS = (N_("higher-value"), N_("lower-value"), N_("value tier {i}"))
+
+
 def cluster_label(name: object) -> str:
-    """Return a cluster's name in the report's language ('lapsed high-value, 2' keeps its suffix)."""
-    parts = str(name).split(", ")
-    first, _sep, rest = parts[0].partition(" (")
-    return ", ".join([_(first) + (f" ({rest}" if _sep else ""), *(_(q) for q in parts[1:])])
+    """Return a cluster's name in the report's language, qualifiers and tier included.
+
+    >>> cluster_label("lapsed one-timers, online-first (lower-value)")
+    'lapsed one-timers, online-first (lower-value)'
+    """
+    base, opened, rest = str(name).partition(" (")
+    parts = ", ".join(_(part) for part in base.split(", "))
+    if not opened:
+        return parts
+    tier = rest[:-1] if rest.endswith(")") else rest
+    numbered = re.fullmatch(r"value tier (\d+)", tier)
+    tier = _("value tier {i}").format(i=numbered.group(1)) if numbered else _(tier)
+    return f"{parts} ({tier})"
 
 
 def _long(text: str) -> Html:
