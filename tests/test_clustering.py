@@ -531,3 +531,46 @@ def test_a_tiered_group_name_is_said_whole_in_the_report_language():
     assert said == ["новые клиенты (с более скромными тратами)",
                     "ушедшие разовые покупатели, преимущественно онлайн (с более крупными тратами)",
                     "стабильные повторные покупатели (уровень трат 3)", "разовые покупатели"]
+
+
+# --- large units: k-means fitted on a sample, every customer to the nearest centre ----------
+
+
+def _blobs(n_per: int, *, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Three well-separated Gaussian groups (centres 20 apart, sd 1) and their planted group."""
+    rng = np.random.default_rng(seed)
+    centres = np.array([[0.0, 0.0, 0.0], [20.0, 0.0, 0.0], [0.0, 20.0, 0.0]])
+    group = np.repeat(np.arange(3), n_per)
+    return centres[group] + rng.normal(size=(len(group), 3)), group
+
+
+def test_fit_on_a_sample_equals_the_full_fit_on_planted_groups():
+    x, group = _blobs(2_000, seed=3)
+    full = fit_kmeans(x, k=3, n_init=3, random_state=0)
+    sampled = fit_kmeans(x, k=3, n_init=3, random_state=0, fit_size=300)
+    assert (full.fitted_rows, sampled.fitted_rows) == (6_000, 300)
+    assert adjusted_rand_score(full.labels, sampled.labels) == pytest.approx(1.0)
+    assert adjusted_rand_score(group, sampled.labels) == pytest.approx(1.0)
+    # every customer sits in the cluster of its nearest centre
+    d2 = ((x[:, None, :] - sampled.centers[None]) ** 2).sum(axis=2)
+    assert np.array_equal(sampled.labels, d2.argmin(axis=1))
+
+
+def test_at_or_below_fit_size_every_customer_is_fitted():
+    x, _ = _blobs(100, seed=4)
+    assert fit_kmeans(x, k=3, n_init=2, random_state=0, fit_size=300).fitted_rows == 300
+    a = fit_kmeans(x, k=3, n_init=2, random_state=0, fit_size=300)
+    b = fit_kmeans(x, k=3, n_init=2, random_state=0)
+    assert np.array_equal(a.labels, b.labels)
+
+
+def test_a_large_unit_is_clustered_on_a_sample_and_says_so():
+    frame = _planted((700, 500, 300), seed=5)
+    result = build_clusters(frame, params=ClusteringParams(fit_size=1_000), random_state=7)
+    assert result.status == "ok" and result.k == 3
+    merged = frame.merge(result.labels, on="customer_id")
+    assert len(merged) == 1_500 and result.sizes["customers"].sum() == 1_500
+    assert adjusted_rand_score(merged["group"], merged["cluster"]) == pytest.approx(1.0)
+    assert any("sample of 1,000" in note for note in result.notes)
+    rerun = build_clusters(frame, params=ClusteringParams(fit_size=1_000), random_state=7)
+    assert rerun.labels.equals(result.labels)

@@ -20,6 +20,7 @@ from insights.features.purchases import (
     estimate_margin_share,
     summarize_lifetime_revenue,
     summarize_purchases,
+    summarize_purchases_and_lifetime,
 )
 from insights.features.purchases_sql import (
     fetch_margin_totals,
@@ -199,6 +200,20 @@ def test_purchase_summary_by_hand(hand, source):
     assert held["frequency_holdout"].tolist() == [0, 1]
     assert held["monetary_value_holdout"].tolist() == [0.0, 0.3]
     assert held["duration_holdout"].tolist() == [60.0, 60.0]
+
+
+@pytest.mark.parametrize("source", ["frame", "parquet"])
+def test_summary_and_lifetime_from_one_scan_equal_the_two_by_hand(hand, source):
+    data = hand[0] if source == "frame" else hand[1]
+    summary, life = summarize_purchases_and_lifetime(data, as_of="2024-03-31", time_unit="day")
+    # the same frames as the worked examples above: b bought on 2 days (x = 1, t_x = 22,
+    # T = 81), lifetime 0.60 exactly
+    pd.testing.assert_frame_equal(
+        summary, summarize_purchases(data, as_of="2024-03-31", time_unit="day"))
+    pd.testing.assert_frame_equal(life, summarize_lifetime_revenue(data, as_of="2024-03-31"))
+    assert summary.set_index("customer_id").loc["b", ["frequency", "recency", "T"]].tolist() == [
+        1, 22.0, 81.0]
+    assert life["lifetime_revenue"].tolist() == [1.25, 5.0, 0.6, 7.0]
 
 
 @pytest.mark.parametrize("source", ["frame", "parquet"])

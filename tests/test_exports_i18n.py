@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -103,3 +104,49 @@ def test_slugs_never_carry_a_path():
     assert slug("../../etc/passwd") == "etc-passwd"
     assert slug("Щукина Ё.") == "shchukina-e"
     assert "/" not in slug("a/b\\c") and slug("***") == "none"
+
+
+def _csv_module_bytes(frame: pd.DataFrame, *, separator: str, decimal: str) -> bytes:
+    """The csv module's writer, cell by cell: what the column-wise ``csv_bytes`` must equal."""
+    from insights.publish.exports import _cell, _local_cell
+
+    cell = _cell if decimal == "." else _local_cell
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=separator, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
+    writer.writerow([str(c) for c in frame.columns])
+    for record in frame.itertuples(index=False, name=None):
+        writer.writerow([cell(v) for v in record])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _every_kind_of_column(n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    dates = pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 900, n), "D")
+    frame = pd.DataFrame({
+        "text": rng.choice(['ООО "Альфа"', "a;b", "x,y", "'=1", "", "two\r\nlines", None], n),
+        "string": pd.array(rng.choice(["p", None, "Иван"], n), dtype="string"),
+        "int": rng.integers(-10**12, 10**12, n),
+        "small": rng.integers(0, 5, n).astype("uint8"),
+        "amount": rng.normal(0, 1e6, n) * rng.choice([1.0, 1e-9, 1e12, np.nan, np.inf, -0.0], n),
+        "flag": rng.random(n) > 0.5,
+        "date": dates + pd.to_timedelta(rng.choice([0, 3600], n), "s"),
+        "mixed": pd.Series(rng.choice([1, 2.5, "t", None, np.nan, True], n), dtype=object),
+        "nullable": pd.array(rng.choice([1, None], n), dtype="Int64"),
+        "category": pd.Categorical(rng.choice(["u", "v"], n)),
+        "single": rng.normal(size=n).astype("float32"),
+    })  # fmt: skip
+    frame.loc[3, "date"] = pd.NaT
+    return frame
+
+
+@pytest.mark.parametrize("style", [(",", "."), (";", ",")], ids=["en", "ru"])
+def test_column_wise_csv_equals_the_csv_writer_cell_by_cell(style):
+    separator, decimal = style
+    frame = _every_kind_of_column(3_000)
+    for part in (frame, frame.iloc[:0], frame[["text"]], frame[["amount"]], frame.iloc[:4, :0]):
+        data = csv_bytes(part, separator=separator, decimal=decimal)
+        assert data == _csv_module_bytes(part, separator=separator, decimal=decimal)
+    rows = list(csv.reader(io.StringIO(csv_bytes(frame, separator=separator, decimal=decimal)
+                                       .decode("utf-8-sig"), newline=""), delimiter=separator))
+    assert len(rows) == len(frame) + 1 and {len(r) for r in rows} == {frame.shape[1]}
+    assert rows[1:][5][0] == ("" if frame["text"][5] is None else frame["text"][5])

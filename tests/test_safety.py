@@ -93,3 +93,15 @@ def test_a_short_or_symlinked_key_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("INSIGHTS_PSEUDONYM_KEY_FILE", str(tmp_path / "link.key"))
     with pytest.raises(PseudonymKeyError, match="symlink"):
         pseudonym("1", salt="fleet")
+
+
+@pytest.mark.parametrize("dtype", ["string", "str", object])
+def test_neutralize_frame_quotes_every_formula_start_in_every_text_dtype(dtype):
+    starts = ["=1", "+x", "-3", "@a", "\tq", "\rr", "＝f", "＋g", "－h", "＠i"]
+    safe = ["ok", "", "a=b", " =c", None]
+    frame = pd.DataFrame({"text": pd.Series(starts + safe, dtype=dtype), "n": range(15)})
+    out = neutralize_frame(frame)
+    assert dtype is object or out["text"].dtype == frame["text"].dtype  # text dtypes kept
+    assert out["text"].iloc[:10].tolist() == ["'" + s for s in starts]
+    assert out["text"].iloc[10:14].tolist() == safe[:4] and pd.isna(out["text"].iloc[14])
+    assert out["n"].tolist() == list(range(15)) and frame["text"].iloc[0] == "=1"

@@ -248,13 +248,14 @@ def _signals(
     frame = features[cols].copy()
     if "account_manager" not in frame:
         frame["account_manager"] = pd.NA
-    run = warning.table.set_index("customer_id")
     ids = frame["customer_id"]
-    frame["shortfall_quarter"] = ids.map(run["shortfall_quarter"]).fillna(0.0)
-    frame["run_rate"] = ids.map(run["run_rate"])
-    frame["latest_quarter"] = ids.map(run["latest_quarter"]).fillna(0.0)
+    # one lookup of every customer in the run-rate table, not one per column
+    run = warning.table.set_index("customer_id").reindex(pd.Index(ids)).set_axis(frame.index)
+    frame["shortfall_quarter"] = run["shortfall_quarter"].fillna(0.0)
+    frame["run_rate"] = run["run_rate"]
+    frame["latest_quarter"] = run["latest_quarter"].fillna(0.0)
     for column in ("compared_quarters", "compared_run_rate", "compared_revenue"):
-        frame[column] = ids.map(run[column])
+        frame[column] = run[column]
     total = float(frame["revenue_12m"].clip(lower=0).sum())
     frame["revenue_share"] = frame["revenue_12m"].clip(lower=0) / total if total > 0 else 0.0
     alive = ids.map(p_alive) if p_alive is not None else pd.Series(np.nan, index=frame.index)
@@ -263,8 +264,8 @@ def _signals(
     shares = frame["account_manager"].map(manager_shares) if manager_shares is not None else 0.0
     key = _flag(ids, valuable)
     flags = {
-        "declining": ids.map(run["declining"]).fillna(False).astype(bool)
-        | (key & ids.map(run["below_run_rate"]).fillna(False).astype(bool)),
+        "declining": run["declining"].fillna(False).astype(bool)
+        | (key & run["below_run_rate"].fillna(False).astype(bool)),
         "lapsing": key & (overdue | unlikely) & (frame["revenue_12m"] > 0),
         "loss_maker": _flag(ids, loss_makers),
         "single_manager": (frame["revenue_share"] >= params.exposure_min_share)

@@ -303,7 +303,9 @@ def score_key_customers(
     scored = features[features["revenue_12m"] > 0]
     scored = scored.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
     image, excluded = set(params.image_customers), set(params.exclude_customers)
-    unmatched = tuple(sorted((image | excluded) - set(scored["customer_id"])))
+    overrides = scored["customer_id"]
+    found = set(overrides[overrides.isin(sorted(image | excluded))])  # not a set of every id
+    unmatched = tuple(sorted((image | excluded) - found))
     rule = CLASSIFICATION_RULE.format(threshold=f"{params.profitable_min_margin_share:.0%}")
     if scored.empty:
         reason = "No customer has positive revenue in the last 12 months; nobody is scored."

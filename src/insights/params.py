@@ -266,6 +266,7 @@ class ClusteringParams(_Section):
     k_min: Annotated[int, Field(ge=2, le=20)] = 2
     k_max: Annotated[int, Field(ge=2, le=20)] = 8
     sample_size: Annotated[int, Field(ge=100, le=100_000)] = 10_000
+    fit_size: Annotated[int, Field(ge=1_000)] = 100_000  # above: fit on a seeded sample, rest to the nearest centre
     n_init: Annotated[int, Field(ge=1, le=100)] = 10
     stability_runs: Annotated[int, Field(ge=2, le=50)] = 5
     stability_min_ari: Share = 0.8

@@ -121,6 +121,7 @@ _FIELD_NOTES = {
     "clustering.k_min": "smallest k tried when k is empty",
     "clustering.k_max": "largest k tried when k is empty",
     "clustering.sample_size": "customers in the seeded sample on which k is chosen",
+    "clustering.fit_size": "above this many customers k-means is fitted on a seeded sample of this size and every customer goes to the nearest centre",
     "clustering.n_init": "k-means restarts per fit (scikit-learn's n_init)",
     "clustering.stability_runs": "reseeded fits compared with the adjusted Rand index",
     "clustering.stability_min_ari": "mean adjusted Rand index at or above this = stable clusters",

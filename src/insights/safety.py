@@ -177,7 +177,11 @@ def neutralize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(neutralize_formula, na_action="ignore")
+        values = out[column]
+        if values.dtype == object:
+            out[column] = values.map(neutralize_formula, na_action="ignore")
+        elif pd.api.types.is_string_dtype(values):  # text dtypes: one vectorised pass
+            formula = values.str.startswith(_FORMULA_START).fillna(False).astype(bool)
+            out[column] = values.mask(formula, "'" + values) if formula.any() else values
     out.columns = [neutralize_formula(str(c)) for c in out.columns]
     return out

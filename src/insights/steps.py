@@ -109,12 +109,13 @@ def clv_data(
     margin: tuple[float | None, str] = (None, "params.clv.margin_share")
     if params.margin_share is None:
         margin = purchases.estimate_margin_share(transactions, as_of=as_of, engine=engine)
+    summary, lifetime = purchases.summarize_purchases_and_lifetime(
+        transactions, as_of=as_of, time_unit=params.time_unit, engine=engine
+    )  # one scan of the purchase days for both
     return clv.ClvData(
         as_of=as_of,
-        summary=purchases.summarize_purchases(
-            transactions, as_of=as_of, time_unit=params.time_unit, engine=engine
-        ),
-        lifetime=purchases.summarize_lifetime_revenue(transactions, as_of=as_of, engine=engine),
+        summary=summary,
+        lifetime=lifetime,
         holdout=purchases.summarize_purchases(
             transactions, as_of=as_of, calibration_end=cal_end, time_unit=params.time_unit,
             engine=engine,

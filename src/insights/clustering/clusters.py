@@ -255,7 +255,7 @@ def build_clusters(
         The customer features frame (one row per customer).
     params : ClusteringParams
         ``params.clustering``: fixed ``k`` or the ``k_min..k_max`` silhouette range,
-        ``sample_size``, ``n_init``, ``stability_runs``, ``stability_min_ari``, ``features``.
+        ``sample_size``, ``fit_size``, ``n_init``, ``stability_runs``, ``stability_min_ari``, ``features``.
     random_state : int
         Seed of the sample, every fit and the reseeded stability fits.
 
@@ -293,7 +293,8 @@ def build_clusters(
         n_init=params.n_init,
         random_state=random_state,
     )
-    fit = fit_kmeans(x, k=choice.k, n_init=params.n_init, random_state=random_state)
+    fit = fit_kmeans(x, k=choice.k, n_init=params.n_init, random_state=random_state,
+                     fit_size=params.fit_size)
     return _assemble(features, prep, choice, fit, params=params, random_state=random_state)
 
 
@@ -419,6 +420,9 @@ def _fit_notes(
     ]
     if fit.algorithm == "MiniBatchKMeans":
         notes.append(f"With {n:,} customers the final fit used mini-batch k-means.")
+    if fit.fitted_rows < n:
+        notes.append(f"With {n:,} customers k-means was fitted on a fixed-seed sample of "
+                     f"{fit.fitted_rows:,}; every customer is in the cluster of the nearest centre.")
     if fit.n_refitted:
         notes.append(
             f"{count_of(fit.n_refitted, 'extreme customer')} formed a cluster of their own, left "

@@ -40,12 +40,13 @@ class KChoice:
 
 @dataclass(frozen=True)
 class KMeansFit:
-    """Raw k-means labels (0..k-1), centres, and how many customers were fitted out."""
+    """Raw k-means labels (0..k-1), centres, how many customers were fitted out, rows fitted."""
 
     labels: np.ndarray
     centers: np.ndarray
     n_refitted: int
     algorithm: str
+    fitted_rows: int
 
 
 def sample_rows(n: int, *, size: int, random_state: int) -> np.ndarray:
@@ -141,25 +142,51 @@ def _kmeans(k: int, x: np.ndarray, n_init: int, seed: int) -> KMeans | MiniBatch
         return model.fit(x)
 
 
-def fit_kmeans(matrix: np.ndarray, *, k: int, n_init: int, random_state: int) -> KMeansFit:
-    """Fit k-means (k-means++ init, ``n_init`` restarts, seeded) on every row.
+def fit_kmeans(
+    matrix: np.ndarray, *, k: int, n_init: int, random_state: int, fit_size: int | None = None
+) -> KMeansFit:
+    """Fit k-means (k-means++ init, ``n_init`` restarts, seeded) on every row, or on a sample.
 
     Exact Lloyd ``KMeans`` up to ``MINIBATCH_ABOVE`` rows, ``MiniBatchKMeans`` above. When a
     cluster is tiny (fewer than max(2, ``TINY_CLUSTER_SHARE`` of rows)), typically one
     extreme customer, k-means is refitted once without its members, who are then assigned to
-    the nearest centre: an outlier never silently owns a cluster.
+    the nearest centre: an outlier never silently owns a cluster. With ``fit_size`` and more
+    rows than that, k-means (as above) is fitted on a fixed-seed sample of ``fit_size`` rows
+    (``sample_rows``) and every row gets its nearest centre (``nearest_centre``): the cost of
+    the fit stops growing with customers; ``fitted_rows`` says how many rows were fitted.
     """
     x = np.asarray(matrix, dtype="float64")
+    if fit_size is not None and len(x) > fit_size:
+        rows = sample_rows(len(x), size=fit_size, random_state=random_state)
+        part = fit_kmeans(x[rows], k=k, n_init=n_init, random_state=random_state)
+        labels = nearest_centre(x, part.centers)
+        return KMeansFit(labels, part.centers, part.n_refitted, part.algorithm, len(rows))
     model = _kmeans(k, x, n_init, random_state)
     labels = model.labels_.astype("int64")
     tiny = np.bincount(labels, minlength=k) < tiny_limit(len(x))
     keep = ~tiny[labels]
     if not tiny.any() or distinct_rows(x[keep], enough=k) < k:
-        return KMeansFit(labels, model.cluster_centers_, 0, type(model).__name__)
+        return KMeansFit(labels, model.cluster_centers_, 0, type(model).__name__, len(x))
     model = _kmeans(k, x[keep], n_init, random_state)
     labels = model.predict(x).astype("int64")
     labels[keep] = model.labels_
-    return KMeansFit(labels, model.cluster_centers_, int((~keep).sum()), type(model).__name__)
+    return KMeansFit(labels, model.cluster_centers_, int((~keep).sum()), type(model).__name__, len(x))
+
+
+def nearest_centre(matrix: np.ndarray, centers: np.ndarray, *, chunk: int = 65_536) -> np.ndarray:
+    """Return the index of the nearest centre (Euclidean; ties to the lower index) of each row.
+
+    >>> nearest_centre(np.array([[0.0], [0.9], [2.0]]), np.array([[0.0], [2.0]]))
+    array([0, 0, 1])
+    """
+    x = np.asarray(matrix, dtype="float64")
+    c = np.asarray(centers, dtype="float64")
+    out = np.empty(len(x), dtype="int64")
+    for start in range(0, len(x), chunk):
+        block = x[start : start + chunk]
+        d2 = ((block[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
+        out[start : start + chunk] = d2.argmin(axis=1)
+    return out
 
 
 def measure_stability(

@@ -13,7 +13,6 @@ cells arrive neutralised (``safety.neutralize_frame``) and are written as string
 
 from __future__ import annotations
 
-import csv
 import functools
 import io
 import math
@@ -25,6 +24,8 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from insights.publish.sheets import write_sheet
 from insights.reporting.i18n import _
@@ -53,15 +54,56 @@ def csv_bytes(frame: pd.DataFrame, *, separator: str = CSV_SEPARATOR, decimal: s
     """
     if decimal not in {".", ","} or decimal == separator:
         raise ValueError(f"decimal mark {decimal!r} must be '.' or ',' and differ from the separator")
-    buffer = io.StringIO()
-    writer = csv.writer(
-        buffer, delimiter=separator, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n"
-    )
-    writer.writerow([str(column) for column in frame.columns])
     cell = _cell if decimal == "." else _local_cell
-    for record in frame.itertuples(index=False, name=None):
-        writer.writerow([cell(value) for value in record])
-    return buffer.getvalue().encode(CSV_ENCODING)
+    header = separator.join(_token(str(column)) for column in frame.columns)
+    if not len(frame.columns):  # the csv writer's empty rows
+        return ("\r\n" * (len(frame) + 1)).encode(CSV_ENCODING)
+    columns = [_column_tokens(frame.iloc[:, i], cell) for i in range(frame.shape[1])]
+    rows = pc.binary_join_element_wise(*columns, separator) if len(columns) > 1 else columns[0]
+    body = "".join(line + "\r\n" for line in rows.to_pylist())
+    return (header + "\r\n" + body).encode(CSV_ENCODING)
+
+
+def _token(value: object) -> str:
+    """Return one CSV field as ``csv.QUOTE_NONNUMERIC`` writes it: text quoted, numbers bare."""
+    if isinstance(value, str) and not isinstance(value, _Bare):
+        return '"' + value.replace('"', '""') + '"'
+    return str(value)
+
+
+def _column_tokens(values: pd.Series, cell) -> pa.Array:
+    """Return a column's CSV fields, column-wise: the bytes ``cell`` + ``_token`` give per cell.
+
+    Text columns are quoted by Arrow kernels, plain float/integer/bool columns are formatted
+    in one pass over their values (``repr``, as the csv writer does); anything else (mixed
+    objects, dates, nullable dtypes) goes through ``cell`` value by value.
+    """
+    kind = values.dtype.kind if isinstance(values.dtype, np.dtype) else ""
+    if kind in ("i", "u"):
+        return pa.array(values.to_numpy().astype(str).astype(object), type=pa.string())
+    if kind == "b":
+        return pa.array(np.where(values.to_numpy(), '"True"', '"False"').astype(object), type=pa.string())
+    if kind == "f":
+        number = _float_token if cell is _cell else _local_float_token
+        return pa.array([number(v) for v in values.to_numpy().tolist()], type=pa.string())
+    if pd.api.types.infer_dtype(values, skipna=True) in {"string", "empty"}:
+        text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+        return pc.fill_null(quoted, '""')
+    return pa.array([_token(cell(v)) for v in values.tolist()], type=pa.string())
+
+
+def _float_token(value: float) -> str:
+    """Return a float field as the csv writer writes it (``repr``; NaN as an empty text)."""
+    return '""' if value != value else repr(value)
+
+
+def _local_float_token(value: float) -> str:
+    """Return a float field of a decimal-comma CSV (``_local_cell``'s rounding and comma)."""
+    if value != value:
+        return '""'
+    text = repr(round(value, CSV_DIGITS))
+    return text[:-2] if text.endswith(".0") else text.replace(".", ",")
 
 
 #: Decimals of a number in a decimal-comma CSV (the 16-digit floats of a computation are noise).

@@ -11,6 +11,7 @@ import math
 import numbers
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 
 from insights.safety import neutralize_formula
@@ -85,6 +86,6 @@ def _width(name: str, values: pd.Series, kind: str) -> float:
     if kind in {"int", "number", "share", "date"}:
         longest = 14
     else:
-        sample = values.dropna().astype(str).head(500)
-        longest = int(sample.str.len().quantile(0.9)) if len(sample) else 8
+        sample = [len(str(v)) for v in values.dropna().head(500).tolist()]
+        longest = int(np.quantile(sample, 0.9)) if sample else 8
     return float(min(MAX_WIDTH, max(len(str(name)), longest, 6) + 2))
