@@ -198,3 +198,22 @@ def test_the_win_back_list_marks_the_experiment_s_control_group():
         set_language("en")
     assert set(russian["experiment_group"]) == {"контрольная группа: в этом квартале без предложения",
                                                 "тестовая группа: сделайте предложение"}
+
+
+def test_a_shortfall_is_shown_only_where_the_decline_is_a_reason():
+    """"steady" falls from 30 a quarter to 10 (under half its run-rate) but brings less than
+    the alert's minimum share of the run-rate (here 30%; it has about 21%), and it is a
+    loss-maker: listed for the loss, with no shortfall beside it (fleet's small loss-makers
+    showed a "shortfall per quarter" without any decline reason)."""
+    params = AttentionParams(min_run_rate_share=0.3)
+    act = activity(PLANTED | {"steady": [30, 30, 30, 30, 30, 10]})
+    warning = attention.run_rate_warning(act, quarter=Q, params=params)
+    assert warning.table.set_index("customer_id").loc["steady", "shortfall_quarter"] == 20.0
+    key = _key(pd.DataFrame({"customer_id": ["big", "small", "steady"], "key_rank": [1.0, 2.0, 3.0],
+                             "loss_maker": [False, False, True]}))  # fmt: skip
+    result = attention.build_attention(features(act), warning=warning, params=params,
+                                       lost_days=365, key=key)  # fmt: skip
+    rows = result.table.set_index("customer_id")
+    assert rows.loc["steady", "reasons"] == ("loss_maker",)
+    assert rows.loc["steady", "shortfall_quarter"] == 0.0
+    assert "declining" in rows.loc["big", "reasons"] and rows.loc["big", "shortfall_quarter"] == 95.0

@@ -291,8 +291,12 @@ def _attention_table(listed: pd.DataFrame) -> pd.DataFrame:
     own = listed["revenue_12m"].clip(lower=0)
     only_decline = listed["reasons"].map(lambda r: r == ("declining",))
     stake = np.where(only_decline, np.minimum(4.0 * listed["shortfall_quarter"], own), own)
+    declining = listed["reasons"].map(lambda r: "declining" in r)
     table = listed.assign(
         at_stake=stake,
+        # a shortfall is shown only where it is a reason: a loss-maker a little below its
+        # run-rate is not "declining", and a figure without its reason reads as one
+        shortfall_quarter=listed["shortfall_quarter"].where(declining, 0.0),
         reason_text=listed["reasons"].map(lambda r: "; ".join(REASONS[c] for c in r)),
         action=listed["reasons"].map(lambda r: "; ".join(ACTIONS[c] for c in r)),
     )
