@@ -441,6 +441,8 @@ def test_appendix_names_coverage_totals_notes_and_an_accepted_rate(tmp_path):
             "15 January 2025 to 15 June 2025; Q2 2025 is not complete yet") in html
     assert "1 header line(s) and 0 blank line(s); 1 of the rejected rows are total rows" in html
     assert "The total row on line 12 of tx.csv matches the sum of its rows" in html
+    assert "Of the rejected amount, 100 RUB is the export&#39;s own total row(s), not sales." in html
+    assert "own total row" not in str(describe_quality(data.quality | {"total_rows": []}))
     assert "10.0% of the data read was rejected" in html and "gate.max_rejected_share" in html
 
 

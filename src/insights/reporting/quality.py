@@ -82,6 +82,11 @@ def describe_quality(quality: dict, *, rows_after: int = 0, currency: str = "RUB
             rejected=fmt_money(quality["amount_rejected"], currency=currency),
         ),
     ]
+    totals = sum(float(r.get("total") or 0.0) for r in quality.get("total_rows", []) or [])
+    if totals:  # the export's own total rows double the amount read: say so next to it
+        parts.append(sentence(
+            _("Of the rejected amount, {totals} is the export's own total row(s), not sales."),
+            totals=fmt_money(totals, currency=currency)))
     if rows_after:
         parts.append(
             sentence(
