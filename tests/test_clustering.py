@@ -488,6 +488,10 @@ def test_report_sentences_and_plots_for_a_fitted_result():
     assert "<table" in format_cluster_profiles(result)
     shaky = dataclasses.replace(result, is_stable=False, stability_mean=0.4)
     assert "not stable" in describe_cluster_stability(shaky)
+    assert len(result.stability_ari) == 5  # measured: an unstable grouping gives no action
+    assert listing.count("Action: none yet") == 0
+    assert describe_cluster_list(shaky).count("Action: none yet: the grouping is not stable") == 3
+    assert "what to do: none yet" in describe_clusters(shaky)
     assert len(plot_cluster_projection(result).collections) == 3
     assert plot_silhouette(result).get_xlabel() == "number of groups (k)"
     assert len(plot_cluster_profiles(result).get_yticklabels()) == 3

@@ -106,12 +106,20 @@ def _long(text: str) -> Html:
     return escape_text(text, max_length=1000)
 
 
-def _action(name: str, customers: int, min_customers: int) -> str:
-    """Return what to do about a cluster, or "too few customers to judge" below the minimum."""
+def _action(name: str, customers: int, min_customers: int, *, stable: bool = True) -> str:
+    """Return what to do about a cluster: none below the minimum size or when the grouping
+    is not stable (reseeded fits disagree: a group that may not exist is no plan)."""
     if customers < min_customers:
         return _("too few customers to judge ({n}, under the {m} needed)").format(
             n=fmt_int(customers), m=fmt_int(min_customers))
+    if not stable:
+        return _("none yet: the grouping is not stable (see below), so it describes, not prescribes")
     return _(ACTIONS.get(_base_name(name), N_("look at its profile below")))
+
+
+def _stable(result) -> bool:
+    """Return False only when stability was measured and fell below its floor."""
+    return bool(result.is_stable) or not result.stability_ari
 
 
 def describe_clusters(result, *, currency: str = "RUB", min_customers: int = 1) -> Html:
@@ -141,7 +149,7 @@ def describe_clusters(result, *, currency: str = "RUB", min_customers: int = 1) 
         share=fmt_share(top["customer_share"]),
         revenue=fmt_share(top["revenue_share"]),
         money=fmt_money(top["revenue_12m"], currency=currency),
-        action=_action(top["cluster_name"], int(top["customers"]), min_customers),
+        action=_action(top["cluster_name"], int(top["customers"]), min_customers, stable=_stable(result)),
     )
     return Html(paragraph(first, lead) + describe_cluster_stability(result))
 
@@ -194,7 +202,8 @@ def describe_cluster_list(result, *, currency: str = "RUB", min_customers: int =
                 freq=_purchases(row.get("frequency")),
                 recency=fmt_int(row.get("recency_days")),
                 money=fmt_money(row.get("monetary_total"), currency=currency),
-                action=_action(row["cluster_name"], int(row["customers"]), min_customers),
+                action=_action(row["cluster_name"], int(row["customers"]), min_customers,
+                               stable=_stable(result)),
             )
         items.append(_long(text))
     return bullet_list(items)
