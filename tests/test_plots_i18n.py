@@ -75,3 +75,24 @@ def test_alt_text_states_the_chart_s_message(ru):
     assert alt_text(ax.figure) == (
         "График: Сколько выручки останется, если уйдут крупнейшие клиенты. без топ-1: 40\u00a0%; без топ-3: 25\u00a0%"
     )
+
+
+def test_quarters_currency_and_decimals_on_axes_are_written_as_in_the_text(ru):
+    """Charts said "2024Q4", "RUB" and "0.220" in Russian reports; the text says
+    "IV кв. 2024", "₽" and "0,220"."""
+    from types import SimpleNamespace
+
+    from insights.plots import clusters, clv
+
+    trend = pd.DataFrame({"quarter": ["2024Q4", "2025Q1"], "top_1_share": [0.5, 0.4], "hhi": [2600.0, 1800.0]})
+    ax = dependency.plot_concentration_trend(trend)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["IV кв. 2024", "I кв. 2025"]
+    by_purchases = pd.DataFrame({"purchases": ["1", "2"], "first_purchase_revenue": [10.0, 12.0],
+                                 "lifetime_revenue": [10.0, 30.0], "lifetime_to_first": [1.0, 2.5]})  # fmt: skip
+    assert clv.plot_lifetime_vs_first(by_purchases, currency="RUB").get_ylabel().endswith(", ₽")
+    curve = pd.DataFrame({"k": [2, 3, 4], "silhouette": [0.22, 0.195, 0.21]})
+    chosen = clusters.plot_silhouette(SimpleNamespace(ok=True, silhouette=curve, k=2))
+    chosen.figure.canvas.draw()
+    ticks = [t.get_text() for t in chosen.get_yticklabels() if t.get_text()]
+    assert ticks and all("." not in t for t in ticks) and any("," in t for t in ticks), ticks
+    assert [t.get_text() for t in chosen.get_legend().get_texts()] == ["выбрано групп: 2"]

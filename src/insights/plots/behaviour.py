@@ -16,6 +16,7 @@ from insights.plots.core import (
     describe,
     fmt_count,
     new_axes,
+    quarter_label,
     safe_label,
     share_axis,
 )
@@ -102,7 +103,7 @@ def plot_cohorts(table, *, metric: str = "retention", ax=None):
     ax.set_xticks(range(frame.shape[1]), [str(c) for c in frame.columns])
     sizes = table.sizes.reindex(frame.index)
     ax.set_yticks(range(frame.shape[0]),
-                  [f"{q} ({fmt_count(n)})" for q, n in zip(frame.index, sizes.fillna(0), strict=True)])
+                  [f"{quarter_label(q)} ({fmt_count(n)})" for q, n in zip(frame.index, sizes.fillna(0), strict=True)])
     ax.set_xlabel(_("quarters since first purchase (blank: not observable yet)"))
     ax.set_ylabel(_("cohort (customers)"))
     retention = metric == "retention"
@@ -128,7 +129,7 @@ def plot_referral_share(summary, *, ax=None):
     counts = summary.new_customers
     x = np.arange(len(counts))
     ax.bar(x, counts.sum(axis=1), color=PALETTE["main"], alpha=0.35, label=_("new customers"))
-    ax.set_xticks(x, [str(q) for q in counts.index])
+    ax.set_xticks(x, [quarter_label(q) for q in counts.index])
     ax.set_ylabel(_("new customers"))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     right = ax.twinx()

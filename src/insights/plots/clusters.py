@@ -12,7 +12,7 @@ import textwrap
 import matplotlib
 import numpy as np
 
-from insights.plots.core import PALETTE, colour_key, new_axes, safe_label
+from insights.plots.core import PALETTE, colour_key, new_axes, number_axis, safe_label
 from insights.reporting.clusters import cluster_label
 from insights.reporting.core import fmt_number, fmt_share
 from insights.reporting.i18n import N_, _
@@ -58,9 +58,10 @@ def plot_silhouette(result, *, ax=None):
         s=120,
         color=PALETTE["accent"],
         zorder=3,
-        label=f"k = {result.k}",
+        label=_("chosen: {k} groups").format(k=result.k),
     )
     ax.set_xticks(curve["k"].astype(int).tolist())
+    number_axis(ax.yaxis, digits=2)
     ax.set_xlabel(_("number of groups (k)"))
     ax.set_ylabel(_("silhouette (1 = apart, 0 = mixed)"))
     ax.set_title(_("How well separated the groups are, by their number"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from insights.plots.core import PALETTE, money_axis, new_axes, safe_label, share_axis
+from insights.plots.core import PALETTE, currency_sign, money_axis, new_axes, safe_label, share_axis
 from insights.reporting.core import fmt_number, fmt_share
 from insights.reporting.i18n import N_, _
 from insights.reporting.labels import label_code, label_dimension
@@ -89,7 +89,7 @@ def plot_lifetime_vs_first(by_purchases: pd.DataFrame, *, currency: str = "RUB",
             )
     ax.set_xticks(x, [safe_label(p) for p in by_purchases["purchases"]])
     ax.set_xlabel(_("purchase days per customer"))
-    ax.set_ylabel(_("mean revenue per customer, {currency}").format(currency=safe_label(currency, max_length=8)))
+    ax.set_ylabel(_("mean revenue per customer, {currency}").format(currency=currency_sign(currency)))
     money_axis(ax.yaxis)
     ax.set_title(_("Lifetime revenue against the first purchase"))
     ax.legend(loc="upper left")
@@ -113,7 +113,7 @@ def plot_clv_by_group(table: pd.DataFrame, *, column: str, currency: str = "RUB"
                 " " + fmt_share(share, digits=0), (ordered["clv"].iloc[int(yi)], yi), va="center", fontsize=8
             )
     ax.set_yticks(y, [safe_label(label_code(column, g)) for g in ordered[column]])
-    ax.set_xlabel(_("expected value over the horizon, {currency}").format(currency=safe_label(currency, max_length=8)))
+    ax.set_xlabel(_("expected value over the horizon, {currency}").format(currency=currency_sign(currency)))
     money_axis(ax.xaxis)
     ax.set_title(_("Expected lifetime value by {dimension}").format(dimension=safe_label(label_dimension(column))))
     return ax

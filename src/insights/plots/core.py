@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from insights.reporting.core import fmt_number, fmt_share
-from insights.reporting.i18n import _, current_language
+from insights.reporting.core import fmt_number, fmt_quarter, fmt_share
+from insights.reporting.i18n import _, current_language, current_locale
 from insights.safety import clean_display_text
 
 #: Colours of verdicts and tones, shared by every plot.
@@ -142,6 +142,38 @@ def safe_label(value: object, *, max_length: int = 30) -> str:
     'Cash \\\\$ Carry'
     """
     return clean_display_text(value, max_length=max_length).replace("$", r"\$")
+
+
+def quarter_label(value: object) -> str:
+    """Return a quarter as the report writes it ('2024Q4' -> 'Q4 2024'; ru: 'IV кв. 2024').
+
+    >>> quarter_label("2024Q4"), quarter_label("not a quarter")
+    ('Q4 2024', 'not a quarter')
+    """
+    try:
+        return safe_label(fmt_quarter(str(value)))
+    except ValueError:
+        return safe_label(value)
+
+
+def currency_sign(code: str) -> str:
+    """Return how the report's language writes a currency on an axis: 'RUB' (ru: '₽').
+
+    >>> currency_sign("RUB")
+    'RUB'
+    """
+    if current_language() == "en":
+        return safe_label(code, max_length=8)
+    from babel.numbers import get_currency_symbol
+
+    return safe_label(get_currency_symbol(str(code), locale=current_locale()), max_length=8)
+
+
+def number_axis(axis, *, digits: int) -> None:
+    """Label a plain-number axis with the language's decimal mark ('0.22'; ru: '0,22')."""
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda value, _pos: fmt_number(value, digits=digits)))
 
 
 def new_axes(ax=None, *, figsize: tuple[float, float] = (8.0, 4.0)):

@@ -10,7 +10,15 @@ import numpy as np
 import pandas as pd
 
 from insights.concentration import HHI_BANDS, HHI_HIGH
-from insights.plots.core import PALETTE, describe, fmt_count, new_axes, safe_label, share_axis
+from insights.plots.core import (
+    PALETTE,
+    describe,
+    fmt_count,
+    new_axes,
+    quarter_label,
+    safe_label,
+    share_axis,
+)
 from insights.reporting.core import fmt_number, fmt_share
 from insights.reporting.i18n import N_, _
 from insights.reporting.labels import label_code, label_dimension
@@ -78,7 +86,7 @@ def plot_concentration_trend(trend: pd.DataFrame, *, ax=None):
     share_axis(ax.yaxis)
     ax.set_ylim(0, 1)
     ax.set_ylabel(_("share of revenue"))
-    ax.set_xticks(x, [safe_label(q) for q in trend["quarter"]], rotation=45, ha="right")
+    ax.set_xticks(x, [quarter_label(q) for q in trend["quarter"]], rotation=45, ha="right")
     other = ax.twinx()
     other.plot(x, trend["hhi"], color=PALETTE["red"], linestyle=":", marker="s", label=_("HHI"))
     other.set_ylabel(_("HHI, concentration index 0–10,000 (right axis)"))
@@ -101,7 +109,7 @@ def plot_concentration_trend(trend: pd.DataFrame, *, ax=None):
     ax.set_title(_("Concentration over the last quarters"))
     if len(trend) and "top_1_share" in trend:
         describe(ax, _("In {quarter} the largest customer brought {share} of revenue; HHI {hhi}.").format(
-            quarter=safe_label(trend["quarter"].iloc[-1]), share=fmt_share(trend["top_1_share"].iloc[-1]),
+            quarter=quarter_label(trend["quarter"].iloc[-1]), share=fmt_share(trend["top_1_share"].iloc[-1]),
             hhi=fmt_count(trend["hhi"].iloc[-1])))  # fmt: skip
     return ax
 

@@ -25,6 +25,7 @@ KNOWN_NAMES = frozenset((
     N_("New"), N_("Regular"), N_("Occasional"), N_("One-time"), N_("Lost"),
     N_("Champions"), N_("Loyal"), N_("Potential loyalist"), N_("Promising"), N_("Need attention"),
     N_("About to sleep"), N_("Cannot lose them"), N_("At risk"), N_("Hibernating"), N_("RFM segments"),
+    N_("Other"),  # segments.rfm_segments: customers no RFM rule matches
     N_("(not yet a customer)"),  # segments.NOT_YET, the first row of the movement heatmap
 ))
 #: Readable forms of codes common in CRM exports (channels, sources, customer types, product
