@@ -217,3 +217,17 @@ def test_a_shortfall_is_shown_only_where_the_decline_is_a_reason():
     assert rows.loc["steady", "reasons"] == ("loss_maker",)
     assert rows.loc["steady", "shortfall_quarter"] == 0.0
     assert "declining" in rows.loc["big", "reasons"] and rows.loc["big", "shortfall_quarter"] == 95.0
+
+
+def test_exported_money_is_rounded_to_the_kopeck():
+    """The attention export showed "1104342654,0175": a shortfall is a quarter of a sum."""
+    from insights.reporting.attention import attention_exports
+
+    act = activity(PLANTED | {"big": [100.01, 100.02, 100.03, 100.05, 5, 5]})
+    warning = attention.run_rate_warning(act, quarter=Q, params=PARAMS)
+    result = attention.build_attention(features(act), warning=warning, params=PARAMS, lost_days=365)
+    raw = result.table.set_index("customer_id").loc["big", "shortfall_quarter"]
+    assert round(raw, 2) != raw  # (100.01+100.02+100.03+100.05)/4 - 5 has more than 2 decimals
+    table = attention_exports(result, labels=None)["export_attention"].set_index("customer_id")
+    assert table.loc["big", "shortfall_quarter"] == round(raw, 2)
+    assert all(round(v, 2) == v for v in table[["at_stake", "shortfall_quarter", "revenue_12m"]].to_numpy().ravel())

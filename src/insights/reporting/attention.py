@@ -224,10 +224,13 @@ def attention_exports(attention, *, labels: Mapping[str, str] | None,
         reason_text=attention.table["reasons"].map(reason_words),
         action=attention.table["reasons"].map(action_words),
     )
+    money = ["at_stake", "shortfall_quarter", "revenue_12m"]  # to the kopeck, as a ledger shows it
+    frame = frame.assign(**{c: frame[c].astype(float).round(2) for c in money if c in frame.columns})
     frame = neutralize_frame(frame[list(EXPORT_COLUMNS)].reset_index(drop=True))
     gone = attention.win_back
     win_back = gone.assign(
         customer=labels_of(gone["customer_id"], labels),
+        monetary_total=gone["monetary_total"].astype(float).round(2),
         experiment_group=experiment_groups(gone["customer_id"], split).map(
             lambda g: _(EXPERIMENT_WORDS[g]) if g in EXPERIMENT_WORDS else ""),
     )
