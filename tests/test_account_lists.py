@@ -96,8 +96,10 @@ def test_experiment_list_hides_names_unless_allowed_and_keeps_every_customer():
     assignments = pd.DataFrame(
         {"customer_id": ["b", "a", "c"], "group": ["test", "control", "test"], "stratum": [1, 1, 2], "value": [5.0, 4.0, 9.0]}
     )
-    features = pd.DataFrame({"customer_id": ["a", "b", "c"], "customer_name": ["=cmd", "Бета", "Гамма"]})
+    features = pd.DataFrame({"customer_id": ["a", "b", "c"], "customer_name": ["=cmd", "Бета", "Гамма"],
+                             "account_manager": ["Ann", "Bob", "Ann"]})  # fmt: skip
     hidden = experiment_list(assignments, features, show_names=False, salt="u")
+    assert hidden["account_manager"].tolist() == ["Ann", "Bob", "Ann"]  # a, b, c: who makes the offer
     assert len(hidden) == 3 and hidden["customer"].str.startswith("C-").all()
     assert hidden["group"].tolist() == ["control", "test", "test"]
     shown = experiment_list(assignments, features, show_names=True, salt="u")

@@ -150,7 +150,7 @@ def at_risk_list(
     return _export(at_risk, RISK_COLUMNS, show_names=show_names, salt=salt, include_ids=include_ids)
 
 
-EXPERIMENT_COLUMNS = ("customer", "customer_id", "group", "stratum", "value")
+EXPERIMENT_COLUMNS = ("customer", "customer_id", "account_manager", "group", "stratum", "value")
 #: The experiment's groups as the export names them.
 GROUP_WORDS = {"test": N_("test"), "control": N_("control")}
 
@@ -169,7 +169,7 @@ def experiment_list(
     names when the unit's params allow them.
     """
     require_columns(assignments, ["customer_id", "group"], where="experiment_list")
-    named = ["customer_id", "customer_name"] if "customer_name" in features.columns else ["customer_id"]
+    named = ["customer_id"] + [c for c in ("customer_name", "account_manager") if c in features.columns]
     frame = assignments.merge(features[named], on="customer_id", how="left")
     frame = frame.sort_values(["group", "customer_id"], kind="stable")
     frame = frame.assign(group=frame["group"].map(lambda g: _(GROUP_WORDS.get(str(g), str(g)))))

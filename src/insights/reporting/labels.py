@@ -122,7 +122,7 @@ COLUMN_LABELS = {
     "margin_rate": N_("Margin rate"), "account_manager": N_("Account manager"),
     "revenue_at_stake": N_("Revenue at stake"), "recency_days": N_("Days since last purchase"),
     "mean_gap_days": N_("Usual days between purchases"), "p_alive": N_("Probability still active"),
-    "signals": N_("Signals"), "group": N_("Group"), "stratum": N_("Stratum"), "value": N_("Value"),
+    "signals": N_("Signals"), "group": N_("Group"), "stratum": N_("Value band (1 = lowest)"), "value": N_("Revenue, all time"),
     "at_stake": N_("At stake"), "action": N_("Action"), "reason": N_("Reason"),
     "source_file": N_("Source file"), "source_line": N_("Line"), "column": N_("Column"),
     "raw_value": N_("Raw text"), "order_date": N_("Order date"), "amount": N_("Amount"),
