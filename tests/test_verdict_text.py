@@ -297,3 +297,25 @@ def test_cards_say_why_the_top_share_falls_and_what_the_green_test_leaves_out():
     express_card = told.split('<div class="card ')[-1]
     assert express_card.startswith("card-warn") and plain.split('<div class="card ')[-1].startswith("card-good")
     assert "leaving" not in plain and "counts customers" not in plain
+
+
+def test_a_group_report_speaks_of_the_group_s_revenue():
+    """The group report said "выручки подразделения" (the unit's revenue) about the group."""
+    from insights.reporting.headline import headline_facts
+    from insights.reporting.i18n import set_language
+    from insights.reporting.labels import current_scope, set_scope
+
+    conc = SimpleNamespace(total_revenue=100.0)
+    set_language("ru")
+    try:
+        said = {}
+        for scope in ("unit", "group"):
+            set_scope(scope)
+            facts = headline_facts({"top1_share": 0.4}, concentration=conc)
+            said[scope] = str(facts[0][1])
+    finally:
+        set_scope("unit")
+        set_language("en")
+    assert "выручки подразделения за 12 месяцев" in said["unit"]
+    assert "выручки группы за 12 месяцев" in said["group"] and "подразделения" not in said["group"]
+    assert current_scope() == "unit"

@@ -134,3 +134,11 @@ def test_no_recommendation_rests_on_fewer_customers_than_the_minimum(reports, pr
         assert sizes and min(sizes) >= minimum
     for match in re.finditer(r"\(([\d,]+) and ([\d,]+) customers; 95% interval", text):
         assert min(int(g.replace(",", "")) for g in match.groups()) >= minimum
+
+
+def test_the_group_report_speaks_of_the_group_and_a_unit_of_the_unit(reports):
+    """The group report spoke of "the unit's revenue" about the whole group."""
+    _, group = reports["group"]
+    _, fleet = reports["fleet"]
+    assert "of the group's" in group and "of the unit's" not in group
+    assert "of the unit's" in fleet and "of the group's" not in fleet

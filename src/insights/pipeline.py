@@ -63,7 +63,7 @@ from insights.reporting import attention as attention_text
 from insights.reporting import dependency as dependency_text
 from insights.reporting import headline as headline_text
 from insights.reporting import quality as quality_text
-from insights.reporting.labels import use_report_params
+from insights.reporting.labels import set_scope, use_report_params
 from insights.segments import ExpressTestResult, SegmentTransitions
 
 #: Total size of the input files above which ``source.stream: auto`` streams them.
@@ -278,6 +278,7 @@ class ReportData:
     readout: ExperimentReadout = field(repr=False)
     rows_after: int = 0
     coverage: str = ""  # which quarter the report covers: the last complete one, or partial
+    scope: str = "unit"  # "group" when the data holds several units' revenue (labels.set_scope)
     run_facts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
 
@@ -315,6 +316,7 @@ def prepare_report(
         handed = handoff.receive(Path(prepared), timeout=params.report.execution_timeout_seconds)
         if isinstance(handed, ReportData) and handed.params == params and (
                 not quarter or str(handed.quarter) == str(parse_quarter(quarter))):
+            set_scope(handed.scope)
             return handed
     data = data if data is not None else load_unit(params, root=root)
     period = parse_quarter(quarter) if quarter else _latest_complete(data, params=params)
@@ -335,8 +337,12 @@ def prepare_report(
         done |= _value_steps(base, done, clusters=clusters)
     done |= _attention_steps(base, done)
     done |= _behaviour_steps(base, done)
+    portfolio = done["portfolio"]  # several units' revenue, as reporting.mix.group_section judges
+    several = portfolio.status == "ok" and getattr(portfolio.unit_mix, "status", "") == "ok"
+    scope = "group" if several else "unit"
+    set_scope(scope)
     return ReportData(**base, **done, rows_after=count_after(data, period), coverage=coverage,
-                      run_facts=quality_text.run_facts(params, data.sources, root=root))
+                      run_facts=quality_text.run_facts(params, data.sources, root=root), scope=scope)
 
 
 def report_to_hand_over(params: Params, *, quarter: str | None, root: Path) -> ReportData | None:

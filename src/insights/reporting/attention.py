@@ -20,7 +20,7 @@ from insights.reporting.core import (
     paragraph,
     sentence,
 )
-from insights.reporting.dependency_words import label_of, labels_of
+from insights.reporting.dependency_words import label_of, labels_of, scope_words
 from insights.reporting.i18n import N_, _
 from insights.reporting.labels import label_code, label_dimension
 from insights.safety import neutralize_frame
@@ -70,8 +70,9 @@ def describe_attention(attention, *, labels: Mapping[str, str] | None, currency:
     first = table.iloc[0]
     parts = [
         sentence(
-            _("{n} customers need attention, with {total} at stake ({share} of the unit's "
+            _("{n} customers need attention, with {total} at stake ({share} of {scope} "
             "12-month net revenue of {revenue})."),
+            scope=scope_words(),
             n=fmt_int(len(table)),
             total=fmt_money(attention.total_at_stake, currency=currency),
             share=fmt_share(attention.total_at_stake / attention.unit_revenue)

@@ -68,7 +68,7 @@ def describe_concentration(
     summary: ConcentrationSummary,
     *,
     labels: Mapping[str, str] | None = None,
-    scope: str = "unit",
+    scope: str | None = None,
 ) -> Html:
     """Describe how much revenue depends on the largest customers, with the HHI band.
 
@@ -79,7 +79,8 @@ def describe_concentration(
     labels : mapping, optional
         customer_id -> display label (``customer_label_map``).
     scope : str
-        "unit" or "group", used in the sentences ("the unit's revenue").
+        "unit" or "group", used in the sentences ("the unit's revenue"); default: the
+        report's (``labels.set_scope``).
     """
     if summary.status != "ok":
         return paragraph(sentence("{reason}", reason=long_text(_(summary.reason))))
@@ -136,7 +137,7 @@ def _disclosure_sentence(summary: ConcentrationSummary, labels) -> Html:
 
 
 def describe_stress_test(
-    stress: pd.DataFrame, *, scope: str = "unit", currency: str = "RUB"
+    stress: pd.DataFrame, *, scope: str | None = None, currency: str = "RUB"
 ) -> Html:
     """Describe what is left if the top 1, 3, 5 customers leave, with the worst verdict.
 
@@ -223,8 +224,9 @@ def describe_concentration_trend(
     if leaving is not None:
         parts.append(
             sentence(
-                _("{name} ({share} of the unit's run-rate) bought {latest} a quarter over the "
+                _("{name} ({share} of {scope} run-rate) bought {latest} a quarter over the "
                 "latest {n} against a run-rate of {rate} a quarter before."),
+                scope=scope_words(),
                 name=label_of(leaving["customer_id"], labels),
                 share=fmt_share(leaving["run_rate_share"]),
                 n=_("quarter") if leaving["compared_quarters"] == 1 else _("two quarters"),

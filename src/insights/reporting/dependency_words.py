@@ -29,9 +29,11 @@ def verdict_words(verdict: str) -> str:
     return _(_VERDICT_WORDS.get(verdict, verdict))
 
 
-def scope_words(scope: str) -> str:
-    """Return "the group's" or "the unit's" for ``scope`` ("group" or "unit")."""
-    return _("the group's") if scope == "group" else _("the unit's")
+def scope_words(scope: str | None = None) -> str:
+    """Return "the group's" or "the unit's" for ``scope`` (default: the report's, ``set_scope``)."""
+    from insights.reporting.labels import current_scope
+
+    return _("the group's") if (scope or current_scope()) == "group" else _("the unit's")
 
 
 #: Customers up to which ``CustomerLabels`` labels everyone at the first lookup.

@@ -353,6 +353,7 @@ def headline_facts(
     from insights.reporting.attention import decline_sentence
     from insights.reporting.core import sentence
     from insights.reporting.dependency import label_of
+    from insights.reporting.dependency_words import scope_words
 
     facts: list[tuple[float, Html]] = []
     table = getattr(attention, "table", pd.DataFrame())
@@ -384,8 +385,8 @@ def headline_facts(
     top1 = headline["top1_share"]
     if top1 is not None and top1 >= 0.3:
         facts.append((top1 * concentration.total_revenue, sentence(
-            _("The unit depends heavily on one customer: it brings {share} of 12-month revenue."),
-            share=fmt_share(top1),
+            _("Revenue depends heavily on one customer: it brings {share} of {scope} 12-month revenue."),
+            share=fmt_share(top1), scope=scope_words(),
         )))  # fmt: skip
     losers = table[table["reasons"].map(lambda r: "loss_maker" in r)] if len(table) else table
     if len(losers):

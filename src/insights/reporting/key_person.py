@@ -21,7 +21,7 @@ from insights.reporting.i18n import N_, _
 from insights.reporting.labels import band_label, label_code
 
 
-def describe_manager_risk(risk, *, scope: str = "unit") -> Html:
+def describe_manager_risk(risk, *, scope: str | None = None) -> Html:
     """Describe key-person risk: the largest exposure by name, and single-manager customers.
 
     ``risk`` is ``key_person.ManagerRisk``. Manager names are escaped.

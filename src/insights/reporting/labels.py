@@ -18,7 +18,7 @@ import pandas as pd
 from insights.reporting.i18n import N_, _, current_language, set_language
 from insights.safety import clean_display_text
 
-_state: dict = {"labels": {}, "max_length": 40}
+_state: dict = {"labels": {}, "max_length": 40, "scope": "unit"}
 #: Names the toolkit itself gives (lifecycle and default RFM segments): translated by the
 #: catalogue when params give no label.
 KNOWN_NAMES = frozenset((
@@ -60,7 +60,18 @@ def use_report_params(report) -> str:
     """
     set_labels(report.labels)
     _state["max_length"] = report.max_name_length
+    _state["scope"] = "unit"  # until the pipeline finds several units' revenue (set_scope)
     return set_language(report.language)
+
+
+def set_scope(scope: str) -> None:
+    """Say whose revenue the report's sentences speak of: "unit" or "group" (several units)."""
+    _state["scope"] = "group" if scope == "group" else "unit"
+
+
+def current_scope() -> str:
+    """Return "unit" or "group" (``set_scope``)."""
+    return str(_state["scope"])
 
 
 def readable_code(code: object) -> str:
