@@ -50,3 +50,25 @@ def test_pseudonyms_are_the_same_under_one_key_and_differ_under_another(monkeypa
     other = customer_labels(frame, show_names=False, salt="retail").tolist()
     assert first == again and not set(first) & set(other)
     assert not {"A", "B"} & set(first)
+
+
+def test_a_russian_quarantine_says_the_rule_in_russian_and_keeps_the_details_and_the_privacy():
+    """The Russian quarantine's "Причина" column held English sentences ("customer_id is
+    empty") and its "Столбец" column the code names; the rule now reads as in the report's
+    table of rejects, with the checks' own sentence (line numbers, dates) beside it."""
+    from insights.reporting.i18n import set_language
+
+    set_language("ru")
+    try:
+        out = quarantine_frame(_rejected(), show_names=False)
+    finally:
+        set_language("en")
+    text = out.to_csv(index=False)
+    assert not [name for name in NAMES if name in text]  # still nothing hidden shows
+    assert out["reason"].tolist() == ["в строке больше полей, чем в заголовке", "сумма — не число",
+                                      "сумма — не число", "дата заказа — не дата"]
+    assert out.loc[1, "reason_detail"] == "amount 'н/д' is not a number"
+    assert out.loc[2, "reason_detail"] == "amount '…' is not a number"  # the hidden value stays hidden
+    assert out["column"].tolist() == ["(row)", "Сумма", "Сумма", "Дата заказа"]
+    assert out.loc[2, "raw_value"].startswith("(скрыто")
+    assert out["rule"].tolist() == _rejected()["rule"].tolist()  # codes stay for the analyst

@@ -144,6 +144,7 @@ COLUMN_LABELS = {
     "order_id": N_("Order ID"), "unit": N_("Unit"), "customer_name": N_("Customer name"),
     "currency": N_("Currency"), "cost": N_("Cost"), "discount": N_("Discount"),
     "is_reference": N_("Reference customer"), "experiment_group": N_("Win-back experiment"),
+    "reason_detail": N_("Details (as the check wrote them, in English)"),
 }  # fmt: skip
 
 

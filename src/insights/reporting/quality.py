@@ -19,7 +19,8 @@ from insights.reporting.core import (
     paragraph,
     sentence,
 )
-from insights.reporting.i18n import N_, _
+from insights.reporting.i18n import N_, _, current_language
+from insights.reporting.labels import label_column
 from insights.reporting.phrases import sentence_of
 
 #: The reject rules of ``cleaning.rules.REJECT_RULES`` in the report's language (by rule code).
@@ -179,6 +180,30 @@ def rejects_table(quality: dict, *, currency: str = "RUB") -> Html:
 
 
 def quarantine_frame(rejected: pd.DataFrame, *, show_names: bool) -> pd.DataFrame:
+    """Return the quarantine file's frame in the report's language (``_quarantine_frame``).
+
+    In a language other than English, ``reason`` says the rule in that language (as the
+    report's table of rejects does) and the sentence with the details the checks wrote
+    (which line a row repeats, the export date a date is after) moves to ``reason_detail``;
+    the column a value was read from is named as the report names it.
+    """
+    out = _quarantine_frame(rejected, show_names=show_names)
+    if current_language() == "en" or out.empty:
+        return out
+    if "reason" in out.columns and "rule" in out.columns:
+        words = out["rule"].map(lambda r: _(REJECT_WORDS[r]) if r in REJECT_WORDS else None)
+        at = list(out.columns).index("reason") + 1
+        out.insert(at, "reason_detail", out["reason"])
+        out["reason"] = words.where(words.notna(), out["reason"])
+    if "column" in out.columns:
+        out["column"] = out["column"].map(lambda c: label_column(c) if isinstance(c, str) and c != "(row)" else c)
+    for name in ("customer_name", "raw_value"):
+        if name in out.columns:
+            out[name] = out[name].map(lambda v: _(HIDDEN) if v == HIDDEN else v)
+    return out
+
+
+def _quarantine_frame(rejected: pd.DataFrame, *, show_names: bool) -> pd.DataFrame:
     """Return the quarantine file's frame: lineage and reason first, then the row's columns.
 
     Where the unit's params hide customer names, nothing that may hold a name is kept: the
@@ -213,7 +238,7 @@ def quarantine_frame(rejected: pd.DataFrame, *, show_names: bool) -> pd.DataFram
 
 
 #: Replaces a value that may hold a customer name when names are hidden.
-HIDDEN = "(hidden: names not allowed for this unit)"
+HIDDEN = N_("(hidden: names not allowed for this unit)")
 #: Columns whose values are never names: their rejected raw value may be shown.
 _NAMELESS_COLUMNS = ("customer_id", "order_id", "order_date", "amount", "cost", "margin", "discount",
                      "is_reference")  # fmt: skip
