@@ -187,11 +187,11 @@ def test_interrupted_run_leaves_no_dataset(tmp_path, monkeypatch):
     (tmp_path / "tx.csv").write_bytes(CSV["mixed"])
     calls = []
 
-    def failing(raw, *, source, checks=True):
+    def failing(raw, *, source, checks=True, repeats=True):
         calls.append(1)
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return clean_transactions(raw, source=source, checks=checks)
+        return clean_transactions(raw, source=source, checks=checks, repeats=repeats)
 
     monkeypatch.setattr(ingest, "clean_transactions", failing)
     with pytest.raises(KeyboardInterrupt):

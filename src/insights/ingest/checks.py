@@ -32,7 +32,7 @@ from insights.cleaning import QUARANTINE_COLUMNS, REJECT_RULES, readings
 from insights.cleaning.quality import check_totals
 from insights.cleaning.values import as_text, parse_numbers
 from insights.engine.duckdb import memory_limit
-from insights.ingest.parts import DECIDER_FILE, MARK, _write
+from insights.ingest.parts import DECIDER_FILE, _write
 from insights.schema import CANONICAL, OPTIONAL_NUMERIC, OPTIONAL_TEXT
 
 #: DuckDB memory for the cross-batch checks; beyond it DuckDB spills to the work folder.
@@ -172,8 +172,7 @@ def _decider_rows(frame: pd.DataFrame, values: list[tuple[str, str]]) -> pd.Data
     empty = frame.iloc[:0].reindex(range(len(values)))
     fill = {c: "" for c in empty.columns if c in CANONICAL and pd.api.types.is_string_dtype(empty[c])}
     rows = empty.assign(**fill, source_file=DECIDER_FILE,
-                        source_line=np.arange(-1, -len(values) - 1, -1, dtype="int64"),
-                        order_id=[f"{MARK}d{i}" for i in range(len(values))])
+                        source_line=np.arange(-1, -len(values) - 1, -1, dtype="int64"))
     for i, (column, value) in enumerate(values):
         rows.loc[i, column] = value
     return rows.astype({"source_file": frame["source_file"].dtype})

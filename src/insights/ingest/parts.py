@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-#: Joins a row's order id and its row number while its batch is cleaned (private use area).
+#: A private-use character: no export names a file with it.
 MARK = "\ue000"
 #: ``source_file`` of the rows added to steer ``decimal: auto`` (dropped after cleaning).
 DECIDER_FILE = MARK + "decider"
