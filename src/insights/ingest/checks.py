@@ -32,7 +32,7 @@ from insights.cleaning import QUARANTINE_COLUMNS, REJECT_RULES, readings
 from insights.cleaning.quality import check_totals
 from insights.cleaning.values import as_text, parse_numbers
 from insights.engine.duckdb import memory_limit
-from insights.ingest.parts import DECIDER_FILE, _write
+from insights.ingest.parts import DECIDER_FILE, _read_raw, _write
 from insights.schema import CANONICAL, OPTIONAL_NUMERIC, OPTIONAL_TEXT
 
 #: DuckDB memory for the cross-batch checks; beyond it DuckDB spills to the work folder.
@@ -182,9 +182,9 @@ def reject_across_batches(work: Path, *, paths: list[str], grain: str,
                           duplicates: str = "drop") -> dict:
     """Move duplicates and conflicting orders found across batches to the quarantine.
 
-    ``work/data`` holds the rows that passed every per-row check, ``work/raw`` their
-    original values; the rejected rows leave ``data`` and join ``work/quarantine`` with
-    cleaning's rules (``duplicate_row``, ``order_conflict``) and reasons. Repeated rows
+    ``work/data`` holds the rows that passed every per-row check, ``work/raw`` every
+    batch's loaded (original) values; the rejected rows leave ``data`` and join
+    ``work/quarantine`` with cleaning's rules (``duplicate_row``, ``order_conflict``) and reasons. Repeated rows
     without an order id are possible duplicates (``source.duplicates``): counted, and moved
     only with ``drop``. Returns cleaning's ``possible_duplicates`` counts.
     """
@@ -304,12 +304,12 @@ def _move(part: Path, work: Path, found: pd.DataFrame, paths: list[str], grain: 
     """Rewrite one part without the found rows; write them to the quarantine with reasons."""
 
     kept = pq.read_table(part).to_pandas()
-    raw = pq.read_table(work / "raw" / part.name).to_pandas()
+    original = _read_raw(work / "raw" / part.with_suffix(".arrow").name, found["source_line"])
     gone = kept["source_line"].isin(found["source_line"])
     _write(kept[~gone], part)
     rows = kept[gone].set_index("source_line").loc[found["source_line"]]
     reasons = _reasons(found, rows["source_file"].to_numpy(), paths, grain)
-    original = raw.set_index("source_line").loc[found["source_line"]]
+    original = original.loc[found["source_line"]]
     body = [c for c in CANONICAL if c in original.columns]
     rejected = pd.DataFrame({
         "source_file": pd.Series(rows["source_file"].to_numpy(), dtype="str"),

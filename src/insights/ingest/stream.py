@@ -46,7 +46,7 @@ from insights import loading
 from insights.cleaning import QUARANTINE_COLUMNS, clean_transactions
 from insights.cleaning.transactions import count_notes
 from insights.ingest.checks import BatchLedger, reject_across_batches, summarize_streamed_quality
-from insights.ingest.parts import DECIDER_FILE, _arrow, _write
+from insights.ingest.parts import DECIDER_FILE, _arrow, _write, _write_raw
 from insights.params import Params
 from insights.schema import CANONICAL
 
@@ -239,12 +239,11 @@ def _stream(params: Params, root: Path, tmp: Path, batch_rows: int, ledger: Batc
 
 
 def _clean_and_write(number: int, frame: pd.DataFrame, source, extra, tmp: Path) -> None:
-    """Clean one batch and write its kept rows, their raw text and its rejects."""
+    """Clean one batch and write its kept rows, its loaded rows (raw text) and its rejects."""
     kept, rejected, counts = _clean_batch(frame, source, extra)
     (tmp / "counts" / f"{number:06d}.json").write_text(json.dumps(counts), encoding="utf-8")
     _write(kept, tmp / "data" / f"part-{number:06d}.parquet")
-    _write(frame[frame["source_line"].isin(kept["source_line"])],
-           tmp / "raw" / f"part-{number:06d}.parquet")
+    _write_raw(frame, tmp / "raw" / f"part-{number:06d}.arrow")
     _write(rejected, tmp / "quarantine" / f"clean-{number:06d}.parquet")
     if number == 0:  # the columns and dtypes of cleaning's rejects, even when none
         pq.write_table(_arrow(rejected.iloc[:0]), tmp / "quarantine" / "clean-schema.parquet")
