@@ -206,6 +206,30 @@ def test_parse_numbers_common_path_skips_the_general_readers():
 
 
 @pytest.mark.parametrize(
+    ("values", "decimal"),
+    [(["1", "-0", "25"], "."), (["1", "-0", ""], "."), (["-0", "0.5", "12"], "auto"),
+     (["1,5", "-0", "-7,25"], ","), (["-0,0", "3"], "auto"), (["7", "", "-3.5"], "."),
+     (["123456789.12345", "-1"], ".")],
+)
+def test_parse_numbers_ungrouped_columns_take_one_cast(values, decimal):
+    # a column of -?digits[mark digits] (no group separator) is read by one Arrow cast,
+    # never by the separator-removing reader, and exactly as the per-value path reads it
+    # (negative zero of an integer column read as 0, as pandas reads int64)
+    column = pd.Series(values, dtype="str")
+    with mock.patch.object(values_module, "_read_simple", side_effect=AssertionError):
+        fast = parse_numbers(column, decimal=decimal)
+    assert _same_parse(fast, _parse_numbers_slow(column, decimal=decimal)), values
+
+
+def test_parse_numbers_long_ungrouped_values_fall_back_to_pandas():
+    # 16 digits: more than the Arrow cast is trusted with; pandas' parser reads the column
+    column = pd.Series(["1234567890123456", "-0", "2"], dtype="str")
+    fast = parse_numbers(column, decimal=".")
+    assert _same_parse(fast, _parse_numbers_slow(column, decimal="."))
+    assert fast.values.tolist() == [1234567890123456.0, 0.0, 2.0]  # by hand; -0 read as 0
+
+
+@pytest.mark.parametrize(
     "values",
     [["-0", "1", "25"], ["-0", "1", None], ["-0", "1.5"], ["-0.0", "2"], [".5", "-.5", "007"],
      ["123456789012345", "-99999999999999"], ["1234567890123456", "1"], ["9" * 20, "-1"],
