@@ -461,3 +461,18 @@ def test_printable_ascii_text_is_stripped_as_the_general_path_strips_it():
     assert not strip_invisible(text)[1].any()
     tabbed = pd.Series([" a\t", "b"], dtype="str")  # a tab is not printable: the general path
     assert printable_ascii(tabbed) is None and as_text(tabbed).tolist() == ["a", "b"]
+
+
+def test_thousands_evidence_finds_every_grouping_shape():
+    # one search picks the values that may show a thousands group, then the four shapes are
+    # matched on those; counts and the first examples by hand
+    text = pd.Series(["12.34", "1.234", "-1,234", "1.2345", "\u22121.234", "1.234.567",
+                      "1234.567", "1.234,5", "1,234.56", "7", "1,234,567.8", ".234"],
+                     dtype="str", index=range(10, 22))
+    files = pd.Series("a.csv", index=text.index, dtype="str")
+    lines = pd.Series(range(2, 14), index=text.index)
+    evidence = readings.thousands_evidence(text, files, lines)
+    assert evidence.counts == {"lone.": 2, "lone,": 1, "grouped.": 2, "grouped,": 2}
+    assert evidence.examples["lone."] == ["'1.234' (a.csv line 3)", "'\u22121.234' (a.csv line 6)"]
+    assert evidence.examples["grouped,"] == ["'1,234.56' (a.csv line 10)",
+                                             "'1,234,567.8' (a.csv line 12)"]
