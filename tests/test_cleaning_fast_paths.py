@@ -463,6 +463,19 @@ def test_printable_ascii_text_is_stripped_as_the_general_path_strips_it():
     assert printable_ascii(tabbed) is None and as_text(tabbed).tolist() == ["a", "b"]
 
 
+@pytest.mark.parametrize("cut", [slice(None), slice(1, None), slice(0, 2), slice(1, 2)])
+def test_printable_ascii_text_without_edge_spaces_is_returned_as_is(cut):
+    # values are looked at only by their first and last bytes (through the offsets, also
+    # of a slice of a longer Arrow array): a space at either end is stripped, none kept
+    from insights.cleaning.text import as_text
+
+    text = pd.Series(["ab", " cd", "e f", "gh "], dtype="str").iloc[cut]
+    expected = {"ab": "ab", " cd": "cd", "e f": "e f", "gh ": "gh"}  # by hand
+    assert as_text(text).tolist() == [expected[v] for v in text]
+    clean = pd.Series(["ab", "e f", "", "x"], dtype="str").iloc[cut]
+    pd.testing.assert_series_equal(as_text(clean), clean)
+
+
 def test_thousands_evidence_finds_every_grouping_shape():
     # one search picks the values that may show a thousands group, then the four shapes are
     # matched on those; counts and the first examples by hand
