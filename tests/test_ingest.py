@@ -9,8 +9,10 @@ broken records and decimal-separator evidence on both sides of batch boundaries.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -20,6 +22,7 @@ from insights import demo
 from insights.cleaning import clean_transactions, summarize_quality
 from insights.features.customers import build_customer_features
 from insights.ingest import stream as ingest
+from insights.ingest.checks import ExactSum
 from insights.loading import LoadError, load_transactions
 from insights.params import FeatureParams, Params, load_params, parse_params
 
@@ -298,3 +301,16 @@ def test_a_file_changed_during_the_run_is_refused_and_never_cached(export, monke
     monkeypatch.setattr(ingest, "_build", real_build)
     fresh = ingest.ingest(_ru_params(), root=export, cache_dir=export / "cache")
     assert not fresh.cached and fresh.rows_kept == 6  # the grown file, not the old rows
+
+
+def test_exact_sum_equals_fsum_over_many_exponents():
+    # the reconciliation's sums: correctly rounded like math.fsum, added in any number of
+    # arrays, over values of every magnitude (subnormal to 1e300, both signs, NaN skipped)
+    rng = np.random.default_rng(11)
+    values = rng.standard_normal(20_000) * 10.0 ** rng.integers(-310, 300, 20_000)
+    values = np.concatenate([values, [1e16, 1.0, -1e16, np.nan, 5e-324, -0.0, 0.1] * 3])
+    total = ExactSum()
+    for part in np.array_split(values, 7):
+        total.add(part)
+    assert total.value() == math.fsum(values[~np.isnan(values)])
+    assert ExactSum().add([0.1] * 10).value() == 1.0  # fsum's textbook example; sum() gives 0.9999999999999999

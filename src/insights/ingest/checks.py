@@ -53,11 +53,13 @@ class ExactSum:
         if len(values):
             mantissa, exponent = np.frexp(values)
             ints = (mantissa * 2.0**53).astype(np.int64)  # exact: |mantissa| < 1
+            exponent = exponent.astype(np.int16)  # -1073..1024; a 16-bit key is radix sorted
             order = np.argsort(exponent, kind="stable")
-            exps, starts = np.unique(exponent[order], return_index=True)
+            exps = exponent[order]
+            starts = np.flatnonzero(np.concatenate(([True], exps[1:] != exps[:-1])))
             high = np.add.reduceat(ints[order] >> 26, starts)  # split so sums cannot overflow
             low = np.add.reduceat(ints[order] & ((1 << 26) - 1), starts)
-            for e, h, lo in zip(exps.tolist(), high.tolist(), low.tolist(), strict=True):
+            for e, h, lo in zip(exps[starts].tolist(), high.tolist(), low.tolist(), strict=True):
                 self.total += ((h << 26) + lo) << (e - 53 + _SCALE)
         return self
 
