@@ -203,6 +203,8 @@ def reject_across_batches(work: Path, *, paths: list[str], grain: str,
         glob = _sql_text(str(work / "data" / "part-*.parquet"))
         con.execute(f"CREATE TEMP VIEW kept AS SELECT * FROM read_parquet('{glob}', filename = true)")
         suspects = _suspects(con, keys, grain)
+        if suspects is None:  # no row repeats another's hash and no order mixes: nothing to find
+            return {}
         con.execute("CREATE TEMP TABLE ok AS SELECT t.*, f._f FROM kept t "
                     f"JOIN files f USING (source_file) WHERE {suspects}")
         counts = _possible_duplicates(con, keys, drop=duplicates == "drop")
@@ -229,13 +231,14 @@ def _possible_duplicates(con, keys: list[str], *, drop: bool) -> dict:
     return {"possible_duplicates": len(amounts), "possible_duplicates_amount": math.fsum(amounts)}
 
 
-def _suspects(con, keys: list[str], grain: str) -> str:
+def _suspects(con, keys: list[str], grain: str) -> str | None:
     """Return a filter keeping only rows that may be duplicates or in a conflicting order.
 
     One pass hashes every kept row: a row can be a duplicate only if its hash (of the same
     keys the duplicate check compares) occurs twice, and an order can conflict only if the
     hashes of its compared columns differ. Only those rows (a handful in real exports) go
     through the exact checks of ``_find_rejects``, instead of sorting the whole dataset.
+    None when no row is a suspect (the dataset is then not scanned a third time).
     """
     kinds = {c: "number" if c in _NUMBER_COLUMNS else "other" for c in keys}
     row_hash = "hash(" + ", ".join(_key(c, kinds[c]) for c in keys) + ")"
@@ -248,7 +251,9 @@ def _suspects(con, keys: list[str], grain: str) -> str:
         con.execute("CREATE TEMP TABLE mixed_orders AS SELECT order_id FROM kept "
                     f"WHERE order_id IS NOT NULL GROUP BY 1 HAVING min({compared}) <> max({compared})")
         test += " OR order_id IN (SELECT order_id FROM mixed_orders)"
-    return f"({test})"
+    tables = ["twin_hashes"] + ["mixed_orders"] * ("order_id" in keys)
+    found = " OR ".join(f"EXISTS (SELECT 1 FROM {t})" for t in tables)
+    return f"({test})" if con.execute(f"SELECT {found}").fetchone()[0] else None
 
 
 def _sql_text(text: str) -> str:
