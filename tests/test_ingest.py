@@ -115,6 +115,30 @@ def test_duplicates_and_conflicts_across_batches_are_found(tmp_path):
     assert result.quality["counts"]["possible_duplicates"] == 1
 
 
+def test_duplicates_and_conflicts_within_one_batch_are_found(tmp_path):
+    # batches are cleaned without their own duplicate search: the pass over the dataset
+    # finds repeats and conflicts inside one batch too (the same lines as across batches)
+    (tmp_path / "tx.csv").write_bytes(CSV["mixed"])
+    result = _assert_same_as_in_memory(_params(), tmp_path, 1000)
+    assert result.batches == 1
+    rules = ingest.read_quarantine(result).set_index("source_line")["rule"]
+    assert rules[16] == "duplicate_row" and rules[3] == rules[12] == "order_conflict"
+    assert rules[19] == "duplicate_row" and 21 not in rules.index
+
+
+@pytest.mark.parametrize("batch_rows", [1, 1000])
+def test_order_ids_lose_invisible_characters_as_in_memory(tmp_path, batch_rows):
+    # 'A<zero-width space>7' is order A7 once cleaned, so line 4 repeats line 2 (the stream
+    # kept the invisible character and missed the duplicate before)
+    (tmp_path / "tx.csv").write_text("customer_id,order_id,order_date,amount\n"
+                                     "C1,A\u200b7,2025-01-02,10.5\nC2,B8,2025-01-03,11\n"
+                                     "C1,A7,2025-01-02,10.5\n", encoding="utf-8")
+    result = _assert_same_as_in_memory(_params(), tmp_path, batch_rows)
+    assert sorted(pd.read_parquet(result.dataset)["order_id"]) == ["A7", "B8"]
+    assert ingest.read_quarantine(result)[["source_line", "rule"]].values.tolist() == [
+        [4, "duplicate_row"]]
+
+
 def test_identical_rows_without_an_id_dropped_across_batches_when_asked(tmp_path):
     (tmp_path / "tx.csv").write_bytes(CSV["mixed"])
     result = _assert_same_as_in_memory(_params(duplicates="drop"), tmp_path, 3)
