@@ -63,8 +63,9 @@ def _edge_spaces(strings: pa.Array | pa.ChunkedArray) -> bool:
             continue
         if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
             return True
-        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-        bounds = np.frombuffer(offsets, dtype=width)[chunk.offset:chunk.offset + len(chunk) + 1]
+        width = "int64" if pa.types.is_large_string(chunk.type) else "int32"
+        bounds = np.frombuffer(offsets, dtype=width)[
+            chunk.offset:chunk.offset + len(chunk) + 1].astype(np.int64)
         starts, ends = bounds[:-1], bounds[1:]
         filled = ends > starts
         body = np.frombuffer(data, dtype=np.uint8)
