@@ -353,12 +353,15 @@ def summarize_streamed_quality(work: Path, sources: list[dict], *, notes: list[s
     """Return ``cleaning.summarize_quality``'s dict from the written dataset and quarantine."""
     kept_sum, kept_rows, totals = ExactSum(), 0, []
     file_sums: dict[str, ExactSum] = {}
-    for part in sorted((work / "data").glob("part-*.parquet")):
-        table = pq.read_table(part, columns=["amount", "source_file"]).to_pandas()
-        kept_sum.add(table["amount"])
+    for part in sorted((work / "data").glob("part-*.parquet")):  # file names as a dictionary
+        table = pq.read_table(part, columns=["amount", "source_file"],
+                              read_dictionary=["source_file"]).to_pandas()
         kept_rows += len(table)
-        for path, amounts in table.groupby("source_file", sort=False)["amount"]:
-            file_sums.setdefault(path, ExactSum()).add(amounts)
+        for path, amounts in table.groupby("source_file", sort=False, observed=True,
+                                           dropna=False)["amount"]:
+            total = ExactSum().add(amounts).total  # exact integers: added, not summed again
+            file_sums.setdefault(str(path), ExactSum()).total += total
+            kept_sum.total += total
     stages: dict[str, list] = {"load": [0, ExactSum()], "clean": [0, ExactSum()]}
     by_rule: dict[str, list] = {}
     missing = 0
