@@ -54,7 +54,7 @@ __all__ = ["DEFAULT_BATCH_ROWS", "FORMAT_VERSION", "IngestError", "IngestResult"
            "ingest", "read_quarantine"]
 
 #: Bump when the dataset layout or the cleaning contract changes (invalidates caches).
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"
 #: Records per batch unless told otherwise.
 DEFAULT_BATCH_ROWS = loading.DEFAULT_BATCH_ROWS
 
