@@ -206,6 +206,30 @@ def test_parse_numbers_common_path_skips_the_general_readers():
 
 
 @pytest.mark.parametrize(
+    ("values", "decimal"),
+    [(["1", "-0", "25"], "."), (["1", "-0", ""], "."), (["-0", "0.5", "12"], "auto"),
+     (["1,5", "-0", "-7,25"], ","), (["-0,0", "3"], "auto"), (["7", "", "-3.5"], "."),
+     (["123456789.12345", "-1"], ".")],
+)
+def test_parse_numbers_ungrouped_columns_take_one_cast(values, decimal):
+    # a column of -?digits[mark digits] (no group separator) is read by one Arrow cast,
+    # never by the separator-removing reader, and exactly as the per-value path reads it
+    # (negative zero of an integer column read as 0, as pandas reads int64)
+    column = pd.Series(values, dtype="str")
+    with mock.patch.object(values_module, "_read_simple", side_effect=AssertionError):
+        fast = parse_numbers(column, decimal=decimal)
+    assert _same_parse(fast, _parse_numbers_slow(column, decimal=decimal)), values
+
+
+def test_parse_numbers_long_ungrouped_values_fall_back_to_pandas():
+    # 16 digits: more than the Arrow cast is trusted with; pandas' parser reads the column
+    column = pd.Series(["1234567890123456", "-0", "2"], dtype="str")
+    fast = parse_numbers(column, decimal=".")
+    assert _same_parse(fast, _parse_numbers_slow(column, decimal="."))
+    assert fast.values.tolist() == [1234567890123456.0, 0.0, 2.0]  # by hand; -0 read as 0
+
+
+@pytest.mark.parametrize(
     "values",
     [["-0", "1", "25"], ["-0", "1", None], ["-0", "1.5"], ["-0.0", "2"], [".5", "-.5", "007"],
      ["123456789012345", "-99999999999999"], ["1234567890123456", "1"], ["9" * 20, "-1"],
@@ -437,3 +461,31 @@ def test_printable_ascii_text_is_stripped_as_the_general_path_strips_it():
     assert not strip_invisible(text)[1].any()
     tabbed = pd.Series([" a\t", "b"], dtype="str")  # a tab is not printable: the general path
     assert printable_ascii(tabbed) is None and as_text(tabbed).tolist() == ["a", "b"]
+
+
+@pytest.mark.parametrize("cut", [slice(None), slice(1, None), slice(0, 2), slice(1, 2)])
+def test_printable_ascii_text_without_edge_spaces_is_returned_as_is(cut):
+    # values are looked at only by their first and last bytes (through the offsets, also
+    # of a slice of a longer Arrow array): a space at either end is stripped, none kept
+    from insights.cleaning.text import as_text
+
+    text = pd.Series(["ab", " cd", "e f", "gh "], dtype="str").iloc[cut]
+    expected = {"ab": "ab", " cd": "cd", "e f": "e f", "gh ": "gh"}  # by hand
+    assert as_text(text).tolist() == [expected[v] for v in text]
+    clean = pd.Series(["ab", "e f", "", "x"], dtype="str").iloc[cut]
+    pd.testing.assert_series_equal(as_text(clean), clean)
+
+
+def test_thousands_evidence_finds_every_grouping_shape():
+    # one search picks the values that may show a thousands group, then the four shapes are
+    # matched on those; counts and the first examples by hand
+    text = pd.Series(["12.34", "1.234", "-1,234", "1.2345", "\u22121.234", "1.234.567",
+                      "1234.567", "1.234,5", "1,234.56", "7", "1,234,567.8", ".234"],
+                     dtype="str", index=range(10, 22))
+    files = pd.Series("a.csv", index=text.index, dtype="str")
+    lines = pd.Series(range(2, 14), index=text.index)
+    evidence = readings.thousands_evidence(text, files, lines)
+    assert evidence.counts == {"lone.": 2, "lone,": 1, "grouped.": 2, "grouped,": 2}
+    assert evidence.examples["lone."] == ["'1.234' (a.csv line 3)", "'\u22121.234' (a.csv line 6)"]
+    assert evidence.examples["grouped,"] == ["'1,234.56' (a.csv line 10)",
+                                             "'1,234,567.8' (a.csv line 12)"]

@@ -9,8 +9,10 @@ broken records and decimal-separator evidence on both sides of batch boundaries.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -20,6 +22,7 @@ from insights import demo
 from insights.cleaning import clean_transactions, summarize_quality
 from insights.features.customers import build_customer_features
 from insights.ingest import stream as ingest
+from insights.ingest.checks import ExactSum
 from insights.loading import LoadError, load_transactions
 from insights.params import FeatureParams, Params, load_params, parse_params
 
@@ -112,6 +115,30 @@ def test_duplicates_and_conflicts_across_batches_are_found(tmp_path):
     assert result.quality["counts"]["possible_duplicates"] == 1
 
 
+def test_duplicates_and_conflicts_within_one_batch_are_found(tmp_path):
+    # batches are cleaned without their own duplicate search: the pass over the dataset
+    # finds repeats and conflicts inside one batch too (the same lines as across batches)
+    (tmp_path / "tx.csv").write_bytes(CSV["mixed"])
+    result = _assert_same_as_in_memory(_params(), tmp_path, 1000)
+    assert result.batches == 1
+    rules = ingest.read_quarantine(result).set_index("source_line")["rule"]
+    assert rules[16] == "duplicate_row" and rules[3] == rules[12] == "order_conflict"
+    assert rules[19] == "duplicate_row" and 21 not in rules.index
+
+
+@pytest.mark.parametrize("batch_rows", [1, 1000])
+def test_order_ids_lose_invisible_characters_as_in_memory(tmp_path, batch_rows):
+    # 'A<zero-width space>7' is order A7 once cleaned, so line 4 repeats line 2 (the stream
+    # kept the invisible character and missed the duplicate before)
+    (tmp_path / "tx.csv").write_text("customer_id,order_id,order_date,amount\n"
+                                     "C1,A\u200b7,2025-01-02,10.5\nC2,B8,2025-01-03,11\n"
+                                     "C1,A7,2025-01-02,10.5\n", encoding="utf-8")
+    result = _assert_same_as_in_memory(_params(), tmp_path, batch_rows)
+    assert sorted(pd.read_parquet(result.dataset)["order_id"]) == ["A7", "B8"]
+    assert ingest.read_quarantine(result)[["source_line", "rule"]].values.tolist() == [
+        [4, "duplicate_row"]]
+
+
 def test_identical_rows_without_an_id_dropped_across_batches_when_asked(tmp_path):
     (tmp_path / "tx.csv").write_bytes(CSV["mixed"])
     result = _assert_same_as_in_memory(_params(duplicates="drop"), tmp_path, 3)
@@ -187,11 +214,11 @@ def test_interrupted_run_leaves_no_dataset(tmp_path, monkeypatch):
     (tmp_path / "tx.csv").write_bytes(CSV["mixed"])
     calls = []
 
-    def failing(raw, *, source, checks=True):
+    def failing(raw, *, source, checks=True, repeats=True):
         calls.append(1)
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return clean_transactions(raw, source=source, checks=checks)
+        return clean_transactions(raw, source=source, checks=checks, repeats=repeats)
 
     monkeypatch.setattr(ingest, "clean_transactions", failing)
     with pytest.raises(KeyboardInterrupt):
@@ -298,3 +325,16 @@ def test_a_file_changed_during_the_run_is_refused_and_never_cached(export, monke
     monkeypatch.setattr(ingest, "_build", real_build)
     fresh = ingest.ingest(_ru_params(), root=export, cache_dir=export / "cache")
     assert not fresh.cached and fresh.rows_kept == 6  # the grown file, not the old rows
+
+
+def test_exact_sum_equals_fsum_over_many_exponents():
+    # the reconciliation's sums: correctly rounded like math.fsum, added in any number of
+    # arrays, over values of every magnitude (subnormal to 1e300, both signs, NaN skipped)
+    rng = np.random.default_rng(11)
+    values = rng.standard_normal(20_000) * 10.0 ** rng.integers(-310, 300, 20_000)
+    values = np.concatenate([values, [1e16, 1.0, -1e16, np.nan, 5e-324, -0.0, 0.1] * 3])
+    total = ExactSum()
+    for part in np.array_split(values, 7):
+        total.add(part)
+    assert total.value() == math.fsum(values[~np.isnan(values)])
+    assert ExactSum().add([0.1] * 10).value() == 1.0  # fsum's textbook example; sum() gives 0.9999999999999999

@@ -126,6 +126,12 @@ def judge_date_order(evidence: Evidence, *, date_format: str | None, dayfirst: b
 def thousands_evidence(text: pd.Series, files: pd.Series, lines: pd.Series) -> Evidence:
     """Return which values hold a lone thousands-like group and which surely group thousands."""
     evidence = Evidence()
+    # each shape below holds a mark, three digits, then a mark or the end: one search finds
+    # the few values that may match, and only those are matched four times
+    maybe = text.str.contains(r"[.,][0-9]{3}(?:[.,]|$)")
+    if not maybe.any():
+        return evidence
+    text, files, lines = text[maybe], files[maybe], lines[maybe]
     sign = "[-\u2212]?"  # the minus sign itself, not an escape: pandas then matches with Arrow
     for mark in (".", ","):
         m, other = re.escape(mark), re.escape("," if mark == "." else ".")

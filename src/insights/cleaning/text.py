@@ -29,6 +29,8 @@ def as_text(values: pd.Series) -> pd.Series:
     text = values.astype("str").fillna("")
     printable = printable_ascii(text)
     if printable is not None:  # only spaces can be stripped: one Arrow pass, same result
+        if not _edge_spaces(printable):
+            return text
         return _str_series(pc.utf8_trim(printable, " "), text.index)
     return text.str.strip().str.strip("\u200b\u200c\u200d\u2060\ufeff").str.strip()
 
@@ -47,6 +49,29 @@ def printable_ascii(text: pd.Series) -> pa.Array | pa.ChunkedArray | None:
         if data is not None and np.count_nonzero(np.frombuffer(data, dtype=np.uint8) - 0x20 >= 0x5F):
             return None
     return strings
+
+
+def _edge_spaces(strings: pa.Array | pa.ChunkedArray) -> bool:
+    """Return True when some value (of strings without nulls) starts or ends with a space.
+
+    Reads each value's first and last byte through the offsets: much less than a trim,
+    which copies every value.
+    """
+    for chunk in strings.chunks if isinstance(strings, pa.ChunkedArray) else [strings]:
+        _, offsets, data = chunk.buffers()[:3]
+        if not len(chunk) or data is None:
+            continue
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True
+        width = "int64" if pa.types.is_large_string(chunk.type) else "int32"
+        bounds = np.frombuffer(offsets, dtype=width)[
+            chunk.offset:chunk.offset + len(chunk) + 1].astype(np.int64)
+        starts, ends = bounds[:-1], bounds[1:]
+        filled = ends > starts
+        body = np.frombuffer(data, dtype=np.uint8)
+        if (body[starts[filled]] == 0x20).any() or (body[ends[filled] - 1] == 0x20).any():
+            return True
+    return False
 
 
 def _str_series(strings: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:

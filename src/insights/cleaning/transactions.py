@@ -118,7 +118,8 @@ def _at(value, rows: pd.Index):
     return value.loc[rows].to_numpy() if isinstance(value, pd.Series) else value
 
 
-def clean_transactions(raw: pd.DataFrame, *, source, checks: bool = True) -> CleanResult:
+def clean_transactions(raw: pd.DataFrame, *, source, checks: bool = True,
+                       repeats: bool = True) -> CleanResult:
     """Parse a loaded frame into canonical types; reject rows that cannot be used.
 
     Parameters
@@ -133,6 +134,9 @@ def clean_transactions(raw: pd.DataFrame, *, source, checks: bool = True) -> Cle
     checks : bool
         Judge the column-level readings (``cleaning.readings``: date order, lone thousands
         groups) on these rows; a stream passes False and judges them over all its batches.
+    repeats : bool
+        Reject exact duplicates and orders whose rows conflict among these rows; a stream
+        passes False and finds them over all its batches (``insights.ingest.checks``).
 
     Raises
     ------
@@ -176,7 +180,8 @@ def clean_transactions(raw: pd.DataFrame, *, source, checks: bool = True) -> Cle
             counts[f"invisible:{column}"] = int(changed.sum())
     verdicts = _Verdicts(frame.index)
     parsed, notes = _parse_all(frame, text, source, verdicts, counts, checks)
-    _reject_duplicates(frame, parsed, verdicts, source, counts)
+    if repeats:
+        _reject_duplicates(frame, parsed, verdicts, source, counts)
     amount = parsed["amount"]
     kept = _kept_frame(frame, parsed, columns, verdicts.ok)
     rejected = _rejected_frame(frame, columns, verdicts, amount)

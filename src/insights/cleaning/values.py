@@ -182,7 +182,10 @@ def _read_common(text: pd.Series, empty: pd.Series, decimal: str,
     for mark in [decimal] if decimal != "auto" else [".", ","]:
         seps = _separators(mark, thousands)
         seps = seps.replace(mark, "") if decimal == "auto" else seps
-        if mark in seps or not _all_fit(text, present, _common_number(mark, seps)):
+        if mark in seps:
+            continue
+        ungrouped = _all_fit(text, present, _common_number(mark, ""))
+        if not ungrouped and not _all_fit(text, present, _common_number(mark, seps)):
             continue
         if decimal != "auto":
             note = None
@@ -190,9 +193,37 @@ def _read_common(text: pd.Series, empty: pd.Series, decimal: str,
             note = f"decimal {'point' if mark == '.' else 'comma'} (detected)"
         else:
             return None
-        numbers = _read_simple(text, present, mark, seps, reference=False)
+        numbers = _read_ungrouped(text, present, mark) if ungrouped else None
+        if numbers is None:
+            numbers = _read_simple(text, present, mark, seps, reference=False)
         return numbers, pd.Series(np.nan, index=text.index, dtype="object"), note
     return None
+
+
+def _read_ungrouped(text: pd.Series, present: pd.Series, mark: str) -> pd.Series | None:
+    """Return what :func:`_read_simple` returns for values all shaped ``-?digits[mark digits]``.
+
+    Such values hold no separator to remove, so one Arrow cast reads them (as
+    :func:`_to_float` does, without its shape check); None when some value is longer than
+    15 characters (pandas' parser reads those) or the text is not held by Arrow.
+    """
+    if not isinstance(text.array, pd.arrays.ArrowStringArray):
+        return None
+    strings = pa.array(text.array)
+    everywhere = bool(present.all())
+    if not everywhere:
+        strings = pc.if_else(pa.array(present.to_numpy(dtype=bool)), strings,
+                             pa.scalar(None, strings.type))
+    if len(text) and (pc.max(pc.utf8_length(strings)).as_py() or 0) > 15:
+        return None
+    if mark != ".":
+        strings = pc.replace_substring(strings, mark, ".")
+    numbers = np.asarray(pc.cast(strings, pa.float64()), dtype="float64")
+    zero = numbers == 0
+    if everywhere and np.signbit(numbers[zero]).any() and not pc.any(
+            pc.match_substring(strings, ".")).as_py():
+        numbers = numbers + 0.0  # read as integers by pandas: no negative zero
+    return pd.Series(numbers, index=text.index)
 
 
 def _all_fit(text: pd.Series, present: pd.Series, pattern: str) -> bool:

@@ -32,7 +32,7 @@ from insights.cleaning import QUARANTINE_COLUMNS, REJECT_RULES, readings
 from insights.cleaning.quality import check_totals
 from insights.cleaning.values import as_text, parse_numbers
 from insights.engine.duckdb import memory_limit
-from insights.ingest.parts import DECIDER_FILE, MARK, _write
+from insights.ingest.parts import DECIDER_FILE, _read_raw, _write
 from insights.schema import CANONICAL, OPTIONAL_NUMERIC, OPTIONAL_TEXT
 
 #: DuckDB memory for the cross-batch checks; beyond it DuckDB spills to the work folder.
@@ -53,11 +53,13 @@ class ExactSum:
         if len(values):
             mantissa, exponent = np.frexp(values)
             ints = (mantissa * 2.0**53).astype(np.int64)  # exact: |mantissa| < 1
+            exponent = exponent.astype(np.int16)  # -1073..1024; a 16-bit key is radix sorted
             order = np.argsort(exponent, kind="stable")
-            exps, starts = np.unique(exponent[order], return_index=True)
+            exps = exponent[order]
+            starts = np.flatnonzero(np.concatenate(([True], exps[1:] != exps[:-1])))
             high = np.add.reduceat(ints[order] >> 26, starts)  # split so sums cannot overflow
             low = np.add.reduceat(ints[order] & ((1 << 26) - 1), starts)
-            for e, h, lo in zip(exps.tolist(), high.tolist(), low.tolist(), strict=True):
+            for e, h, lo in zip(exps[starts].tolist(), high.tolist(), low.tolist(), strict=True):
                 self.total += ((h << 26) + lo) << (e - 53 + _SCALE)
         return self
 
@@ -172,8 +174,7 @@ def _decider_rows(frame: pd.DataFrame, values: list[tuple[str, str]]) -> pd.Data
     empty = frame.iloc[:0].reindex(range(len(values)))
     fill = {c: "" for c in empty.columns if c in CANONICAL and pd.api.types.is_string_dtype(empty[c])}
     rows = empty.assign(**fill, source_file=DECIDER_FILE,
-                        source_line=np.arange(-1, -len(values) - 1, -1, dtype="int64"),
-                        order_id=[f"{MARK}d{i}" for i in range(len(values))])
+                        source_line=np.arange(-1, -len(values) - 1, -1, dtype="int64"))
     for i, (column, value) in enumerate(values):
         rows.loc[i, column] = value
     return rows.astype({"source_file": frame["source_file"].dtype})
@@ -183,9 +184,9 @@ def reject_across_batches(work: Path, *, paths: list[str], grain: str,
                           duplicates: str = "drop") -> dict:
     """Move duplicates and conflicting orders found across batches to the quarantine.
 
-    ``work/data`` holds the rows that passed every per-row check, ``work/raw`` their
-    original values; the rejected rows leave ``data`` and join ``work/quarantine`` with
-    cleaning's rules (``duplicate_row``, ``order_conflict``) and reasons. Repeated rows
+    ``work/data`` holds the rows that passed every per-row check, ``work/raw`` every
+    batch's loaded (original) values; the rejected rows leave ``data`` and join
+    ``work/quarantine`` with cleaning's rules (``duplicate_row``, ``order_conflict``) and reasons. Repeated rows
     without an order id are possible duplicates (``source.duplicates``): counted, and moved
     only with ``drop``. Returns cleaning's ``possible_duplicates`` counts.
     """
@@ -202,6 +203,8 @@ def reject_across_batches(work: Path, *, paths: list[str], grain: str,
         glob = _sql_text(str(work / "data" / "part-*.parquet"))
         con.execute(f"CREATE TEMP VIEW kept AS SELECT * FROM read_parquet('{glob}', filename = true)")
         suspects = _suspects(con, keys, grain)
+        if suspects is None:  # no row repeats another's hash and no order mixes: nothing to find
+            return {}
         con.execute("CREATE TEMP TABLE ok AS SELECT t.*, f._f FROM kept t "
                     f"JOIN files f USING (source_file) WHERE {suspects}")
         counts = _possible_duplicates(con, keys, drop=duplicates == "drop")
@@ -228,13 +231,14 @@ def _possible_duplicates(con, keys: list[str], *, drop: bool) -> dict:
     return {"possible_duplicates": len(amounts), "possible_duplicates_amount": math.fsum(amounts)}
 
 
-def _suspects(con, keys: list[str], grain: str) -> str:
+def _suspects(con, keys: list[str], grain: str) -> str | None:
     """Return a filter keeping only rows that may be duplicates or in a conflicting order.
 
     One pass hashes every kept row: a row can be a duplicate only if its hash (of the same
     keys the duplicate check compares) occurs twice, and an order can conflict only if the
     hashes of its compared columns differ. Only those rows (a handful in real exports) go
     through the exact checks of ``_find_rejects``, instead of sorting the whole dataset.
+    None when no row is a suspect (the dataset is then not scanned a third time).
     """
     kinds = {c: "number" if c in _NUMBER_COLUMNS else "other" for c in keys}
     row_hash = "hash(" + ", ".join(_key(c, kinds[c]) for c in keys) + ")"
@@ -247,7 +251,9 @@ def _suspects(con, keys: list[str], grain: str) -> str:
         con.execute("CREATE TEMP TABLE mixed_orders AS SELECT order_id FROM kept "
                     f"WHERE order_id IS NOT NULL GROUP BY 1 HAVING min({compared}) <> max({compared})")
         test += " OR order_id IN (SELECT order_id FROM mixed_orders)"
-    return f"({test})"
+    tables = ["twin_hashes"] + ["mixed_orders"] * ("order_id" in keys)
+    found = " OR ".join(f"EXISTS (SELECT 1 FROM {t})" for t in tables)
+    return f"({test})" if con.execute(f"SELECT {found}").fetchone()[0] else None
 
 
 def _sql_text(text: str) -> str:
@@ -305,12 +311,12 @@ def _move(part: Path, work: Path, found: pd.DataFrame, paths: list[str], grain: 
     """Rewrite one part without the found rows; write them to the quarantine with reasons."""
 
     kept = pq.read_table(part).to_pandas()
-    raw = pq.read_table(work / "raw" / part.name).to_pandas()
+    original = _read_raw(work / "raw" / part.with_suffix(".arrow").name, found["source_line"])
     gone = kept["source_line"].isin(found["source_line"])
     _write(kept[~gone], part)
     rows = kept[gone].set_index("source_line").loc[found["source_line"]]
     reasons = _reasons(found, rows["source_file"].to_numpy(), paths, grain)
-    original = raw.set_index("source_line").loc[found["source_line"]]
+    original = original.loc[found["source_line"]]
     body = [c for c in CANONICAL if c in original.columns]
     rejected = pd.DataFrame({
         "source_file": pd.Series(rows["source_file"].to_numpy(), dtype="str"),
@@ -347,12 +353,15 @@ def summarize_streamed_quality(work: Path, sources: list[dict], *, notes: list[s
     """Return ``cleaning.summarize_quality``'s dict from the written dataset and quarantine."""
     kept_sum, kept_rows, totals = ExactSum(), 0, []
     file_sums: dict[str, ExactSum] = {}
-    for part in sorted((work / "data").glob("part-*.parquet")):
-        table = pq.read_table(part, columns=["amount", "source_file"]).to_pandas()
-        kept_sum.add(table["amount"])
+    for part in sorted((work / "data").glob("part-*.parquet")):  # file names as a dictionary
+        table = pq.read_table(part, columns=["amount", "source_file"],
+                              read_dictionary=["source_file"]).to_pandas()
         kept_rows += len(table)
-        for path, amounts in table.groupby("source_file", sort=False)["amount"]:
-            file_sums.setdefault(path, ExactSum()).add(amounts)
+        for path, amounts in table.groupby("source_file", sort=False, observed=True,
+                                           dropna=False)["amount"]:
+            total = ExactSum().add(amounts).total  # exact integers: added, not summed again
+            file_sums.setdefault(str(path), ExactSum()).total += total
+            kept_sum.total += total
     stages: dict[str, list] = {"load": [0, ExactSum()], "clean": [0, ExactSum()]}
     by_rule: dict[str, list] = {}
     missing = 0

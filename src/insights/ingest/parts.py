@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
-#: Joins a row's order id and its row number while its batch is cleaned (private use area).
+#: A private-use character: no export names a file with it.
 MARK = "\ue000"
 #: ``source_file`` of the rows added to steer ``decimal: auto`` (dropped after cleaning).
 DECIDER_FILE = MARK + "decider"
@@ -22,6 +24,24 @@ def _write(frame: pd.DataFrame, path: Path) -> None:
     if "order_date" in frame.columns and pd.api.types.is_datetime64_any_dtype(frame["order_date"]):
         frame = frame.assign(order_date=frame["order_date"].astype("datetime64[ns]"))
     pq.write_table(_arrow(frame.reset_index(drop=True)), path, coerce_timestamps="us")
+
+
+def _write_raw(frame: pd.DataFrame, path: Path) -> None:
+    """Write a batch's loaded rows as one uncompressed Arrow IPC file (none when empty).
+
+    Read back only for the few rows the cross-batch checks reject; Arrow IPC is written at
+    about the speed of a copy, a tenth of the time of a Parquet file of the same rows.
+    """
+    if len(frame):
+        feather.write_feather(_arrow(frame.reset_index(drop=True)), str(path),
+                              compression="uncompressed")
+
+
+def _read_raw(path: Path, lines) -> pd.DataFrame:
+    """Return the rows of a ``_write_raw`` file at ``lines`` (``source_line``), indexed by line."""
+    table = feather.read_table(str(path), memory_map=True)
+    table = table.filter(pc.is_in(table["source_line"], value_set=pa.array(lines, pa.int64())))
+    return table.to_pandas().set_index("source_line")
 
 
 def _arrow(frame: pd.DataFrame) -> pa.Table:

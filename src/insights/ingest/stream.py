@@ -13,9 +13,9 @@ DuckDB over the written dataset, with cleaning's rules, rule names and reasons; 
 ``source.decimal: auto`` the separator is decided over the whole file, as the in-memory
 path decides it, and a batch that alone would have decided otherwise is cleaned again.
 So the kept rows, the rejected rows (file, line, rule, reason) and ``quality`` equal the
-in-memory path's on the same files. To clean a batch without its own duplicate and
-conflict checks, each row gets a unique order id for the call (its own id plus a private
-suffix), stripped off afterwards.
+in-memory path's on the same files. Batches are cleaned without cleaning's own duplicate
+and conflict checks (``clean_transactions(..., repeats=False)``): those run once, over
+the whole input.
 
 The output lives in ``<cache_dir>/<fingerprint>/``: the fingerprint is the SHA-256 of the
 input files' bytes, the source params, the column map and ``FORMAT_VERSION``, so a rerun
@@ -39,16 +39,14 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
 from insights import loading
 from insights.cleaning import QUARANTINE_COLUMNS, clean_transactions
 from insights.cleaning.transactions import count_notes
-from insights.cleaning.values import as_text
 from insights.ingest.checks import BatchLedger, reject_across_batches, summarize_streamed_quality
-from insights.ingest.parts import DECIDER_FILE, MARK, _arrow, _write
+from insights.ingest.parts import DECIDER_FILE, _arrow, _write, _write_raw
 from insights.params import Params
 from insights.schema import CANONICAL
 
@@ -56,7 +54,7 @@ __all__ = ["DEFAULT_BATCH_ROWS", "FORMAT_VERSION", "IngestError", "IngestResult"
            "ingest", "read_quarantine"]
 
 #: Bump when the dataset layout or the cleaning contract changes (invalidates caches).
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"
 #: Records per batch unless told otherwise.
 DEFAULT_BATCH_ROWS = loading.DEFAULT_BATCH_ROWS
 
@@ -241,12 +239,11 @@ def _stream(params: Params, root: Path, tmp: Path, batch_rows: int, ledger: Batc
 
 
 def _clean_and_write(number: int, frame: pd.DataFrame, source, extra, tmp: Path) -> None:
-    """Clean one batch and write its kept rows, their raw text and its rejects."""
+    """Clean one batch and write its kept rows, its loaded rows (raw text) and its rejects."""
     kept, rejected, counts = _clean_batch(frame, source, extra)
     (tmp / "counts" / f"{number:06d}.json").write_text(json.dumps(counts), encoding="utf-8")
     _write(kept, tmp / "data" / f"part-{number:06d}.parquet")
-    _write(frame[frame["source_line"].isin(kept["source_line"])],
-           tmp / "raw" / f"part-{number:06d}.parquet")
+    _write_raw(frame, tmp / "raw" / f"part-{number:06d}.arrow")
     _write(rejected, tmp / "quarantine" / f"clean-{number:06d}.parquet")
     if number == 0:  # the columns and dtypes of cleaning's rejects, even when none
         pq.write_table(_arrow(rejected.iloc[:0]), tmp / "quarantine" / "clean-schema.parquet")
@@ -299,32 +296,14 @@ def _clean_batch(frame: pd.DataFrame, source,
                  extra: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Clean one batch without cleaning's duplicate and conflict checks; return its counts.
 
-    Every row gets a unique order id for the call (``<its id>MARK<row number>``), so no
-    two rows are equal and no order has two rows; the ids are restored afterwards.
+    Those checks run over the whole input afterwards (``checks.reject_across_batches``).
     ``extra`` rows (deciders for ``decimal: auto``) are cleaned along and dropped.
     """
-    has_id = "order_id" in frame.columns
-    ids = as_text(frame["order_id"]) if has_id else pd.Series("", index=frame.index, dtype="str")
-    prepared = frame.assign(order_id=ids + MARK + pd.Series(range(len(frame)), index=frame.index,
-                                                          dtype="int64").astype("str"))
-    if extra is not None and len(extra):
-        prepared = pd.concat([prepared, extra], ignore_index=True)
-    cleaned = clean_transactions(prepared, source=source, checks=False)
-    kept = cleaned.kept
-    if has_id:  # the kept rows' own ids: lines increase within a batch, so find them by line
-        at = np.searchsorted(frame["source_line"].to_numpy(), kept["source_line"].to_numpy())
-        own = pd.Series(ids.to_numpy()[at], index=kept.index, dtype="str")
-        kept = kept.assign(order_id=own.where(own != ""))
-    else:
-        kept = kept.drop(columns="order_id")
+    prepared = frame if extra is None or not len(extra) else pd.concat([frame, extra],
+                                                                       ignore_index=True)
+    cleaned = clean_transactions(prepared, source=source, checks=False, repeats=False)
     rejected = cleaned.rejected[cleaned.rejected["source_file"] != DECIDER_FILE]
-    if has_id:
-        raw = pd.Series(frame["order_id"].to_numpy(), index=frame["source_line"].to_numpy())
-        rejected = rejected.assign(order_id=pd.Series(raw.loc[rejected["source_line"]].to_numpy(),
-                                                      index=rejected.index, dtype=frame["order_id"].dtype))
-    else:
-        rejected = rejected.drop(columns="order_id")
-    return kept.reset_index(drop=True), rejected.reset_index(drop=True), dict(cleaned.counts)
+    return cleaned.kept, rejected.reset_index(drop=True), dict(cleaned.counts)
 
 
 def read_quarantine(result: IngestResult) -> pd.DataFrame:

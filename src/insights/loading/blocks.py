@@ -288,7 +288,8 @@ def _read_block(block: bytes, line: int, state: _State) -> _Piece | None:
         return None
     exact, blank = found
     state.blank += int(empty.sum()) + blank
-    columns = [] if table is None else [c.combine_chunks().filter(pa.array(keep))
+    columns = [] if table is None else [c.combine_chunks() if keep.all() else
+                                        c.combine_chunks().filter(pa.array(keep))
                                         for c in table.columns]
     fast = _Piece(columns or [pa.array([], pa.string())] * width, line + 1 + at[keep])
     state.data_lines += len(fast.lines) + exact.records
