@@ -50,13 +50,22 @@ def memo_key(params: Params, *, root: Path) -> str | None:
     """
     if params.source.format == "postgres" or not params.source.paths:
         return None
-    digest = hashlib.sha256(f"memo-v{MEMO_VERSION}:{code_digest()}".encode())
+    return inputs_digest(params, root=root, salt=f"memo-v{MEMO_VERSION}:{code_digest()}")
+
+
+def inputs_digest(params: Params, *, root: Path, salt: str) -> str | None:
+    """Return the SHA-256 of ``salt``, the source params, the column map and each input file's
+    path and bytes; None when a file is missing (the reader says which).
+
+    The key of both caches: this one and the streamed dataset's (``stream.fingerprint``).
+    """
+    digest = hashlib.sha256(salt.encode())
     digest.update(params.source.model_dump_json().encode())
     digest.update(json.dumps(params.column_map, sort_keys=True).encode())
     for entry in params.source.paths:
         path = Path(root) / entry
         if not path.is_file():
-            return None  # loading says what is missing
+            return None
         digest.update(f"\0{entry}\0".encode())
         with path.open("rb") as handle:
             while chunk := handle.read(8 << 20):

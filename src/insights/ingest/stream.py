@@ -30,7 +30,6 @@ Excel cells of mixed types are kept as text in the quarantine.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import multiprocessing
 import os
@@ -46,6 +45,7 @@ from insights import loading
 from insights.cleaning import QUARANTINE_COLUMNS, clean_transactions
 from insights.cleaning.transactions import count_notes
 from insights.ingest.checks import BatchLedger, reject_across_batches, summarize_streamed_quality
+from insights.ingest.memo import inputs_digest
 from insights.ingest.parts import DECIDER_FILE, _arrow, _write, _write_raw
 from insights.params import Params
 from insights.schema import CANONICAL
@@ -104,18 +104,11 @@ class IngestResult:
 
 def fingerprint(params: Params, *, root: Path) -> str:
     """Return the SHA-256 of the input files, the source params and the ingest format."""
-    digest = hashlib.sha256(f"ingest-v{FORMAT_VERSION}".encode())
-    digest.update(params.source.model_dump_json().encode())
-    digest.update(json.dumps(params.column_map, sort_keys=True).encode())
-    for entry in params.source.paths:
-        path = Path(root) / entry
-        if not path.is_file():
-            raise IngestError(f"{entry}: file not found under {root}; check params source.paths.")
-        digest.update(entry.encode())
-        with path.open("rb") as handle:
-            while chunk := handle.read(8 << 20):
-                digest.update(chunk)
-    return digest.hexdigest()
+    key = inputs_digest(params, root=root, salt=f"ingest-v{FORMAT_VERSION}")
+    if key is None:
+        missing = next(e for e in params.source.paths if not (Path(root) / e).is_file())
+        raise IngestError(f"{missing}: file not found under {root}; check params source.paths.")
+    return key
 
 
 def default_workers() -> int:
