@@ -81,21 +81,22 @@ def test_objective_equals_sum_of_each_customers_likelihood(variant, point):
 @pytest.mark.parametrize("variant", ["bgnbd", "mbgnbd"])
 @pytest.mark.parametrize("point", POINTS)
 def test_analytic_gradient_equals_finite_differences(variant, point):
-    lik = _likelihood(EDGE, variant)
-    theta = np.log(point)
-    _, grad = models._objective(theta, lik)
-    numeric = approx_fprime(theta, lambda t: models._objective(t, lik)[0], 1e-7)
-    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-5)
+    _assert_gradient(_likelihood(EDGE, variant), point, atol=1e-5)
 
 
 @pytest.mark.parametrize("variant", ["bgnbd", "mbgnbd"])
 def test_analytic_gradient_on_cdnow(cdnow_summary, variant):
     lik = _likelihood(cdnow_summary, variant)
     for point in POINTS[:2]:
-        theta = np.log(point)
-        _, grad = models._objective(theta, lik)
-        numeric = approx_fprime(theta, lambda t: models._objective(t, lik)[0], 1e-7)
-        np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-3)
+        _assert_gradient(lik, point, atol=1e-3)
+
+
+def _assert_gradient(lik, point, *, atol: float) -> None:
+    """The objective's analytic gradient at log(``point``) equals a finite-difference one."""
+    theta = np.log(point)
+    _, grad = models._objective(theta, lik)
+    numeric = approx_fprime(theta, lambda t: models._objective(t, lik)[0], 1e-7)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=atol)
 
 
 @pytest.mark.parametrize("variant", ["bgnbd", "mbgnbd"])

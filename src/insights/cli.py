@@ -193,20 +193,15 @@ def _report(unit: str, quarter: str, root: Path, *, wait: float = 0.0) -> int:
     return EXIT_OK
 
 
-def _prepare_meanwhile(params, *, quarter: str | None, root: Path, path: Path) -> None:
-    """``publish_report``'s ``prepare``: the report, prepared while the kernel starts.
+def _prepare_meanwhile(params, *, quarter: str | None, root: Path):
+    """``publish_report``'s ``prepare``: the report (or None for a streamed unit).
 
-    Runs in a thread of ``insights report``; the pipeline is imported there too, not before
-    the kernel starts. Whatever fails here leaves the kernel to prepare the report itself.
+    Called in a thread of ``insights report`` while the kernel starts; the pipeline is
+    imported there, not before the kernel starts.
     """
-    from insights.publish import handoff
+    from insights.pipeline import report_to_hand_over
 
-    def make():
-        from insights.pipeline import report_to_hand_over
-
-        return report_to_hand_over(params, quarter=quarter, root=root)
-
-    handoff.send(path, make)
+    return report_to_hand_over(params, quarter=quarter, root=root)
 
 
 def _check(unit: str, quarter: str, root: Path) -> int:

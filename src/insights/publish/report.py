@@ -121,7 +121,7 @@ def publish_report(
     progress: bool | dict = False,
     update_index: bool = True,
     wait_seconds: float = 0,
-    prepare: Callable[..., None] | None = None,
+    prepare: Callable[..., object | None] | None = None,
 ) -> PublishResult:
     """Run ``unit``'s quarterly notebook and publish it under ``reports/<unit>/<quarter>/``.
 
@@ -141,10 +141,11 @@ def publish_report(
     wait_seconds : float
         How long to wait for another run of the same unit to finish (0: refuse at once).
     prepare : callable, optional
-        ``prepare(params, quarter=, root=, path=)`` runs in a thread of this process while the
-        kernel starts and hands the prepared report over in ``path`` (``publish.handoff``;
-        ``insights report`` passes one); without it the kernel prepares the report itself.
-        The report is the same either way.
+        ``prepare(params, quarter=, root=)`` returns the report (``pipeline.ReportData``), or
+        None to leave it to the kernel; it runs in a thread of this process while the kernel
+        starts, and the result is handed over through ``publish.handoff`` (``insights
+        report`` passes one). Without it the kernel prepares the report itself. The report is
+        the same either way.
 
     Raises
     ------
@@ -186,8 +187,8 @@ def _publish_locked(unit, quarter, params, params_file, unit_dir, *, root, progr
     warm_up.start()
     handed = staging / handoff.HANDOFF_FILE if prepare is not None else None
     if handed is not None:  # the report is prepared here while the kernel starts
-        threading.Thread(target=prepare, name="insights-prepare", daemon=True,
-                         args=(params,), kwargs={"quarter": quarter, "root": root, "path": handed}).start()
+        threading.Thread(target=handoff.send, name="insights-prepare", daemon=True,
+                         args=(handed, lambda: prepare(params, quarter=quarter, root=root))).start()
     try:
         executed = run_notebook(
             root / NOTEBOOK,
