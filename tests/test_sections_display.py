@@ -80,3 +80,38 @@ def test_every_chart_takes_the_report_theme_without_the_notebook_setup(monkeypat
         plots.plot_stress_test(stress)
         assert matplotlib.rcParams["axes.titleweight"] == "normal"
     plt.close("all")
+
+
+@pytest.mark.parametrize("layout", [None, "constrained"])
+def test_charts_are_drawn_once_with_the_pixels_of_ipythons_retina_png(layout):
+    """``retina_rgba`` skips matplotlib's measuring draw, not a pixel of IPython's picture.
+
+    The chart has what the tight box must find: a legend outside the axes on the right, long
+    tick labels on the left, a title and a label below. With a layout engine (which moves
+    artists at draw time) the two-draw path is taken, with the same result.
+    """
+    import io
+
+    import numpy as np
+    from IPython.core.pylabtools import retina_figure
+    from PIL import Image
+
+    def chart():
+        figure, ax = plt.subplots(figsize=(6, 3), layout=layout)
+        ax.barh(["a very long customer name", "b"], [3.0, 1.0], label="revenue")
+        ax.set_title("Title")
+        ax.set_xlabel("share of the total")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        return figure
+
+    core.apply_theme()
+    png, meta = retina_figure(chart(), bbox_inches="tight")
+    expected = np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+    figure = chart()
+    drawn = core.retina_rgba(figure)
+    assert np.array_equal(np.asarray(drawn), expected)
+    assert (drawn.width // 2, drawn.height // 2) == (meta["width"], meta["height"])
+    assert drawn.width > 2 * 6 * figure.dpi  # the box grew to hold the legend
+    plt.close(figure)
+    assert core.retina_rgba(plt.figure()) is None  # an empty figure shows nothing, as in IPython
+    plt.close("all")
