@@ -64,6 +64,9 @@ def run_notebook(
             progress_bar=progress,
             log_output=False,
             request_save_on_cell_execute=False,
+            # the last cell has written every file: stop the kernel at once rather than wait
+            # about a second for its interpreter to wind down (a Spark JVM exits with it)
+            shutdown_kernel="immediate",
         )
     except papermill.PapermillExecutionError as exc:
         if exc.ename in REFUSALS:  # the data cannot carry a report: say why, in one message

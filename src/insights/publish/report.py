@@ -182,13 +182,13 @@ def _publish_locked(unit, quarter, params, params_file, unit_dir, *, root, progr
     record_run(unit_dir, quarter=quarter, status="started", error="")
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=unit_dir))
     staging.chmod(0o755)
-    # nbconvert's import and template compilation overlap the kernel's run (this process waits)
-    warm_up = threading.Thread(target=prepare_export, name="insights-export", daemon=True)
-    warm_up.start()
+    # While the kernel starts, this process prepares the report (when asked) and then imports
+    # nbconvert and compiles its template, in that order: the kernel waits for the report,
+    # the export only comes after the notebook, and the two would contend for this process's GIL.
     handed = staging / handoff.HANDOFF_FILE if prepare is not None else None
-    if handed is not None:  # the report is prepared here while the kernel starts
-        threading.Thread(target=handoff.send, name="insights-prepare", daemon=True,
-                         args=(handed, lambda: prepare(params, quarter=quarter, root=root))).start()
+    warm_up = threading.Thread(target=_prepare_then_warm_up, name="insights-prepare", daemon=True,
+                               args=(handed, lambda: prepare(params, quarter=quarter, root=root)))
+    warm_up.start()
     try:
         executed = run_notebook(
             root / NOTEBOOK,
@@ -235,6 +235,12 @@ def _publish_locked(unit, quarter, params, params_file, unit_dir, *, root, progr
         raise PublishError(f"report for unit {unit!r} failed: {_short_error(exc)}") from exc
     record_run(unit_dir, quarter=published_quarter, status="published", error="")
     return PublishResult(unit, published_quarter, final, final / "report.html", meta)
+
+
+def _prepare_then_warm_up(handed: Path | None, prepare: Callable[[], object | None]) -> None:
+    if handed is not None:
+        handoff.send(handed, prepare)
+    prepare_export()
 
 
 def report_title(name: str, quarter: str, *, named: bool = False) -> str:
