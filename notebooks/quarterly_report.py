@@ -35,6 +35,7 @@ from pathlib import Path
 from insights import pipeline, plots, reporting
 from insights.params import load_params
 from insights.publish import runinfo
+from insights.publish.artifacts import write_artifacts
 
 plots.core.use_report_style()
 root = runinfo.project_root(Path.cwd())
@@ -257,6 +258,4 @@ reporting.sections.show("metadata", reporting.quality.metadata_table(report.run_
 
 # %% tags=["remove_cell"]
 # Publish artifacts (only when run by `insights report`, which sets output_dir).
-from insights.publish.report import write_artifacts
-
 written = write_artifacts(output_dir, **pipeline.report_artifacts(report))

@@ -13,5 +13,12 @@ from insights.publish.report import (  # noqa: F401
     resolve_unit,
     run_notebook,
     runinfo,
-    write_artifacts,
 )
+
+
+def __getattr__(name: str):
+    if name == "write_artifacts":  # imported on first use, as in publish.report
+        from insights.publish.artifacts import write_artifacts
+
+        return write_artifacts
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

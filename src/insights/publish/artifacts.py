@@ -11,12 +11,10 @@ import re
 from pathlib import Path
 
 from insights.publish.exports import export_files
+from insights.publish.notebook import SUMMARY_FILE
 from insights.publish.runlog import write_bytes, write_text
 from insights.reporting.i18n import current_language
 from insights.safety import neutralize_frame
-
-SUMMARY_FILE = "summary.json"
-
 
 #: Longest export also written as a spreadsheet: a list a person works through by hand. A
 #: large unit's lists run to hundreds of thousands or millions of rows (past Excel's

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from openpyxl import Workbook
 
 from insights.publish.sheets import write_sheet
 from insights.reporting.i18n import _
@@ -165,8 +166,6 @@ def xlsx_book_bytes(
     two decimals, ``*_share``/``*_rate``/``p_*`` columns as percentages, dates as
     ``date_format``. ``headers`` maps a column to the text of its header cell.
     """
-    from openpyxl import Workbook
-
     book = Workbook()
     book.remove(book.active)
     used: set[str] = set()

@@ -17,6 +17,9 @@ from insights.publish.runlog import PublishError
 NOTEBOOK = Path("notebooks") / "quarterly_report.py"
 #: Parameters the report notebook declares; anything else is refused.
 NOTEBOOK_PARAMETERS = ("unit", "quarter", "params_file", "output_dir", "prepared")
+#: The notebook's summary of the run (headline figures, verdicts, inputs), written by its last
+#: cell (``publish.artifacts``) and read by ``publish.report``.
+SUMMARY_FILE = "summary.json"
 #: Errors raised in the notebook that mean "this data cannot be published" (insights.gate);
 #: others (a file that cannot be read, a failing cell) stay a PublishError.
 REFUSALS = frozenset({"GateError"})

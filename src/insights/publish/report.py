@@ -35,14 +35,14 @@ from insights.params import UNIT_NAME, ParamsError, load_params
 from insights.periods import parse_quarter
 from insights.publish import handoff
 from insights.publish import runinfo as runinfo
-from insights.publish.artifacts import (
-    SPLIT_BY_MANAGER,
-    SUMMARY_FILE,
-    XLSX_MAX_ROWS,
-    write_artifacts,
-)
 from insights.publish.html import export_html, prepare_export
-from insights.publish.notebook import NOTEBOOK, NOTEBOOK_PARAMETERS, REFUSALS, run_notebook
+from insights.publish.notebook import (
+    NOTEBOOK,
+    NOTEBOOK_PARAMETERS,
+    REFUSALS,
+    SUMMARY_FILE,
+    run_notebook,
+)
 from insights.publish.runlog import (
     INDEX_LOCK,
     LOCK_FILE,
@@ -61,12 +61,25 @@ from insights.reporting.i18n import _, current_language
 from insights.reporting.labels import use_report_params
 
 __all__ = [
-    "INDEX_LOCK", "LOCK_FILE", "NOTEBOOK", "NOTEBOOK_PARAMETERS", "REFUSALS", "SPLIT_BY_MANAGER",
-    "STAGING_PREFIX", "SUMMARY_FILE", "XLSX_MAX_ROWS", "PublishError", "PublishResult",
+    "INDEX_LOCK", "LOCK_FILE", "NOTEBOOK", "NOTEBOOK_PARAMETERS", "REFUSALS",
+    "STAGING_PREFIX", "SUMMARY_FILE", "PublishError", "PublishResult",
     "RunInterrupted", "UnitError", "build_index", "build_metadata", "check_source_paths",
     "list_units", "publish_report", "report_title", "resolve_unit", "run_notebook", "runinfo",
-    "write_artifacts",
 ]
+
+#: Names of ``publish.artifacts`` also importable from here (outside ``__all__``), on first use: the artifacts are
+#: written by the notebook's kernel, and their spreadsheet library (openpyxl, 0.4 s to import)
+#: has no business in the process that starts it.
+_FROM_ARTIFACTS = frozenset({"SPLIT_BY_MANAGER", "XLSX_MAX_ROWS", "write_artifacts"})
+
+
+def __getattr__(name: str):
+    if name in _FROM_ARTIFACTS:
+        from insights.publish import artifacts
+
+        return getattr(artifacts, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 

@@ -13,6 +13,8 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from insights.safety import neutralize_formula
 
@@ -42,8 +44,6 @@ def column_kind(name: str, values: pd.Series) -> str:
 
 def write_sheet(sheet, frame: pd.DataFrame, *, date_format: str, headers: list[str] | None = None) -> None:
     """Fill the openpyxl ``sheet`` with ``frame`` (header row first), formatted for reading."""
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
 
     names = headers or [str(c) for c in frame.columns]
     sheet.append([neutralize_formula(name) for name in names])
