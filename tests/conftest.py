@@ -41,7 +41,7 @@ import pytest
 #: Test files that exist to exercise PostgreSQL or Spark.
 SERVICE_FILES = ("test_engine_postgres.py", "test_engine_spark.py", "test_postgres_source.py")
 #: Tests that start Spark without a ``spark`` fixture (file::name -> the service they need).
-NEEDS = {"test_stream_report.py::test_spark_unit_publishes_the_same_report": "spark"}
+NEEDS: dict[str, str] = {}
 REQUIRE_ENV, HIDE_ENV = "INSIGHTS_REQUIRE_SERVICES", "INSIGHTS_TEST_HIDE"
 #: Pseudonym key of the test session (tests that compare keys set their own).
 TEST_PSEUDONYM_KEY = "insights-test-pseudonym-key-0001"
@@ -368,6 +368,8 @@ def demo_copy(demo_reports, tmp_path) -> Path:
 #: JIT and GC for a JVM that lives a minute: the quick compiler only, one GC thread. The same
 #: queries on the corporate demo unit took 48 CPU-seconds of JVM time instead of 87.
 SPARK_TEST_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+#: Shuffle partitions of the tests' Spark session: the demo units are small, so fewer tasks.
+SPARK_TEST_PARTITIONS = "2"
 
 
 @pytest.fixture(scope="session")
@@ -379,6 +381,7 @@ def spark():
     with pytest.MonkeyPatch.context() as patch:  # read once, when the JVM starts
         if "PYSPARK_SUBMIT_ARGS" not in os.environ:
             patch.setenv("PYSPARK_SUBMIT_ARGS", f'--driver-java-options "{SPARK_TEST_JVM_OPTIONS}" pyspark-shell')
+        patch.setenv("INSIGHTS_SPARK_PARTITIONS", SPARK_TEST_PARTITIONS)
         session = spark_session(master="local[2]", app_name="insights-tests")
     yield session
     session.stop()

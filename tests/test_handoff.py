@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from insights import pipeline
+from insights import pipeline, units
 from insights.params import load_params
 from insights.publish import handoff
 
@@ -70,8 +70,26 @@ def test_the_kernel_uses_a_handed_report_only_when_it_is_this_one(tmp_path, monk
             pipeline.prepare_report(other, quarter="2026Q3", root=tmp_path, prepared=path)
 
 
-def test_a_streamed_unit_is_left_to_the_kernel(tmp_path):
+def test_a_large_unit_is_left_to_the_kernel_and_a_small_spark_unit_is_not(tmp_path, monkeypatch):
+    """Large: ``source.stream: true``, or files over ``STREAM_BYTES`` (auto streams them too).
+
+    A Spark unit streams its files (Spark reads Parquet) however small they are: it is
+    prepared by ``insights report`` like any small unit.
+    """
     write_demo_exports(tmp_path / "data" / "demo")
     params = load_params(ROOT / "params" / "corporate.yaml")
-    streamed = params.model_copy(update={"source": params.source.model_copy(update={"stream": True})})
-    assert pipeline.report_to_hand_over(streamed, quarter="2026Q3", root=tmp_path) is None
+
+    def variant(*, stream="auto", engine="duckdb"):
+        return params.model_copy(update={
+            "source": params.source.model_copy(update={"stream": stream}),
+            "features": params.features.model_copy(update={"engine": engine}),
+        })
+
+    size = (tmp_path / "data" / "demo" / "corporate.csv").stat().st_size
+    assert pipeline.report_to_hand_over(variant(stream=True), quarter="2026Q3", root=tmp_path) is None
+    spark = variant(engine="spark")
+    assert pipeline.streams(spark, root=tmp_path) and not pipeline.is_large(spark, root=tmp_path)
+    assert not pipeline.is_large(variant(), root=tmp_path)
+    monkeypatch.setattr(units, "STREAM_BYTES", size - 1)  # the same files, now over the size
+    assert pipeline.is_large(variant(), root=tmp_path) and pipeline.is_large(spark, root=tmp_path)
+    assert not pipeline.is_large(variant(stream=False), root=tmp_path)  # told to read in memory

@@ -59,6 +59,7 @@ from insights.units import (  # re-exported (__all__): the notebook's and analys
     UnitData,
     count_after,
     history_days,
+    is_large,
     latest_quarter,
     load_unit,
     quarter_coverage,
@@ -76,6 +77,7 @@ __all__ = [
     "UnitData",
     "count_after",
     "history_days",
+    "is_large",
     "latest_quarter",
     "load_unit",
     "prepare_report",
@@ -220,9 +222,11 @@ def prepare_report(
 def report_to_hand_over(params: Params, *, quarter: str | None, root: Path) -> ReportData | None:
     """Return the report for ``insights report`` to hand to the kernel (``publish.handoff``).
 
-    None for a streamed unit: its frames can be large, so the kernel prepares it itself.
+    None for a large unit (``units.is_large``): its frames would be pickled and held twice,
+    so the kernel prepares it itself. A Spark unit of small files is prepared here, and its
+    Spark session lives in this process.
     """
-    if streams(params, root=root):
+    if is_large(params, root=root):
         return None
     return prepare_report(params, quarter=quarter, root=root)
 

@@ -65,9 +65,23 @@ def streams(params: Params, *, root: Path) -> bool:
         return False
     if source.stream is True or params.features.engine == "spark":
         return True
-    sizes = [(Path(root) / entry).stat().st_size for entry in source.paths
-             if (Path(root) / entry).is_file()]
-    return sum(sizes) > STREAM_BYTES
+    return input_bytes(params, root=root) > STREAM_BYTES
+
+
+def is_large(params: Params, *, root: Path) -> bool:
+    """Return True when the unit is large: ``source.stream: true``, or files over ``STREAM_BYTES``.
+
+    A Spark unit of small files streams (Spark reads Parquet) without being large.
+    """
+    if params.source.format == "postgres" or params.source.stream is False:
+        return False
+    return params.source.stream is True or input_bytes(params, root=root) > STREAM_BYTES
+
+
+def input_bytes(params: Params, *, root: Path) -> int:
+    """Return the total size of the unit's input files (0 for a database table)."""
+    return sum((Path(root) / entry).stat().st_size for entry in params.source.paths
+               if (Path(root) / entry).is_file())
 
 
 def load_unit(params: Params, *, root: Path, cache_dir: Path | None = None,

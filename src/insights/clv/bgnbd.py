@@ -402,9 +402,13 @@ def expected_purchases_if_alive(fit: BgNbdFit, t, x, T) -> np.ndarray:
     # Euler's transformation 2F1(A, B; C; z) = (1-z)^(C-A-B) 2F1(C-A, C-B; C; z) turns
     # ((α+T)/(α+T+t))^(r+x) 2F1(...) = (1-z)^(r+x) 2F1(...) into a form that neither
     # overflows nor cancels for large x: (1-z)^(a-1) 2F1(a+b-1+s-r, a-1; a+b+x-1+s; z).
-    tail = 1.0 - (1.0 - z) ** (a - 1.0) * _hyp2f1(
-        a + b - 1.0 + s - r, a - 1.0, a + b + x - 1.0 + s, z
-    )
+    # A degenerate fit (the hypergeometric series diverges: 0 * inf) gives NaN, which the
+    # holdout check reports as a non-finite model; numpy's warning about it would only reach
+    # whichever process happened to compute the report.
+    with np.errstate(invalid="ignore"):
+        tail = 1.0 - (1.0 - z) ** (a - 1.0) * _hyp2f1(
+            a + b - 1.0 + s - r, a - 1.0, a + b + x - 1.0 + s, z
+        )
     return head * tail
 
 

@@ -4,7 +4,7 @@
 libraries: about half of a small unit's run. Meanwhile a thread of ``insights report``
 computes the report (``pipeline.prepare_report``, the same call with the same params) and
 ``send`` writes it to a file in the run's private staging folder; the notebook's setup cell
-``receive``s it instead of computing it again. When the thread cannot (a streamed unit, an
+``receive``s it instead of computing it again. When the thread cannot (a large unit, an
 error), it writes a "skip" marker and the kernel computes the report itself, raising the
 error where it always did. Only this process writes the file, in a folder only this run
 uses, a moment before the kernel reads it: pickle is safe here, and the file is removed
