@@ -25,6 +25,8 @@ from insights.params import (
 from insights.periods import quarter_end
 from insights.reporting.behaviour import lifecycle_rules_table
 
+from conftest import write_demo_exports
+
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = pd.Timestamp("2026-09-30")
 RETAIL = LifecycleWindows(lost_days=730, new_days=90, regular_window_days=365, regular_min_purchases=3)
@@ -112,7 +114,7 @@ def test_the_rules_table_shows_one_column_per_unit():
 def root(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("group")
     shutil.copytree(ROOT / "params", folder / "params")
-    demo.write_demo_exports(folder / "data" / "demo")
+    write_demo_exports(folder / "data" / "demo")
     return folder
 
 

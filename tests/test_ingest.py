@@ -26,6 +26,8 @@ from insights.ingest.checks import ExactSum
 from insights.loading import LoadError, load_transactions
 from insights.params import FeatureParams, Params, load_params, parse_params
 
+from conftest import write_demo_exports
+
 HEADER = "customer_id;order_date;amount;order_id;customer_name"
 LINES = [
     HEADER,
@@ -173,7 +175,7 @@ def test_files_with_different_columns(tmp_path):
 
 
 def test_demo_units_streamed_equal_in_memory(tmp_path):
-    demo.write_demo_exports(tmp_path / "data" / "demo")
+    write_demo_exports(tmp_path / "data" / "demo")
     for unit in demo.DEMO_UNITS:
         params = load_params(f"params/{unit}.yaml")
         _, rejected, _, _ = _in_memory(params, tmp_path)
@@ -295,7 +297,7 @@ def test_missing_file_is_a_clear_error(tmp_path):
 
 def test_worker_processes_write_the_same_dataset(tmp_path, monkeypatch):
     """Batches cleaned in two worker processes give the files one process gives."""
-    demo.write_demo_exports(tmp_path / "data" / "demo")
+    write_demo_exports(tmp_path / "data" / "demo")
     params = load_params(Path(__file__).resolve().parents[1] / "params" / "fleet.yaml")
     alone = ingest.ingest(params, root=tmp_path, cache_dir=tmp_path / "alone", batch_rows=5000, workers=0)
     monkeypatch.setattr(ingest, "POOL_MIN_ROWS", 0)

@@ -16,9 +16,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from insights import demo
 from insights.loading import LoadError, iter_batches, load_transactions
 from insights.params import load_params, parse_params
+
+from conftest import write_demo_exports
 
 HEADER = "customer_id;order_date;amount;customer_name"
 
@@ -131,7 +132,7 @@ def test_batch_size_does_not_grow_with_the_file(tmp_path):
 
 
 def test_demo_units_in_batches_equal_whole_files(tmp_path):
-    demo.write_demo_exports(tmp_path / "data" / "demo")
+    write_demo_exports(tmp_path / "data" / "demo")
     for unit in ("corporate", "retail"):  # the smaller two (test_ingest streams all four)
         params = load_params(f"params/{unit}.yaml")
         _assert_same(params, tmp_path, 4999)
