@@ -67,9 +67,9 @@ __all__ = [
     "list_units", "publish_report", "report_title", "resolve_unit", "run_notebook", "runinfo",
 ]
 
-#: Names of ``publish.artifacts`` also importable from here (outside ``__all__``), on first use: the artifacts are
-#: written by the notebook's kernel, and their spreadsheet library (openpyxl, 0.4 s to import)
-#: has no business in the process that starts it.
+#: Names of ``publish.artifacts`` also importable from here (outside ``__all__``), imported on
+#: first use: the artifacts are written by the notebook's kernel, and their spreadsheet
+#: library (openpyxl, 0.4 s to import) has no business in the process that starts it.
 _FROM_ARTIFACTS = frozenset({"SPLIT_BY_MANAGER", "XLSX_MAX_ROWS", "write_artifacts"})
 
 
