@@ -7,13 +7,12 @@ import pytest
 
 from insights.params import parse_params
 from insights.reporting.headline import (
-    build_summary,
     headline_cards,
     quarter_revenue,
     summarize_headline,
     title_block,
-    verdicts,
 )
+from insights.reporting.summary import build_summary, verdicts
 
 Q = pd.Period("2026Q3", freq="Q")
 

@@ -50,6 +50,7 @@ from insights.reporting import attention as attention_text
 from insights.reporting import dependency as dependency_text
 from insights.reporting import headline as headline_text
 from insights.reporting import quality as quality_text
+from insights.reporting import summary as summary_text
 from insights.reporting.labels import set_scope, use_report_params
 from insights.segments import ExpressTestResult, SegmentTransitions
 from insights.units import (  # re-exported (__all__): the notebook's and analysts' names
@@ -384,20 +385,20 @@ def _behaviour_steps(base: dict, done: dict) -> dict:
 def report_artifacts(report: ReportData) -> dict[str, Any]:
     """Return what ``publish.report.write_artifacts`` writes next to the report.
 
-    ``summary``: the machine-readable summary (``reporting.headline.build_summary``) with the
+    ``summary``: the machine-readable summary (``reporting.summary.build_summary``) with the
     "needs attention" list and the size of the win-back list; ``tables``: the quarantine and
     the account lists, the attention list whole and per account manager (names only where
     params allow, labelled as in the report).
     """
     params, data = report.params, report.data
-    sections = headline_text.section_figures(
+    sections = summary_text.section_figures(
         concentration=report.concentration, stress=report.stress, trend=report.trend,
         managers=report.managers, clusters=report.clusters, clv_result=report.clv,
         lifecycle=report.lifecycle,
     )
-    summary = headline_text.build_summary(
+    summary = summary_text.build_summary(
         unit=params.unit, quarter=report.quarter, as_of=report.as_of, headline=report.headline,
-        verdicts=headline_text.verdicts(report.headline, express=report.express),
+        verdicts=summary_text.verdicts(report.headline, express=report.express),
         attention=attention_text.attention_records(report.attention, labels=report.labels),
         win_back=len(report.attention.win_back),
         quality=data.quality, sources=data.sources, params=params.model_dump(mode="json"),
