@@ -25,8 +25,7 @@ import pandas as pd
 from insights.key_customers import KeyCustomers
 from insights.key_person import ManagerRisk
 from insights.params import AttentionParams
-from insights.schema import require_columns
-from insights.segments import row_positions
+from insights.schema import lookup_by_id, require_columns, row_positions
 
 #: Reason codes (stable, for summary.json and exports), their words and the action they ask.
 REASONS = {
@@ -239,19 +238,8 @@ def _flag(ids: pd.Series, values: pd.Series | None) -> pd.Series:
     """``values`` (bool, by customer id) for each of ``ids``; False where missing or absent."""
     if values is None:
         return pd.Series(False, index=ids.index)
-    found = _by_customer(ids, values)
+    found = lookup_by_id(ids, values)
     return found.where(found.notna(), False).astype(bool)
-
-
-def _by_customer(ids: pd.Series, values: pd.Series) -> pd.Series:
-    """``ids.map(values)`` for ``values`` indexed by unique customer ids, hashed by Arrow.
-
-    pandas' own lookup turns both sides into Python strings first (most of its cost on
-    millions of customers).
-    """
-    at = row_positions(ids, values.index.to_series())
-    found = values.reset_index(drop=True).reindex(at)  # position -1: absent, NaN
-    return found.set_axis(ids.index)
 
 
 def _signals(
@@ -273,7 +261,7 @@ def _signals(
         frame[column] = run[column]
     total = float(frame["revenue_12m"].clip(lower=0).sum())
     frame["revenue_share"] = frame["revenue_12m"].clip(lower=0) / total if total > 0 else 0.0
-    alive = _by_customer(ids, p_alive) if p_alive is not None else pd.Series(np.nan, index=frame.index)
+    alive = lookup_by_id(ids, p_alive) if p_alive is not None else pd.Series(np.nan, index=frame.index)
     overdue = frame["recency_days"] > params.overdue_factor * frame["mean_gap_days"]
     unlikely = (frame["frequency"] > 1) & (alive < params.min_p_alive)
     shares = frame["account_manager"].map(manager_shares) if manager_shares is not None else 0.0
