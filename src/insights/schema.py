@@ -100,7 +100,9 @@ def row_positions(ids: pd.Series, among: pd.Series) -> np.ndarray:
     import pyarrow.compute as pc
 
     keys = pa.chunked_array([pa.array(among.astype("str"), type=pa.large_string())]).combine_chunks()
-    if pc.count_distinct(keys, mode="all").as_py() != len(keys):
+    ascending = len(keys) < 2 or pc.all(  # sorted ids (the features frames) are unique: no hashing
+        pc.greater(keys.slice(1), keys.slice(0, len(keys) - 1)), skip_nulls=False).as_py()
+    if not ascending and pc.count_distinct(keys, mode="all").as_py() != len(keys):
         raise ValueError("customer_id is not unique: each customer must appear once per frame.")
     values = pa.array(ids.astype("str"), type=pa.large_string())
     found = pc.index_in(values, value_set=keys)
