@@ -13,11 +13,9 @@ from dataclasses import asdict, dataclass, replace
 from typing import TypedDict
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from insights.params import ExpressTestParams
-from insights.schema import require_columns
+from insights.schema import require_columns, same_unique_ids
 
 
 @dataclass(frozen=True)
@@ -173,7 +171,7 @@ def express_test(
         require_columns(features, ["tenure_days"], where="express_test")
         longest = features["tenure_days"].max()
         history_days = 0 if pd.isna(longest) else int(longest)
-    if _same_unique_ids(segments["customer_id"], features["customer_id"]):  # the report's case
+    if same_unique_ids(segments["customer_id"], features["customer_id"]):  # the report's case
         joined = segments[["customer_id", "segment"]].assign(
             revenue_12m=features["revenue_12m"].to_numpy())
     else:
@@ -216,21 +214,6 @@ def express_test(
         can_answer=can_answer,
     )
     return result if base is None else replace(result, **base)
-
-
-def _same_unique_ids(ids: pd.Series, other: pd.Series) -> bool:
-    """Return True when both hold the same ids in the same, strictly ascending order.
-
-    Then a one-to-one join on the id is the rows side by side: no hashing of millions of
-    text ids (``segments`` are assigned in the features frame's order, sorted by id).
-    """
-    if len(ids) != len(other):
-        return False
-    left = pa.array(ids.astype("str"), type=pa.large_string())
-    if not left.equals(pa.array(other.astype("str"), type=pa.large_string())):
-        return False
-    return len(left) < 2 or bool(pc.all(pc.greater(left.slice(1), left.slice(0, len(left) - 1)),
-                                        skip_nulls=False).as_py())
 
 
 def _judge_base(params: ExpressTestParams, verdict: str, reason: str,

@@ -137,3 +137,28 @@ def isin_ids(ids: pd.Series, wanted) -> np.ndarray:
     keys = pa.array(wanted.astype("str").dropna(), type=pa.large_string())
     found = pc.is_in(pa.array(ids.astype("str"), type=pa.large_string()), value_set=keys)
     return found.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+
+
+def same_unique_ids(ids: pd.Series, other: pd.Series) -> bool:
+    """Return True when both hold the same ids in the same, strictly ascending order.
+
+    Then a one-to-one join on the id puts the rows side by side, with no hashing of
+    millions of text ids (segments are assigned in the features frame's order, sorted by
+    id). Compared as text, by Arrow.
+
+    >>> import pandas as pd
+    >>> same_unique_ids(pd.Series(["a", "b"]), pd.Series(["a", "b"]))
+    True
+    >>> same_unique_ids(pd.Series(["b", "a"]), pd.Series(["b", "a"]))  # unsorted: not proven unique
+    False
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(ids) != len(other):
+        return False
+    left = pa.array(ids.astype("str"), type=pa.large_string())
+    if not left.equals(pa.array(other.astype("str"), type=pa.large_string())):
+        return False
+    return len(left) < 2 or bool(pc.all(pc.greater(left.slice(1), left.slice(0, len(left) - 1)),
+                                        skip_nulls=False).as_py())

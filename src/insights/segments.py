@@ -23,7 +23,11 @@ from insights.express import (  # noqa: F401
     express_test,
 )
 from insights.params import LifecycleParams, RfmRule
-from insights.schema import require_columns, row_positions  # noqa: F401  (row_positions: re-exported)
+from insights.schema import (  # noqa: F401  (row_positions: re-exported)
+    require_columns,
+    row_positions,
+    same_unique_ids,
+)
 
 #: Lifecycle segments in display order: from the newest relationship to the lost one.
 SEGMENT_ORDER = ("new", "regular", "occasional", "one-time", "lost")
@@ -144,9 +148,13 @@ def segment_summary(
     """
     require_columns(features, ["customer_id", "revenue_12m"], where="segment_summary")
     require_columns(segments, ["customer_id", column], where="segment_summary")
-    joined = segments[["customer_id", column]].merge(
-        features[["customer_id", "revenue_12m"]], on="customer_id", how="left", validate="1:1"
-    )
+    if same_unique_ids(segments["customer_id"], features["customer_id"]):  # the report's case
+        joined = segments[["customer_id", column]].assign(
+            revenue_12m=features["revenue_12m"].to_numpy())
+    else:
+        joined = segments[["customer_id", column]].merge(
+            features[["customer_id", "revenue_12m"]], on="customer_id", how="left", validate="1:1"
+        )
     summary = (
         joined.groupby(column, observed=False, sort=True)
         .agg(customers=("customer_id", "size"), revenue_12m=("revenue_12m", "sum"))
