@@ -25,7 +25,7 @@ import pandas as pd
 from insights.key_customers import KeyCustomers
 from insights.key_person import ManagerRisk
 from insights.params import AttentionParams
-from insights.schema import lookup_by_id, require_columns, row_positions
+from insights.schema import lookup_by_id, require_columns, row_positions, value_then_id_order
 
 #: Reason codes (stable, for summary.json and exports), their words and the action they ask.
 REASONS = {
@@ -135,7 +135,7 @@ def run_rate_warning(
         "compared_revenue": latest_two.where(by_two, latest),
         "declining": below & (share >= params.min_run_rate_share),
     }).rename_axis("customer_id").reset_index()  # fmt: skip
-    table = table.sort_values(["shortfall_quarter", "customer_id"], ascending=[False, True])
+    table = table.iloc[value_then_id_order(table["shortfall_quarter"], table["customer_id"])]
     return RunRateWarning("ok", "", quarter, table.reset_index(drop=True))
 
 

@@ -16,11 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from insights.periods import quarter_end
-from insights.schema import require_columns
+from insights.schema import require_columns, value_then_id_order
 from insights.wording import count_of
 
 #: HHI bands of the 2023 U.S. DOJ/FTC Merger Guidelines (upper bound inclusive, label).
@@ -59,14 +57,7 @@ def rank_entities(revenue: pd.Series) -> pd.DataFrame:
     positive = (values > 0).to_numpy()
     entity = pd.Index(values.index).astype("string")[positive]
     amounts = values.to_numpy()[positive]
-    # revenue desc, then id asc in code-point order (UTF-8 bytes sort so), a missing id first:
-    # Arrow's stable multi-key sort compares ids only on tied revenue (a third of the cost
-    # of sorting every id for its rank, on hundreds of thousands of customers)
-    ids = pa.array(entity.astype("str"), type=pa.large_string())
-    order = pc.sort_indices(
-        pa.table({"revenue": amounts, "entity": ids}),
-        sort_keys=[("revenue", "descending", "at_end"), ("entity", "ascending", "at_start")],
-    ).to_numpy()
+    order = value_then_id_order(amounts, entity, missing_id_first=True)  # revenue desc, id asc
     frame = pd.DataFrame({"entity": entity.array[order], "revenue": amounts[order]})
     total = frame["revenue"].sum()
     frame["share"] = frame["revenue"] / total if total > 0 else np.nan
