@@ -314,6 +314,5 @@ def _win_back(gone: pd.DataFrame) -> pd.DataFrame:
     frame = gone.assign(monetary_total=value)[
         ["customer_id", "account_manager", "recency_days", "monetary_total"]
     ]
-    return frame.sort_values(
-        ["monetary_total", "customer_id"], ascending=[False, True], kind="mergesort"
-    ).reset_index(drop=True)
+    return frame.iloc[value_then_id_order(frame["monetary_total"], frame["customer_id"])].reset_index(
+        drop=True)
