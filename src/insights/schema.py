@@ -99,13 +99,12 @@ def row_positions(ids: pd.Series, among: pd.Series) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    keys = pa.chunked_array([pa.array(among.astype("str"), type=pa.large_string())]).combine_chunks()
+    keys = pa.chunked_array([_large_strings(among)]).combine_chunks()
     ascending = len(keys) < 2 or pc.all(  # sorted ids (the features frames) are unique: no hashing
         pc.greater(keys.slice(1), keys.slice(0, len(keys) - 1)), skip_nulls=False).as_py()
     if not ascending and pc.count_distinct(keys, mode="all").as_py() != len(keys):
         raise ValueError("customer_id is not unique: each customer must appear once per frame.")
-    values = pa.array(ids.astype("str"), type=pa.large_string())
-    found = pc.index_in(values, value_set=keys)
+    found = pc.index_in(_large_strings(ids), value_set=keys)
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype("int64")
 
 
@@ -118,7 +117,7 @@ def lookup_by_id(ids: pd.Series, values: pd.Series) -> pd.Series:
     >>> lookup_by_id(pd.Series(["b", "x"]), pd.Series([1.5, 2.5], index=["a", "b"])).tolist()
     [2.5, nan]
     """
-    at = row_positions(ids, values.index.to_series())
+    at = row_positions(ids, values.index)
     return values.reset_index(drop=True).reindex(at).set_axis(ids.index)
 
 
@@ -130,12 +129,11 @@ def isin_ids(ids: pd.Series, wanted) -> np.ndarray:
     [False, True, False]
     """
     import pandas as pd
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     wanted = pd.Series(wanted, dtype="str") if not isinstance(wanted, pd.Series) else wanted
-    keys = pa.array(wanted.astype("str").dropna(), type=pa.large_string())
-    found = pc.is_in(pa.array(ids.astype("str"), type=pa.large_string()), value_set=keys)
+    keys = _large_strings(wanted.astype("str").dropna())
+    found = pc.is_in(_large_strings(ids), value_set=keys)
     return found.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
 
 
@@ -152,13 +150,12 @@ def same_unique_ids(ids: pd.Series, other: pd.Series) -> bool:
     >>> same_unique_ids(pd.Series(["b", "a"]), pd.Series(["b", "a"]))  # unsorted: not proven unique
     False
     """
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     if len(ids) != len(other):
         return False
-    left = pa.array(ids.astype("str"), type=pa.large_string())
-    if not left.equals(pa.array(other.astype("str"), type=pa.large_string())):
+    left = _large_strings(ids)
+    if not left.equals(_large_strings(other)):
         return False
     return len(left) < 2 or bool(pc.all(pc.greater(left.slice(1), left.slice(0, len(left) - 1)),
                                         skip_nulls=False).as_py())
@@ -182,9 +179,20 @@ def value_then_id_order(values, ids, *, missing_id_first: bool = False) -> np.nd
 
     table = pa.table({
         "value": pa.array(np.asarray(values, dtype="float64"), from_pandas=True),  # NaN: null
-        "id": pa.array(pd.Series(ids).astype("str"), type=pa.large_string()),
+        "id": _large_strings(pd.Series(ids)),
     })
     return pc.sort_indices(table, sort_keys=[
         ("value", "descending", "at_end"),
         ("id", "ascending", "at_start" if missing_id_first else "at_end"),
     ]).to_numpy()
+
+
+def _large_strings(ids):
+    """Return a Series' or Index's values as text in one Arrow array (large_string).
+
+    Converts the pandas array itself (``.array``): handing Arrow the Series would make
+    pandas look attributes up on it, and a text index answers those by hashing every id.
+    """
+    import pyarrow as pa
+
+    return pa.array(ids.astype("str").array, type=pa.large_string())
