@@ -21,6 +21,7 @@ from insights.features.purchases import (
     summarize_lifetime_revenue,
     summarize_purchases,
     summarize_purchases_and_lifetime,
+    summarize_purchases_lifetime_and_holdout,
 )
 from insights.features.purchases_sql import (
     fetch_margin_totals,
@@ -216,6 +217,61 @@ def test_summary_and_lifetime_from_one_scan_equal_the_two_by_hand(hand, source):
     assert life["lifetime_revenue"].tolist() == [1.25, 5.0, 0.6, 7.0]
 
 
+def _three_scans(data, *, as_of, calibration_end, time_unit="week", engine="duckdb"):
+    """The three frames lifetime value reads, each from its own scan (the reference)."""
+    summary, life = summarize_purchases_and_lifetime(data, as_of=as_of, time_unit=time_unit,
+                                                     engine=engine)  # fmt: skip
+    held = summarize_purchases(data, as_of=as_of, calibration_end=calibration_end,
+                               time_unit=time_unit, engine=engine)  # fmt: skip
+    return summary, life, held
+
+
+def _assert_frames_equal(got, expected) -> None:
+    for one, other in zip(got, expected, strict=True):
+        pd.testing.assert_frame_equal(one, other, check_exact=True)
+
+
+@pytest.mark.parametrize("source", ["frame", "parquet"])
+def test_one_scan_of_three_windows_equals_three_scans_on_the_demo(fleet, source):
+    data = fleet[0] if source == "frame" else fleet[1]
+    got = summarize_purchases_lifetime_and_holdout(data, as_of=AS_OF, calibration_end=CALIBRATION_END)
+    expected = _three_scans(data, as_of=AS_OF, calibration_end=CALIBRATION_END)
+    assert len(got[2]) > 1000 and got[2]["frequency_holdout"].sum() > 100
+    _assert_frames_equal(got, expected)
+
+
+@pytest.mark.parametrize("source", ["frame", "parquet"])
+def test_one_scan_of_three_windows_by_hand_with_a_day_split_by_the_calibration_end(
+        tmp_path, source):
+    # Calibration to Jan 31 00:00, holdout to Mar 31. p's Jan 31 holds 10.00 at 00:00
+    # (calibration) and a 25.00 return at 15:00 (holdout): the whole day nets -15, no purchase
+    # up to Mar 31; the calibration part (+10) is a purchase. So p is in the holdout summary
+    # (x = 0, T = 0 days) but not in the summary as of Mar 31 (its only day nets a return).
+    # q buys Jan 5 (7.00) and Feb 2 (3.00): x = 1 now; in calibration x = 0, one holdout day
+    # of 3.00. r buys only in the holdout (Mar 1): summary now, not in the holdout frame.
+    # s only returns: nowhere.
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["p", "p", "q", "q", "r", "s"],
+            "order_date": pd.to_datetime(["2024-01-31 00:00", "2024-01-31 15:00", "2024-01-05 00:00",
+                                          "2024-02-02 00:00", "2024-03-01 00:00", "2024-02-10 00:00"]),
+            "amount": [10.0, -25.0, 7.0, 3.0, 4.0, -5.0],
+        }
+    )  # fmt: skip
+    data = tx if source == "frame" else _write_dataset(tx, tmp_path / "split", parts=2)
+    summary, life, held = got = summarize_purchases_lifetime_and_holdout(
+        data, as_of="2024-03-31", calibration_end="2024-01-31", time_unit="day")
+    assert summary["customer_id"].tolist() == ["q", "r"]
+    assert summary["frequency"].tolist() == [1, 0]
+    assert life["lifetime_revenue"].tolist() == [10.0, 4.0]
+    assert held["customer_id"].tolist() == ["p", "q"]
+    assert held["frequency"].tolist() == [0, 0] and held["T"].tolist() == [0.0, 26.0]
+    assert held["frequency_holdout"].tolist() == [0, 1]
+    assert held["monetary_value_holdout"].tolist() == [0.0, 3.0]
+    _assert_frames_equal(got, _three_scans(data, as_of="2024-03-31", calibration_end="2024-01-31",
+                                           time_unit="day"))
+
+
 @pytest.mark.parametrize("source", ["frame", "parquet"])
 def test_margin_share_by_hand(hand, source):
     tx, path = hand
@@ -287,6 +343,15 @@ def test_purchase_summary_on_spark_equals_frame(spark, fleet):
         summarize_purchases(path, as_of=AS_OF, calibration_end=CALIBRATION_END, engine="spark"),
         summarize_purchases(tx, as_of=AS_OF, calibration_end=CALIBRATION_END),
         check_exact=True,
+    )
+
+
+def test_one_scan_of_three_windows_on_spark_equals_duckdb(spark, fleet):
+    tx, path = fleet
+    _assert_frames_equal(
+        summarize_purchases_lifetime_and_holdout(path, as_of=AS_OF, calibration_end=CALIBRATION_END,
+                                                 engine="spark"),
+        summarize_purchases_lifetime_and_holdout(tx, as_of=AS_OF, calibration_end=CALIBRATION_END),
     )
 
 

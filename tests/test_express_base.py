@@ -59,6 +59,24 @@ def test_a_large_outflow_turns_green_into_yellow():
     assert result.verdict == "yellow"
 
 
+def test_revenue_shares_do_not_depend_on_the_segments_row_order_and_duplicates_are_refused():
+    # 10 one-time buyers of 10.00 and 30 regulars of 30.00 each (revenue set by hand): active
+    # revenue 100 + 900 = 1000, so the one-time revenue share is exactly 0.1 whichever way
+    # the segments are joined to the features (side by side, or by id when reordered).
+    feats = base([(10, 10, 200, 0, 1), (30, 10, 500, 3, 8)])
+    feats["revenue_12m"] = [10.0] * 10 + [30.0] * 30
+    segs = segments.assign_lifecycle(feats, params=LIFE)
+    options = {"params": ExpressTestParams(), "history_days": 500, "unknown_customer_share": 0.0}
+    in_order = segments.express_test(feats, segs, **options)
+    reordered = segments.express_test(feats, segs.iloc[::-1], **options)
+    assert in_order.one_time_revenue_share == pytest.approx(0.1)
+    assert in_order.regular_revenue_share == pytest.approx(0.9)
+    assert in_order == reordered
+    twice = pd.concat([feats, feats.iloc[[0]]], ignore_index=True)
+    with pytest.raises(pd.errors.MergeError):
+        segments.express_test(twice, segments.assign_lifecycle(twice, params=LIFE), **options)
+
+
 def test_a_healthy_base_stays_green():
     feats = base([(3, 450, 900, 0, 4), (97, 10, 900, 3, 8)])
     segs = segments.assign_lifecycle(feats, params=LIFE)

@@ -67,6 +67,27 @@ def test_pseudonyms_are_keyed_64_bit_hmacs_that_change_with_the_key(monkeypatch)
     assert pseudonym("000417", salt="fleet") == f"C-{expected}"  # RFC 2104 HMAC-SHA-256
 
 
+def test_pseudonyms_of_many_ids_equal_one_at_a_time_and_need_no_key_for_none(monkeypatch):
+    from insights.safety import pseudonyms
+
+    monkeypatch.setenv("INSIGHTS_PSEUDONYM_KEY", KEY_A)
+    ids = ["000417", "000418", "Ёлка ООО", "", 17]
+    expected = hmac_hex(KEY_A, b"retail\x1f000417")
+    assert pseudonyms(ids, salt="retail")[0] == f"C-{expected}"
+    assert pseudonyms(ids, salt="retail") == [pseudonym(i, salt="retail") for i in ids]
+    assert pseudonyms(iter(ids), salt="retail", key=KEY_B.encode()) == [
+        pseudonym(i, salt="retail", key=KEY_B.encode()) for i in ids]
+    monkeypatch.setenv("INSIGHTS_PSEUDONYM_KEY", "short")  # would be refused if it were read
+    assert pseudonyms([], salt="retail") == []
+
+
+def hmac_hex(key: str, message: bytes) -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()[:16].upper()
+
+
 def test_without_the_variable_a_key_file_is_created_once_private_and_reused(tmp_path, monkeypatch):
     from insights.safety import pseudonym_key
 

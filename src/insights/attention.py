@@ -25,7 +25,7 @@ import pandas as pd
 from insights.key_customers import KeyCustomers
 from insights.key_person import ManagerRisk
 from insights.params import AttentionParams
-from insights.schema import require_columns
+from insights.schema import lookup_by_id, require_columns, row_positions, value_then_id_order
 
 #: Reason codes (stable, for summary.json and exports), their words and the action they ask.
 REASONS = {
@@ -135,7 +135,7 @@ def run_rate_warning(
         "compared_revenue": latest_two.where(by_two, latest),
         "declining": below & (share >= params.min_run_rate_share),
     }).rename_axis("customer_id").reset_index()  # fmt: skip
-    table = table.sort_values(["shortfall_quarter", "customer_id"], ascending=[False, True])
+    table = table.iloc[value_then_id_order(table["shortfall_quarter"], table["customer_id"])]
     return RunRateWarning("ok", "", quarter, table.reset_index(drop=True))
 
 
@@ -235,9 +235,11 @@ def build_attention(
 
 
 def _flag(ids: pd.Series, values: pd.Series | None) -> pd.Series:
+    """``values`` (bool, by customer id) for each of ``ids``; False where missing or absent."""
     if values is None:
         return pd.Series(False, index=ids.index)
-    return ids.map(values).fillna(False).astype(bool)
+    found = lookup_by_id(ids, values)
+    return found.where(found.notna(), False).astype(bool)
 
 
 def _signals(
@@ -250,7 +252,8 @@ def _signals(
         frame["account_manager"] = pd.NA
     ids = frame["customer_id"]
     # one lookup of every customer in the run-rate table, not one per column
-    run = warning.table.set_index("customer_id").reindex(pd.Index(ids)).set_axis(frame.index)
+    at = row_positions(ids, warning.table["customer_id"])
+    run = warning.table.drop(columns="customer_id").reset_index(drop=True).reindex(at).set_axis(frame.index)
     frame["shortfall_quarter"] = run["shortfall_quarter"].fillna(0.0)
     frame["run_rate"] = run["run_rate"]
     frame["latest_quarter"] = run["latest_quarter"].fillna(0.0)
@@ -258,7 +261,7 @@ def _signals(
         frame[column] = run[column]
     total = float(frame["revenue_12m"].clip(lower=0).sum())
     frame["revenue_share"] = frame["revenue_12m"].clip(lower=0) / total if total > 0 else 0.0
-    alive = ids.map(p_alive) if p_alive is not None else pd.Series(np.nan, index=frame.index)
+    alive = lookup_by_id(ids, p_alive) if p_alive is not None else pd.Series(np.nan, index=frame.index)
     overdue = frame["recency_days"] > params.overdue_factor * frame["mean_gap_days"]
     unlikely = (frame["frequency"] > 1) & (alive < params.min_p_alive)
     shares = frame["account_manager"].map(manager_shares) if manager_shares is not None else 0.0
@@ -311,6 +314,5 @@ def _win_back(gone: pd.DataFrame) -> pd.DataFrame:
     frame = gone.assign(monetary_total=value)[
         ["customer_id", "account_manager", "recency_days", "monetary_total"]
     ]
-    return frame.sort_values(
-        ["monetary_total", "customer_id"], ascending=[False, True], kind="mergesort"
-    ).reset_index(drop=True)
+    return frame.iloc[value_then_id_order(frame["monetary_total"], frame["customer_id"])].reset_index(
+        drop=True)

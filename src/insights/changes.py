@@ -32,10 +32,12 @@ class Changes:
         return self.table[self.table["kind"] == kind]
 
 
-def _quarter_pivot(activity: pd.DataFrame, key: pd.Series, quarter: pd.Period) -> pd.DataFrame:
+def _quarter_pivot(activity: pd.DataFrame, key: pd.Series | None, quarter: pd.Period) -> pd.DataFrame:
+    """Revenue per item now, a quarter and a year earlier; ``key`` maps customers to items
+    (None: the customer is the item)."""
     wanted = [quarter, quarter - 1, quarter - 4]
     rows = activity[activity["quarter"].isin(wanted)]
-    keyed = rows.assign(item=rows["customer_id"].map(key))
+    keyed = rows.assign(item=rows["customer_id"] if key is None else rows["customer_id"].map(key))
     wide = keyed.pivot_table(
         index="item", columns="quarter", values="revenue", aggfunc="sum", fill_value=0.0
     ).reindex(columns=wanted, fill_value=0.0)
@@ -94,10 +96,8 @@ def what_changed(
     if not (activity["quarter"] == quarter - 1).any():
         return Changes("no_previous_quarter", "No purchases in the previous quarter to compare with.",
                        quarter, pd.DataFrame(columns=list(CHANGE_COLUMNS)))  # fmt: skip
-    ids = pd.Series(activity["customer_id"].unique())
     parts = [
-        _largest(_quarter_pivot(activity, pd.Series(ids.values, index=ids.values), quarter),
-                 kind="customer", measure="revenue", top=top),
+        _largest(_quarter_pivot(activity, None, quarter), kind="customer", measure="revenue", top=top),
         _largest(_segment_counts(segments_now, segments_prev), kind="segment", measure="customers", top=top),
     ]  # fmt: skip
     managers = None

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from insights.periods import quarter_end
-from insights.schema import require_columns
+from insights.schema import require_columns, value_then_id_order
 from insights.wording import count_of
 
 #: HHI bands of the 2023 U.S. DOJ/FTC Merger Guidelines (upper bound inclusive, label).
@@ -57,8 +57,7 @@ def rank_entities(revenue: pd.Series) -> pd.DataFrame:
     positive = (values > 0).to_numpy()
     entity = pd.Index(values.index).astype("string")[positive]
     amounts = values.to_numpy()[positive]
-    codes, _ = pd.factorize(entity, sort=True)  # code-point order of the ids
-    order = np.lexsort((codes, -amounts))  # stable: revenue desc, then id asc
+    order = value_then_id_order(amounts, entity, missing_id_first=True)  # revenue desc, id asc
     frame = pd.DataFrame({"entity": entity.array[order], "revenue": amounts[order]})
     total = frame["revenue"].sum()
     frame["share"] = frame["revenue"] / total if total > 0 else np.nan

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from insights.periods import parse_quarter
-from insights.schema import require_columns
+from insights.schema import isin_ids, require_columns
 
 
 def split_test_control(
@@ -67,7 +67,7 @@ def split_test_control(
         source = segments if segments is not None else customers
         require_columns(source, ["customer_id", "segment"], where="split_test_control")
         chosen = source.loc[source["segment"].astype("string") == segment, "customer_id"]
-        pool = pool[pool["customer_id"].isin(chosen)]
+        pool = pool[isin_ids(pool["customer_id"], chosen)]
     pool = pool.sort_values("customer_id", kind="stable").reset_index(drop=True)
     n = len(pool)
     value = pool[value_column].astype(float)

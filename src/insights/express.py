@@ -15,7 +15,7 @@ from typing import TypedDict
 import pandas as pd
 
 from insights.params import ExpressTestParams
-from insights.schema import require_columns
+from insights.schema import require_columns, same_unique_ids
 
 
 @dataclass(frozen=True)
@@ -171,9 +171,13 @@ def express_test(
         require_columns(features, ["tenure_days"], where="express_test")
         longest = features["tenure_days"].max()
         history_days = 0 if pd.isna(longest) else int(longest)
-    joined = segments[["customer_id", "segment"]].merge(
-        features[["customer_id", "revenue_12m"]], on="customer_id", how="left", validate="1:1"
-    )
+    if same_unique_ids(segments["customer_id"], features["customer_id"]):  # the report's case
+        joined = segments[["customer_id", "segment"]].assign(
+            revenue_12m=features["revenue_12m"].to_numpy())
+    else:
+        joined = segments[["customer_id", "segment"]].merge(
+            features[["customer_id", "revenue_12m"]], on="customer_id", how="left", validate="1:1"
+        )
     active = joined[joined["segment"] != "lost"]
     n_active = len(active)
     counts = active["segment"].value_counts()

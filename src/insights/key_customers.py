@@ -44,7 +44,7 @@ from insights.key_reasons import (  # noqa: F401
     top_reasons,
 )
 from insights.params import KeyCustomerParams
-from insights.schema import require_columns
+from insights.schema import lookup_by_id, require_columns
 
 #: The classification rule, shown in the report next to the table.
 CLASSIFICATION_RULE = (
@@ -116,10 +116,10 @@ def score_components(
     tenure = rank_normalise(customers["tenure_days"])
     loyalty = tenure
     if regularity is not None:
-        regular = rank_normalise(ids.map(regularity).fillna(0.0).astype("float64"))
+        regular = rank_normalise(lookup_by_id(ids, regularity).fillna(0.0).astype("float64"))
         loyalty = (tenure + regular) / 2.0
     if p_alive is not None:
-        repeat = rank_normalise(ids.map(p_alive).astype("float64"))
+        repeat = rank_normalise(lookup_by_id(ids, p_alive).astype("float64"))
     else:
         repeat = (
             rank_normalise(customers["frequency"].astype("float64"))
@@ -244,16 +244,16 @@ def _details(
             "contribution": contribution.astype("float64"),
             "margin_rate": contribution / total.where(total > 0),
             "growth": scored["revenue_12m"] / prev.where(prev > 0) - 1.0,
-            "regularity": ids.map(regularity) if regularity is not None else np.nan,
+            "regularity": lookup_by_id(ids, regularity) if regularity is not None else np.nan,
             "tenure_years": scored["tenure_days"] / 365.25,
-            "p_alive": ids.map(p_alive) if p_alive is not None else np.nan,
+            "p_alive": lookup_by_id(ids, p_alive) if p_alive is not None else np.nan,
             "frequency": scored["frequency"],
             "recency_days": scored["recency_days"],
             "product_line_count": scored.get("product_line_count", np.nan),
             "is_image": reference.fillna(False).astype(bool) | ids.isin(image),
             "override": np.where(ids.isin(image), OVERRIDE_IMAGE, ""),
-            "decline_ratio": ids.astype(str).map(declining["ratio"]).astype("float64"),
-            "decline_quarters": ids.astype(str).map(declining["quarters"]).astype("float64"),
+            "decline_ratio": lookup_by_id(ids, declining["ratio"]).astype("float64"),
+            "decline_quarters": lookup_by_id(ids, declining["quarters"]).astype("float64"),
         },
         index=scored.index,
     )

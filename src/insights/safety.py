@@ -16,6 +16,7 @@ import re
 import secrets
 import tempfile
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -90,6 +91,30 @@ def pseudonym(customer_id: object, *, salt: str, key: bytes | None = None) -> st
     message = f"{salt}\x1f{customer_id}".encode()
     digest = hmac.new(secret, message, hashlib.sha256).hexdigest()
     return f"C-{digest[:PSEUDONYM_HEX_DIGITS].upper()}"
+
+
+def pseudonyms(customer_ids: Iterable[object], *, salt: str, key: bytes | None = None) -> list[str]:
+    """Return ``pseudonym`` of each id, in order, finding the key and keying the HMAC once.
+
+    Each id's HMAC starts from a copy of one HMAC already keyed (``hmac.HMAC.copy``), which
+    saves the two key-pad blocks ``hmac.new`` hashes per id: about half the cost per
+    customer on a unit of ten million.
+
+    >>> key = b"k" * 32
+    >>> pseudonyms(["000417", "9"], salt="fleet", key=key) == [
+    ...     pseudonym("000417", salt="fleet", key=key), pseudonym("9", salt="fleet", key=key)]
+    True
+    """
+    ids = list(customer_ids)
+    if not ids:  # no customer: no key is looked for
+        return []
+    keyed = hmac.new(pseudonym_key() if key is None else key, digestmod=hashlib.sha256)
+    out = []
+    for customer_id in ids:
+        one = keyed.copy()
+        one.update(f"{salt}\x1f{customer_id}".encode())
+        out.append(f"C-{one.hexdigest()[:PSEUDONYM_HEX_DIGITS].upper()}")
+    return out
 
 
 def pseudonym_key(*, root: Path | None = None) -> bytes:

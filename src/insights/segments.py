@@ -13,8 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 # The express test lives in insights.express; its names stay importable from here.
 from insights.express import (  # noqa: F401
@@ -25,7 +23,11 @@ from insights.express import (  # noqa: F401
     express_test,
 )
 from insights.params import LifecycleParams, RfmRule
-from insights.schema import require_columns
+from insights.schema import (  # noqa: F401  (row_positions: re-exported)
+    require_columns,
+    row_positions,
+    same_unique_ids,
+)
 
 #: Lifecycle segments in display order: from the newest relationship to the lost one.
 SEGMENT_ORDER = ("new", "regular", "occasional", "one-time", "lost")
@@ -146,9 +148,13 @@ def segment_summary(
     """
     require_columns(features, ["customer_id", "revenue_12m"], where="segment_summary")
     require_columns(segments, ["customer_id", column], where="segment_summary")
-    joined = segments[["customer_id", column]].merge(
-        features[["customer_id", "revenue_12m"]], on="customer_id", how="left", validate="1:1"
-    )
+    if same_unique_ids(segments["customer_id"], features["customer_id"]):  # the report's case
+        joined = segments[["customer_id", column]].assign(
+            revenue_12m=features["revenue_12m"].to_numpy())
+    else:
+        joined = segments[["customer_id", column]].merge(
+            features[["customer_id", "revenue_12m"]], on="customer_id", how="left", validate="1:1"
+        )
     summary = (
         joined.groupby(column, observed=False, sort=True)
         .agg(customers=("customer_id", "size"), revenue_12m=("revenue_12m", "sum"))
@@ -228,23 +234,6 @@ def segment_transitions(
     total = float(prev_revenue["revenue_12m"].sum())
     share = revenue / total if total > 0 else revenue * np.nan
     return SegmentTransitions(customers, revenue, share, total, missing)
-
-
-def row_positions(ids: pd.Series, among: pd.Series) -> np.ndarray:
-    """Return each of ``ids``' row position in ``among`` (-1 where absent), as int64.
-
-    Hashes the ids with Arrow, so ten million text ids take seconds and no Python objects.
-    Raises ValueError when ``among`` names a customer twice.
-
-    >>> row_positions(pd.Series(["b", "x", "a"]), pd.Series(["a", "b"])).tolist()
-    [1, -1, 0]
-    """
-    keys = pa.chunked_array([pa.array(among.astype("str"), type=pa.large_string())]).combine_chunks()
-    if pc.count_distinct(keys, mode="all").as_py() != len(keys):
-        raise ValueError("customer_id is not unique: each customer must appear once per frame.")
-    values = pa.array(ids.astype("str"), type=pa.large_string())
-    found = pc.index_in(values, value_set=keys)
-    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype("int64")
 
 
 def _label_codes(labels: pd.Series, names: list) -> np.ndarray:

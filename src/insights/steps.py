@@ -109,17 +109,15 @@ def clv_data(
     margin: tuple[float | None, str] = (None, "params.clv.margin_share")
     if params.margin_share is None:
         margin = purchases.estimate_margin_share(transactions, as_of=as_of, engine=engine)
-    summary, lifetime = purchases.summarize_purchases_and_lifetime(
-        transactions, as_of=as_of, time_unit=params.time_unit, engine=engine
-    )  # one scan of the purchase days for both
+    summary, lifetime, holdout = purchases.summarize_purchases_lifetime_and_holdout(
+        transactions, as_of=as_of, calibration_end=cal_end, time_unit=params.time_unit,
+        engine=engine,
+    )  # one scan of the purchase days for the three
     return clv.ClvData(
         as_of=as_of,
         summary=summary,
         lifetime=lifetime,
-        holdout=purchases.summarize_purchases(
-            transactions, as_of=as_of, calibration_end=cal_end, time_unit=params.time_unit,
-            engine=engine,
-        ),
+        holdout=holdout,
         calibration_end=cal_end,
         margin_share=margin[0],
         margin_source=margin[1],

@@ -49,7 +49,7 @@ from insights.clv.holdout import (
 )
 from insights.clv.value import discounted_lifetime_value, score_customers
 from insights.params import ClvParams
-from insights.schema import require_columns
+from insights.schema import lookup_by_id, require_columns
 
 __all__ = [
     "BgNbdFit",
@@ -288,8 +288,8 @@ def summarize_clv_by(result: ClvResult, groups: pd.DataFrame, *, column: str) ->
         )
     labels = groups.assign(customer_id=groups["customer_id"].astype("string"))
     labels = labels.drop_duplicates("customer_id").set_index("customer_id")[column]
-    frame = result.customers.assign(
-        **{column: labels.reindex(result.customers["customer_id"]).to_numpy()}
+    frame = result.customers.assign(  # ids hashed by Arrow, not as Python strings
+        **{column: lookup_by_id(result.customers["customer_id"], labels).to_numpy()}
     )
     frame[column] = frame[column].astype(object).where(frame[column].notna(), "unassigned")
     frame["p_alive"] = frame["p_alive"].where(frame["frequency"] > 0)

@@ -367,7 +367,7 @@ def customer_quarter_activity(
     columns = check_source(transactions, where=where, engine=engine)
     stamp = _as_timestamp(as_of)
     agg = _aggregate(transactions, columns, engine=engine, as_of=stamp,
-                     sql_fn=sql.quarter_activity_sql)
+                     sql_fn=sql.quarter_activity_sql, arrow=True)  # millions of text ids
     return _finish_quarter_activity(agg)
 
 
@@ -433,11 +433,11 @@ def _finish_first_purchases(agg: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("customer_id", kind="stable").reset_index(drop=True)
 
 
-def _aggregate(transactions, columns, *, engine: str, as_of: pd.Timestamp, sql_fn):
-    """Run one per-customer aggregation's SQL on ``engine``."""
+def _aggregate(transactions, columns, *, engine: str, as_of: pd.Timestamp, sql_fn, arrow: bool = False):
+    """Run one per-customer aggregation's SQL on ``engine`` (``arrow``: see ``run_duckdb``)."""
     return run_sql(
         lambda dialect: sql_fn(
             columns, as_of=as_of, dialect=dialect, order_key=order_key(transactions, columns, engine)
         ),
-        engine=engine, source=transactions,
+        engine=engine, source=transactions, arrow=arrow,
     )

@@ -20,7 +20,11 @@ import numpy as np
 import pandas as pd
 
 from insights.engine.duckdb import Source, check_source
-from insights.features.purchases_sql import fetch_margin_totals, fetch_purchase_days
+from insights.features.purchases_sql import (
+    fetch_margin_totals,
+    fetch_purchase_days,
+    fetch_purchase_windows,
+)
 from insights.periods import TimeUnit, unit_days
 
 
@@ -46,7 +50,11 @@ def _purchase_days(transactions: Source, *, start=None, end, engine: str = "duck
     row in the window, returns included; customers without a purchase day are left out,
     and so are rows without a customer id.
     """
-    agg = fetch_purchase_days(transactions, start=start, end=end, engine=engine)
+    return _as_days(fetch_purchase_days(transactions, start=start, end=end, engine=engine))
+
+
+def _as_days(agg: pd.DataFrame) -> _Days:
+    """``_Days`` of a ``fetch_purchase_days`` frame."""
     return _Days(
         ids=agg["customer_id"].to_numpy(dtype=object),
         first=agg["first_day"].to_numpy(),
@@ -138,6 +146,36 @@ def summarize_purchases_and_lifetime(
     return _summary(days, end, unit_days(time_unit)), _lifetime(days)
 
 
+def summarize_purchases_lifetime_and_holdout(
+    transactions: Source, *, as_of, calibration_end, time_unit: TimeUnit = "week",
+    engine: str = "duckdb",
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Return lifetime value's three purchase frames from one scan of the transactions.
+
+    ``summarize_purchases_and_lifetime(as_of=as_of)`` (the summary and the lifetime
+    revenue) and ``summarize_purchases(as_of=as_of, calibration_end=calibration_end)``
+    (the holdout summary): the frames equal those of the separate calls, which read the
+    purchase days three times (``features.purchases_sql.purchase_windows_sql``).
+
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a"], "amount": [10.0, 4.0, 6.0],
+    ...     "order_date": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-20"])})
+    >>> summary, lifetime, held = summarize_purchases_lifetime_and_holdout(
+    ...     tx, as_of="2024-01-22", calibration_end="2024-01-10")
+    >>> summary.loc[0, "frequency"], lifetime.loc[0, "lifetime_revenue"], held.loc[0, "frequency_holdout"]
+    (np.int64(2), np.float64(20.0), np.int64(1))
+    """
+    check_source(transactions, where="summarize_purchases_lifetime_and_holdout", engine=engine)
+    per = unit_days(time_unit)
+    end, cal_end = pd.Timestamp(as_of).normalize(), pd.Timestamp(calibration_end).normalize()
+    if cal_end > end:
+        raise ValueError(f"calibration_end {cal_end.date()} is after as_of {end.date()}.")
+    windows = fetch_purchase_windows(transactions, calibration_end=cal_end, end=end, engine=engine)
+    now = _as_days(windows["now"])
+    held = _with_holdout(_summary(_as_days(windows["calibration"]), cal_end, per),
+                         _as_days(windows["holdout"]), cal_end=cal_end, end=end, per=per)
+    return _summary(now, end, per), _lifetime(now), held
+
+
 def _summary(days: _Days, cal_end: pd.Timestamp, per: float) -> pd.DataFrame:
     """The BG/NBD summary (x, t_x, T, m_x) of ``days`` as of ``cal_end``, in units of ``per`` days."""
     frequency = days.n_days - 1
@@ -157,6 +195,11 @@ def _summary(days: _Days, cal_end: pd.Timestamp, per: float) -> pd.DataFrame:
 def _add_holdout(summary, transactions, *, cal_end, end, per, engine) -> pd.DataFrame:
     """Add holdout purchase days, their mean amount and the holdout duration."""
     holdout = _purchase_days(transactions, start=cal_end, end=end, engine=engine)
+    return _with_holdout(summary, holdout, cal_end=cal_end, end=end, per=per)
+
+
+def _with_holdout(summary, holdout: _Days, *, cal_end, end, per) -> pd.DataFrame:
+    """Add the purchase days of ``holdout``, their mean amount and the holdout duration."""
     counts = pd.Series(holdout.n_days, index=pd.Index(holdout.ids, dtype="string"))
     totals = pd.Series(holdout.total_c / 100.0, index=counts.index)
     ids = summary["customer_id"]

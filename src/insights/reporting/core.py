@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 
 from insights.reporting import locale_formats
 from insights.reporting.i18n import _, current_language, current_locale, ngettext
-from insights.safety import clean_display_text, pseudonym, pseudonym_key
+from insights.safety import clean_display_text, pseudonym_key, pseudonyms
 
 #: Default display length of a name in tables and sentences.
 NAME_LENGTH = 40
@@ -322,7 +322,9 @@ def customer_labels(
         names = frame["customer_name"].map(
             lambda n: clean_display_text(n, max_length=max_length), na_action="ignore"
         )
-        fallback = ids.map(lambda i: pseudonym(i, salt=salt, key=key))
+        fallback = pd.Series(pseudonyms(ids.tolist(), salt=salt, key=key), index=ids.index)
         labels = names.where(names.notna() & (names.astype("string") != ""), fallback)
         return labels.astype("string").rename("customer")
-    return ids.map(lambda i: pseudonym(i, salt=salt, key=key)).astype("string").rename("customer")
+    # one list of Python ids (Arrow's own conversion), not a Series.map over Arrow scalars
+    labels = pd.Series(pseudonyms(ids.tolist(), salt=salt, key=key), index=ids.index, dtype="string")
+    return labels.rename("customer")

@@ -88,9 +88,11 @@ class CustomerLabels(Mapping):
         Each label equals the one a lookup of that id gives; an id that is not a customer
         stays as it is (as ``label_of`` does).
         """
-        wanted = [str(c) for c in customer_ids]
+        # Python lists from Arrow at once (``tolist``), not an iteration over Arrow scalars
+        wanted = [str(c) for c in (customer_ids.tolist() if hasattr(customer_ids, "tolist")
+                                   else customer_ids)]
         if self._ids is None:
-            self._ids = frozenset(self._rows.index)
+            self._ids = frozenset(self._rows.index.tolist())
         missing = [c for c in dict.fromkeys(wanted) if c not in self._known and c in self._ids]
         rows = self._rows.loc[missing]
         rows = rows[~rows.index.duplicated()]
@@ -99,7 +101,7 @@ class CustomerLabels(Mapping):
         for unit, part in rows.groupby(own.where(own.isin(list(self._units)), ""), sort=False):
             show, salt = (self._units[unit], unit) if unit else (self._show_names, self._salt)
             labels = customer_labels(part, show_names=show, salt=salt, max_length=self._max_length)
-            self._known.update(zip(part.index, labels.astype(str), strict=True))
+            self._known.update(zip(part.index.tolist(), labels.astype(str).tolist(), strict=True))
         return [self._known.get(c, c) for c in wanted]
 
     def __iter__(self):

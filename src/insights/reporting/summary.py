@@ -128,7 +128,8 @@ def section_figures(
         "clusters": {
             "status": clusters.status,
             "k": clusters.k,
-            "names": sorted(set(clusters.labels["cluster_name"])) if clusters.ok else [],
+            "names": sorted(set(clusters.labels["cluster_name"].drop_duplicates().tolist()))
+            if clusters.ok else [],
             "stability_mean_ari": clusters.stability_mean,
             "is_stable": clusters.is_stable,
         },
