@@ -133,3 +133,34 @@ def test_every_export_column_is_named_in_the_report_language(corporate):
     assert {"quarantine", "export_attention", "export_key_customers", "export_win_back"} <= set(headers)
     latin = {name: [h for h in names if re.search("[A-Za-z]", h)] for name, names in headers.items()}
     assert latin == dict.fromkeys(headers, [])
+
+
+def test_lifetime_value_is_never_fitted_beside_k_means(corporate, monkeypatch):
+    """k-means runs in a thread, and both it and the lifetime-value fits set the BLAS thread
+    limit of the whole process (threadpoolctl): one restoring it while the other runs would
+    change how the fit's dot products are summed. The fits end before k-means starts, and a
+    second run gives the same values."""
+    import time
+
+    from insights import clustering
+
+    folder, params, report, _ = corporate
+    spans: dict[str, tuple[float, float]] = {}
+
+    def timed(name, function):
+        def run(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spans[name] = (start, time.perf_counter())
+        return run
+
+    monkeypatch.setattr(steps, "build_clv", timed("clv", steps.build_clv))
+    monkeypatch.setattr(clustering, "build_clusters", timed("clusters", clustering.build_clusters))
+    again = pipeline.prepare_report(params, quarter="2026Q3", root=folder)
+    assert spans["clv"][1] <= spans["clusters"][0]
+    assert (again.clv.status, again.clv.fit, again.clv.holdout) == (
+        report.clv.status, report.clv.fit, report.clv.holdout)
+    assert again.clv.customers.equals(report.clv.customers)
+    assert again.clusters.labels.equals(report.clusters.labels)

@@ -202,6 +202,11 @@ def prepare_report(
             "currency": params.source.currency,
             "min_customers": params.report.min_customers, "root": root}
     done = _customer_steps(base)
+    # Lifetime value is fitted before k-means starts, never beside it: both set the BLAS
+    # thread limit of the whole process (threadpoolctl), and one restoring it while the other
+    # runs would change how dot products are summed, and so the last bits of a fit.
+    done["clv"] = steps.build_clv(data.transactions, as_of=as_of, params=params.clv,
+                                  engine=params.features.engine)
     # k-means (C code that releases the GIL) runs on the second core while the DuckDB
     # queries of the dependency steps run here; it reads only features_now, and the fit is
     # single-threaded and seeded, so the result does not depend on this overlap.
@@ -263,7 +268,7 @@ def _dependency_steps(base: dict, done: dict) -> dict:
     """Lifetime value, concentration (12 months and the quarter), headline, trend, managers, mix."""
     params, tx, as_of = base["params"], base["data"].transactions, base["as_of"]
     engine, conc = params.features.engine, params.concentration
-    clv_result = steps.build_clv(tx, as_of=as_of, params=params.clv, engine=engine)
+    clv_result = done["clv"]  # fitted before k-means started (prepare_report)
     revenue = concentration.customer_revenue(done["features_now"])
     customer_conc = concentration.summarize_concentration(
         revenue, top_n=conc.top_n, disclosure_share=conc.disclosure_share
