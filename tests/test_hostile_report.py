@@ -15,7 +15,7 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
-from insights import demo
+from insights import demo, pipeline
 from insights.publish.report import publish_report
 
 from html_scan import find_live_script_vectors
@@ -67,7 +67,7 @@ def published(tmp_path_factory):
     params["report"]["language"] = "en"  # the checks below read the English report's words
     params["clv"] = {"min_repeat_buyers": 10_000}  # far more than 40 customers: models not applicable
     (root / "params" / "hostile.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
-    return publish_report("hostile", root=root)
+    return publish_report("hostile", root=root, prepare=pipeline.report_to_hand_over)
 
 
 def test_report_has_no_live_script_vector(published):

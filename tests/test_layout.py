@@ -149,12 +149,14 @@ def test_the_report_prints_on_a4(chromium, tmp_path):
 
 @pytest.mark.slow
 def test_the_fleet_report_in_russian_fits_a_phone_and_twelve_a4_pages(chromium, tmp_path_factory):
+    from insights import pipeline
     from insights.publish.report import publish_report
 
     from conftest import copy_project
 
     project = copy_project(tmp_path_factory.mktemp("layout"), language=None)  # the default: Russian
-    result = publish_report("fleet", root=project, update_index=False)
+    result = publish_report("fleet", root=project, update_index=False,
+                            prepare=pipeline.report_to_hand_over)
     report = result.report_html.read_text(encoding="utf-8")
     assert '<html lang="ru">' in report and "Содержание" in report
     visible = _visible_text(report)

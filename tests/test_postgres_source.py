@@ -22,7 +22,7 @@ pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e 
 import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
 
-from insights import demo  # noqa: E402
+from insights import demo, pipeline  # noqa: E402
 from insights.loading import LoadError, load_transactions  # noqa: E402
 from insights.params import ParamsError, load_params, parse_params  # noqa: E402
 from insights.publish.report import publish_report  # noqa: E402
@@ -169,7 +169,8 @@ def test_postgres_unit_publishes_the_same_report_as_its_csv_twin(project, with_d
     # the CSV twin: corporate as conftest's demo_reports published it, from the same params
     assert load_params(demo_reports / "params" / "corporate.yaml") == load_params(project / "params" / "corporate.yaml")
     from_csv = json.loads((demo_reports / "reports/corporate/2026Q3/metadata.json").read_text(encoding="utf-8"))
-    from_pg = publish_report("corporate_pg", quarter="2026Q3", root=project)
+    from_pg = publish_report("corporate_pg", quarter="2026Q3", root=project,
+                             prepare=pipeline.report_to_hand_over)  # as insights report does
     assert from_pg.metadata["data_quality"]["files"][0]["path"] == f"postgres:{TABLE}"
     same = _comparable(from_csv)
     assert same["headline"] and same["verdicts"] and same["sections"]  # something real compared

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from insights import pipeline
 from insights.publish.report import publish_report
 
 from conftest import copy_demo_reports
@@ -34,7 +35,8 @@ def runs(demo_reports, tmp_path_factory):
     project = copy_demo_reports(demo_reports, tmp_path_factory.mktemp("private") / "project")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("INSIGHTS_PSEUDONYM_KEY", second)
-        result = publish_report("retail", quarter="2026Q3", root=project)
+        result = publish_report("retail", quarter="2026Q3", root=project,
+                                prepare=pipeline.report_to_hand_over)
     folders = {first: demo_reports / "reports" / "retail" / "2026Q3", second: result.report_dir}
     saved = {key: {p.name: p.read_bytes() for p in folder.iterdir()} for key, folder in folders.items()}
     return [demo_reports, project], saved
