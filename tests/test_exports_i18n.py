@@ -15,8 +15,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from insights.publish.artifacts import write_artifacts
 from insights.publish.exports import csv_bytes, slug
-from insights.publish.report import write_artifacts
 from insights.reporting.i18n import set_language
 
 BOM = b"\xef\xbb\xbf"

@@ -10,13 +10,9 @@ import pandas as pd
 import pytest
 
 from insights import cli
+from insights.publish.artifacts import write_artifacts
 from insights.publish.html import export_html, render_index
-from insights.publish.report import (
-    UnitError,
-    build_index,
-    resolve_unit,
-    write_artifacts,
-)
+from insights.publish.report import UnitError, build_index, resolve_unit
 from insights.reporting.core import sentence
 
 from html_scan import find_live_script_vectors

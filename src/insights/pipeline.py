@@ -388,7 +388,7 @@ def _behaviour_steps(base: dict, done: dict) -> dict:
 
 
 def report_artifacts(report: ReportData) -> dict[str, Any]:
-    """Return what ``publish.report.write_artifacts`` writes next to the report.
+    """Return what ``publish.artifacts.write_artifacts`` writes next to the report.
 
     ``summary``: the machine-readable summary (``reporting.summary.build_summary``) with the
     "needs attention" list and the size of the win-back list; ``tables``: the quarantine and

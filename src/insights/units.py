@@ -60,12 +60,8 @@ def streams(params: Params, *, root: Path) -> bool:
 
     ``auto`` streams when ``features.engine`` is spark or the files exceed ``STREAM_BYTES``.
     """
-    source = params.source
-    if source.format == "postgres" or source.stream is False:
-        return False
-    if source.stream is True or params.features.engine == "spark":
-        return True
-    return input_bytes(params, root=root) > STREAM_BYTES
+    return is_large(params, root=root) or (
+        params.features.engine == "spark" and _may_stream(params.source))
 
 
 def is_large(params: Params, *, root: Path) -> bool:
@@ -73,9 +69,13 @@ def is_large(params: Params, *, root: Path) -> bool:
 
     A Spark unit of small files streams (Spark reads Parquet) without being large.
     """
-    if params.source.format == "postgres" or params.source.stream is False:
-        return False
-    return params.source.stream is True or input_bytes(params, root=root) > STREAM_BYTES
+    return _may_stream(params.source) and (
+        params.source.stream is True or input_bytes(params, root=root) > STREAM_BYTES)
+
+
+def _may_stream(source) -> bool:
+    """A database table is never streamed, nor files with ``source.stream: false``."""
+    return source.format != "postgres" and source.stream is not False
 
 
 def input_bytes(params: Params, *, root: Path) -> int:

@@ -15,10 +15,3 @@ from insights.publish.report import (  # noqa: F401
     runinfo,
 )
 
-
-def __getattr__(name: str):
-    if name == "write_artifacts":  # imported on first use, as in publish.report
-        from insights.publish.artifacts import write_artifacts
-
-        return write_artifacts
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

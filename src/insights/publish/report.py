@@ -67,20 +67,6 @@ __all__ = [
     "list_units", "publish_report", "report_title", "resolve_unit", "run_notebook", "runinfo",
 ]
 
-#: Names of ``publish.artifacts`` also importable from here (outside ``__all__``), imported on
-#: first use: the artifacts are written by the notebook's kernel, and their spreadsheet
-#: library (openpyxl, 0.4 s to import) has no business in the process that starts it.
-_FROM_ARTIFACTS = frozenset({"SPLIT_BY_MANAGER", "XLSX_MAX_ROWS", "write_artifacts"})
-
-
-def __getattr__(name: str):
-    if name in _FROM_ARTIFACTS:
-        from insights.publish import artifacts
-
-        return getattr(artifacts, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 

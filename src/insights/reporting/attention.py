@@ -212,7 +212,7 @@ def attention_exports(attention, *, labels: Mapping[str, str] | None,
                       split: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Return export tables: ``export_attention`` (the action list) and ``export_win_back``.
 
-    Publishing splits the action list per account manager (``publish.report.SPLIT_BY_MANAGER``:
+    Publishing splits the action list per account manager (``publish.artifacts.SPLIT_BY_MANAGER``:
     a sheet each in its workbook and a CSV each), so there is one list per manager.
 
     ``labels`` is the report's label map (``dependency.customer_label_map``), so a customer is
